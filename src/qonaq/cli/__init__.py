@@ -1,0 +1,33 @@
+"""The `qonaq` command line: a thin Typer app whose sub-commands call services and cores."""
+
+import typer
+
+from qonaq import __version__
+from qonaq.cli import data, db, importing, place, settlements
+
+app = typer.Typer(
+    name="qonaq",
+    help="Qonaq: register arrivals, place households in settlements with room, plan transport.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(data.app, name="data")
+app.add_typer(importing.app, name="import")
+app.add_typer(settlements.app, name="settlements")
+app.command(name="place")(place.place)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"qonaq {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Qonaq: register arrivals, place households in settlements with room, plan transport."""

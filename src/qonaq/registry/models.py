@@ -1,0 +1,88 @@
+"""Tables of registered households, their members and their placements."""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from qonaq.db.base import Base, UtcDateTime, utc_now
+
+
+class Household(Base):
+    """People placed together: a family or people travelling together who must not be split."""
+
+    __tablename__ = "households"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending','placed','arrived','no_show','withdrawn')", name="status"
+        ),
+        CheckConstraint("size >= 1 AND children >= 0 AND medical >= 0", name="counts"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # the public reference printed on the placement letter; reveals nothing about the people
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    children: Mapped[int] = mapped_column(Integer, default=0)
+    medical: Mapped[int] = mapped_column(Integer, default=0)
+    origin_hub_id: Mapped[str | None] = mapped_column(ForeignKey("hubs.id"), nullable=True)
+    origin_settlement_id: Mapped[str | None] = mapped_column(
+        ForeignKey("settlements.id"), nullable=True
+    )
+    origin_lat: Mapped[float] = mapped_column(Float)
+    origin_lon: Mapped[float] = mapped_column(Float)
+    preference_1: Mapped[str | None] = mapped_column(ForeignKey("settlements.id"), nullable=True)
+    preference_2: Mapped[str | None] = mapped_column(ForeignKey("settlements.id"), nullable=True)
+    preference_3: Mapped[str | None] = mapped_column(ForeignKey("settlements.id"), nullable=True)
+    language: Mapped[str] = mapped_column(String(2), default="ru")
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    registered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class Person(Base):
+    """A member of a household: the minimum a placement and a letter need."""
+
+    __tablename__ = "persons"
+    __table_args__ = (CheckConstraint("sex IN ('F','M','X')", name="sex"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    full_name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))
+    citizenship: Mapped[str] = mapped_column(String(3))
+    document_type: Mapped[str] = mapped_column(String(20))
+    # unique per type: the deduplication key, since one person must never count twice
+    document_key: Mapped[str] = mapped_column(String(80), unique=True)
+    document_number: Mapped[str] = mapped_column(String(40))
+    iin: Mapped[str | None] = mapped_column(String(12), unique=True, nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    languages: Mapped[str] = mapped_column(String(40), default="")
+    occupation: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    needs_medical: Mapped[bool] = mapped_column(default=False)
+    disability: Mapped[bool] = mapped_column(default=False)
+
+
+class Placement(Base):
+    """A household's place in a settlement, holding that settlement's capacity while active."""
+
+    __tablename__ = "placements"
+    __table_args__ = (
+        CheckConstraint("status IN ('reserved','arrived','no_show','cancelled')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    settlement_id: Mapped[str] = mapped_column(ForeignKey("settlements.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="reserved", index=True)
+    persons: Mapped[int] = mapped_column(Integer)
+    children: Mapped[int] = mapped_column(Integer)
+    medical: Mapped[int] = mapped_column(Integer)
+    recommendation_rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    expected_arrival: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
