@@ -19,8 +19,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
+# pytest exits 5 when it collected nothing: that is a failure, not a pass
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

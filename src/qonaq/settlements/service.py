@@ -1,0 +1,224 @@
+"""Writing settlements, regions and hubs: the one importer for seeds and users' files alike."""
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from qonaq.audit.service import record_event
+from qonaq.geo.settlements_file import SettlementRecord
+from qonaq.settlements.models import Hub, Region, Settlement
+
+# columns an import may overwrite on a settlement that already exists; loads are not among
+# them, because loads in the database are the sum of its placements
+IMPORTED_FIELDS: tuple[str, ...] = (
+    "name", "name_ru", "name_kk", "lat", "lon", "population", "kind", "open",
+    "cap_persons", "cap_children", "cap_medical", "capacity_source",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did."""
+
+    created: int
+    updated: int
+    regions_created: int
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    """A region to create or rename: id and names in English, Russian, Kazakh."""
+
+    id: str
+    name: str
+    name_ru: str = ""
+    name_kk: str = ""
+
+
+@dataclass(frozen=True)
+class HubRow:
+    """An entry hub to create or update."""
+
+    id: str
+    name: str
+    kind: str
+    region_id: str
+    lat: float
+    lon: float
+    name_ru: str = ""
+    name_kk: str = ""
+
+
+def region_key(name: str) -> str:
+    """The id given to a region named only by its name in an imported file."""
+    return re.sub(r"[^0-9a-z]+", "-", name.strip().lower()).strip("-") or "region"
+
+
+def upsert_regions(*, db_session: Session, regions: Iterable[RegionRow], actor_label: str) -> int:
+    """Create or rename regions; returns how many were created."""
+    created = 0
+    for row in regions:
+        region = db_session.get(Region, row.id)
+        if region is None:
+            db_session.add(
+                Region(id=row.id, name=row.name, name_ru=row.name_ru, name_kk=row.name_kk)
+            )
+            created += 1
+        else:
+            region.name, region.name_ru, region.name_kk = row.name, row.name_ru, row.name_kk
+    db_session.flush()
+    record_event(
+        db_session=db_session, actor_label=actor_label, action="regions.upsert",
+        object_type="region", object_id="*", after={"created": created},
+    )  # fmt: skip
+    return created
+
+
+def import_settlements(
+    *,
+    db_session: Session,
+    records: Sequence[SettlementRecord],
+    actor_label: str,
+    source: str,
+) -> ImportResult:
+    """Create or update settlements from validated records, in the caller's transaction."""
+    regions_created = _ensure_regions(db_session, records)
+    existing = {s.id: s for s in db_session.scalars(select(Settlement))}
+    created = updated = 0
+    for record in records:
+        values = {f: getattr(record, f) for f in IMPORTED_FIELDS}
+        region_id = record.region_id or _region_id_for(db_session, record.region)
+        settlement = existing.get(record.id)
+        if settlement is None:
+            db_session.add(
+                Settlement(
+                    id=record.id, region_id=region_id, **values,
+                    load_persons=record.load_persons, load_children=record.load_children,
+                    load_medical=record.load_medical,
+                )
+            )  # fmt: skip
+            created += 1
+        else:
+            for field, value in values.items():
+                setattr(settlement, field, value)
+            settlement.region_id = region_id
+            updated += 1
+    db_session.flush()
+    record_event(
+        db_session=db_session, actor_label=actor_label, action="settlements.import",
+        object_type="settlement", object_id="*",
+        after={"source": source, "created": created, "updated": updated},
+    )  # fmt: skip
+    return ImportResult(created=created, updated=updated, regions_created=regions_created)
+
+
+def _ensure_regions(db_session: Session, records: Sequence[SettlementRecord]) -> int:
+    # a user's file may name regions we have not seen: create them from the name
+    wanted: dict[str, str] = {}
+    for record in records:
+        if record.region_id:
+            wanted.setdefault(record.region_id, record.region)
+        elif find_region(db_session=db_session, text=record.region) is None:
+            wanted.setdefault(region_key(record.region), record.region)
+    created = 0
+    for region_id, name in wanted.items():
+        if db_session.get(Region, region_id) is None:
+            db_session.add(Region(id=region_id, name=name, name_ru="", name_kk=""))
+            created += 1
+    db_session.flush()
+    return created
+
+
+def _region_id_for(db_session: Session, name: str) -> str:
+    found = find_region(db_session=db_session, text=name)
+    return found.id if found is not None else region_key(name)
+
+
+def find_region(*, db_session: Session, text: str) -> Region | None:
+    """The region whose id or name (in any language) is `text`, ignoring case."""
+    wanted = text.strip().lower()
+    return db_session.scalars(
+        select(Region).where(
+            or_(
+                func.lower(Region.id) == wanted,
+                func.lower(Region.name) == wanted,
+                func.lower(Region.name_ru) == wanted,
+                func.lower(Region.name_kk) == wanted,
+            )
+        )
+    ).first()
+
+
+def upsert_hubs(*, db_session: Session, hubs: Iterable[HubRow], actor_label: str) -> int:
+    """Create or update entry hubs; returns how many there are now."""
+    count = 0
+    for row in hubs:
+        hub = db_session.get(Hub, row.id)
+        if hub is None:
+            hub = Hub(id=row.id)
+            db_session.add(hub)
+        hub.name, hub.name_ru, hub.name_kk = row.name, row.name_ru, row.name_kk
+        hub.kind, hub.region_id, hub.lat, hub.lon = row.kind, row.region_id, row.lat, row.lon
+        count += 1
+    db_session.flush()
+    record_event(
+        db_session=db_session, actor_label=actor_label, action="hubs.upsert",
+        object_type="hub", object_id="*", after={"hubs": count},
+    )  # fmt: skip
+    return count
+
+
+def list_settlements(
+    *, db_session: Session, region: str | None = None, kind: str | None = None
+) -> list[tuple[Settlement, Region]]:
+    """Settlements with their region, optionally of one region (id or name) and one kind."""
+    query = select(Settlement, Region).join(Region, Settlement.region_id == Region.id)
+    if region is not None:
+        found = find_region(db_session=db_session, text=region)
+        if found is None:
+            raise ValueError(f"unknown region {region!r}")
+        query = query.where(Settlement.region_id == found.id)
+    if kind is not None:
+        query = query.where(Settlement.kind == kind)
+    query = query.order_by(Region.name, Settlement.population.desc(), Settlement.id)
+    return [(s, r) for s, r in db_session.execute(query).all()]
+
+
+@dataclass(frozen=True)
+class RegionCapacity:
+    """Totals of one region: settlements, population, capacity and load per dimension."""
+
+    region: Region
+    settlements: int
+    population: int
+    cap_persons: int
+    cap_children: int
+    cap_medical: int
+    load_persons: int
+    estimated: int
+
+
+def capacity_by_region(*, db_session: Session) -> list[RegionCapacity]:
+    """Per-region totals, regions in name order."""
+    query = (
+        select(
+            Region,
+            func.count(Settlement.id),
+            func.sum(Settlement.population),
+            func.sum(Settlement.cap_persons),
+            func.sum(Settlement.cap_children),
+            func.sum(Settlement.cap_medical),
+            func.sum(Settlement.load_persons),
+            func.sum(case((Settlement.capacity_source == "estimate", 1), else_=0)),
+        )
+        .join(Settlement, Settlement.region_id == Region.id)
+        .group_by(Region.id)
+        .order_by(Region.name)
+    )
+    return [
+        RegionCapacity(region, *(int(v or 0) for v in values))
+        for region, *values in db_session.execute(query).all()
+    ]

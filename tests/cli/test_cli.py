@@ -1,0 +1,85 @@
+"""The command line: seeding, importing, listing, and bad input as one line and exit 2."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from qonaq import __version__
+from qonaq.cli import app
+from qonaq.config import get_settings
+from tests.settlements.test_importer import GOOD_ROWS, csv_text
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_database(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> Iterator[str]:
+    """Point the CLI at a fresh SQLite database."""
+    monkeypatch.setenv("QONAQ_DATABASE_URL", sqlite_url)
+    get_settings.cache_clear()
+    yield sqlite_url
+    get_settings.cache_clear()
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.stdout
+
+
+def test_help_everywhere() -> None:
+    for args in (
+        ["--help"],
+        ["db", "--help"],
+        ["settlements", "list", "--help"],
+        ["place", "--help"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, args
+        assert "Usage" in result.stdout
+
+
+def test_seed_kz_then_list_by_region_and_kind(cli_database: str) -> None:
+    assert runner.invoke(app, ["db", "seed", "kz"]).exit_code == 0
+    result = runner.invoke(
+        app,
+        [
+            "settlements",
+            "list",
+            "--region",
+            "Mangystau",
+            "--kind",
+            "regional_centre",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["id"] for r in rows] == ["610612"]
+    assert rows[0]["name"] == "Aktau" and rows[0]["capacity_source"] == "estimate"
+    table = runner.invoke(app, ["settlements", "list", "--kind", "republic_city"])
+    assert table.exit_code == 0 and "Almaty" in table.stdout and "Shymkent" in table.stdout
+
+
+def test_bad_import_reports_rows_and_writes_nothing(cli_database: str, tmp_path: Path) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text(csv_text(*GOOD_ROWS))
+    assert runner.invoke(app, ["import", "settlements", str(good)]).exit_code == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        csv_text("n1,New,R,51,51,100,town,1,5,0,0,0,0,0", "n2,Bad,R,91,51,100,town,1,5,0,0,0,0,0")
+    )
+    result = runner.invoke(app, ["import", "settlements", str(bad)])
+    assert result.exit_code == 2
+    assert "row 2, column 'lat'" in result.stderr
+    listed = runner.invoke(app, ["settlements", "list", "--format", "csv"])
+    assert [line.split(",")[0] for line in listed.stdout.splitlines()[1:]] == ["s1", "s2", "s3"]
+
+
+def test_unknown_region_is_one_line_and_exit_2(cli_database: str) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(app, ["settlements", "list", "--region", "Atlantis"])
+    assert result.exit_code == 2 and "unknown region" in result.stderr
