@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,12 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from qonaq.config import get_settings
 
 
-def make_engine(url: str | None = None) -> Engine:
+def make_engine(url: str | None = None, **options: Any) -> Engine:
     """An engine for `url` (default: the configured database), creating the SQLite folder."""
     url = url or get_settings().resolved_database_url()
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True)
+    engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

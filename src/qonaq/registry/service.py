@@ -1,0 +1,303 @@
+"""Registering households and placing them: the only code that writes registry tables."""
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from qonaq.audit.service import record_event
+from qonaq.auth.actor import Actor
+from qonaq.geo.distance import great_circle_km
+from qonaq.registry.models import Household, Person, Placement
+from qonaq.registry.schemas import WORKING_AGES, HouseholdCreate, PersonCreate
+from qonaq.settlements.models import Hub, Settlement
+
+# letters and digits that cannot be misread for one another on a printed letter
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# road travel assumed for the expected arrival date: km covered per day of travel
+KM_PER_TRAVEL_DAY = 600.0
+CIRCUITY = 1.25
+
+
+class RegistryError(ValueError):
+    """A registration or placement request that cannot be done; the message says why."""
+
+
+class NotFound(RegistryError):
+    """A household, settlement, hub or placement that does not exist."""
+
+
+class DuplicateRegistration(RegistryError):
+    """A member's document or IIN is already registered, in the household named here."""
+
+    def __init__(self, household_id: int, reference: str) -> None:
+        self.household_id = household_id
+        self.reference = reference
+        super().__init__(f"already registered in household {reference}")
+
+
+class CapacityExhausted(RegistryError):
+    """The settlement has no room left for this household in some dimension."""
+
+
+class Conflict(RegistryError):
+    """The object is not in a state that allows this action."""
+
+
+class Forbidden(RegistryError):
+    """The actor may not act on this object (e.g. a host of another settlement)."""
+
+
+def new_reference() -> str:
+    """A random public reference like QN-7X3K9P."""
+    return "QN-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def register_household(*, db_session: Session, data: HouseholdCreate, actor: Actor) -> Household:
+    """Register a household and its members after the duplicate check, in one transaction."""
+    origin_lat, origin_lon = _origin_point(db_session, data)
+    for wish in data.preferences:
+        if db_session.get(Settlement, wish) is None:
+            raise NotFound(f"unknown settlement {wish!r} in preferences")
+    _refuse_duplicates(db_session, data.members)
+    today = datetime.now(UTC).date()
+    household = Household(
+        reference=new_reference(),
+        status="pending",
+        size=len(data.members),
+        children=sum(m.age_on(today) < 18 for m in data.members),
+        medical=sum(m.needs_medical for m in data.members),
+        origin_hub_id=data.origin_hub_id,
+        origin_settlement_id=data.origin_settlement_id,
+        origin_lat=origin_lat,
+        origin_lon=origin_lon,
+        preference_1=_nth(data.preferences, 0),
+        preference_2=_nth(data.preferences, 1),
+        preference_3=_nth(data.preferences, 2),
+        language=data.language,
+        registered_by=actor.user_id,
+    )
+    db_session.add(household)
+    try:
+        db_session.flush()
+        db_session.add_all(_person(household.id, m) for m in data.members)
+        db_session.flush()
+    except IntegrityError as exc:
+        # another desk registered the same document between our check and our insert
+        raise RegistryError("a member's document or IIN was registered at the same moment") from exc
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="household.register", object_type="household", object_id=str(household.id),
+        after=household_summary(household),
+    )  # fmt: skip
+    return household
+
+
+def household_summary(household: Household) -> dict[str, object]:
+    """What the audit log keeps of a household: no names, no documents."""
+    return {
+        "reference": household.reference,
+        "status": household.status,
+        "size": household.size,
+        "children": household.children,
+        "medical": household.medical,
+    }
+
+
+def household_preferences(household: Household) -> list[str]:
+    """The household's wishes, best first."""
+    wishes = (household.preference_1, household.preference_2, household.preference_3)
+    return [w for w in wishes if w]
+
+
+def household_occupations(*, db_session: Session, household: Household) -> tuple[str, ...]:
+    """One occupation group per working-age member who has one."""
+    today = datetime.now(UTC).date()
+    members = db_session.scalars(select(Person).where(Person.household_id == household.id))
+    return tuple(
+        m.occupation for m in members if m.occupation and _age(m.birth_date, today) in WORKING_AGES
+    )
+
+
+def _age(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _nth(values: list[str], n: int) -> str | None:
+    return values[n] if len(values) > n else None
+
+
+def _origin_point(db_session: Session, data: HouseholdCreate) -> tuple[float, float]:
+    if data.origin_hub_id is not None:
+        hub = db_session.get(Hub, data.origin_hub_id)
+        if hub is None:
+            raise NotFound(f"unknown entry hub {data.origin_hub_id!r}")
+        return hub.lat, hub.lon
+    settlement = db_session.get(Settlement, data.origin_settlement_id)
+    if settlement is None:
+        raise NotFound(f"unknown settlement {data.origin_settlement_id!r} as origin")
+    return settlement.lat, settlement.lon
+
+
+def _refuse_duplicates(db_session: Session, members: list[PersonCreate]) -> None:
+    keys = [m.document_key() for m in members]
+    iins = [m.iin for m in members if m.iin]
+    clash = db_session.scalars(
+        select(Person).where(or_(Person.document_key.in_(keys), Person.iin.in_(iins)))
+    ).first()
+    if clash is not None:
+        existing = db_session.get(Household, clash.household_id)
+        assert existing is not None
+        raise DuplicateRegistration(existing.id, existing.reference)
+
+
+def _person(household_id: int, member: PersonCreate) -> Person:
+    return Person(
+        household_id=household_id,
+        full_name=member.full_name,
+        birth_date=member.birth_date,
+        sex=member.sex,
+        citizenship=member.citizenship,
+        document_type=member.document_type,
+        document_key=member.document_key(),
+        document_number=member.document_number,
+        iin=member.iin,
+        phone=member.phone,
+        languages=",".join(member.languages),
+        occupation=member.occupation,
+        needs_medical=member.needs_medical,
+        disability=member.disability,
+    )
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The persons, children and medical places a placement holds."""
+
+    persons: int
+    children: int
+    medical: int
+
+
+def reserve_capacity(*, db_session: Session, settlement_id: str, need: Reservation) -> None:
+    """Add `need` to the settlement's loads only if every dimension stays within capacity.
+
+    One conditional UPDATE: the database checks and adds under the row's lock, so two desks
+    confirming the last places at once cannot both win.
+    """
+    result = db_session.execute(
+        update(Settlement)
+        .where(
+            Settlement.id == settlement_id,
+            Settlement.open.is_(True),
+            Settlement.load_persons + need.persons <= Settlement.cap_persons,
+            Settlement.load_children + need.children <= Settlement.cap_children,
+            Settlement.load_medical + need.medical <= Settlement.cap_medical,
+        )
+        .values(
+            load_persons=Settlement.load_persons + need.persons,
+            load_children=Settlement.load_children + need.children,
+            load_medical=Settlement.load_medical + need.medical,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise CapacityExhausted(f"settlement {settlement_id} has no room left for this household")
+
+
+def release_capacity(*, db_session: Session, settlement_id: str, held: Reservation) -> None:
+    """Give back what a placement held (no-show, cancellation)."""
+    db_session.execute(
+        update(Settlement)
+        .where(Settlement.id == settlement_id)
+        .values(
+            load_persons=Settlement.load_persons - held.persons,
+            load_children=Settlement.load_children - held.children,
+            load_medical=Settlement.load_medical - held.medical,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def expected_arrival(household: Household, settlement: Settlement, today: date) -> date:
+    """Departure the next day, then one day per KM_PER_TRAVEL_DAY of road."""
+    km = great_circle_km(household.origin_lat, household.origin_lon, settlement.lat, settlement.lon)
+    return today + timedelta(days=1 + math.ceil(km * CIRCUITY / KM_PER_TRAVEL_DAY))
+
+
+def confirm_placement(
+    *,
+    db_session: Session,
+    household_id: int,
+    settlement_id: str,
+    actor: Actor,
+    recommended: list[str],
+    override_reason: str | None,
+) -> Placement:
+    """Place a pending household: reserve the capacity atomically and record who chose what."""
+    household = db_session.get(Household, household_id, with_for_update=True)
+    if household is None:
+        raise NotFound(f"no household {household_id}")
+    if household.status != "pending":
+        raise Conflict(f"household {household.reference} is {household.status}, not pending")
+    settlement = db_session.get(Settlement, settlement_id)
+    if settlement is None:
+        raise NotFound(f"unknown settlement {settlement_id!r}")
+    rank = recommended.index(settlement_id) + 1 if settlement_id in recommended else None
+    reason = (override_reason or "").strip() or None
+    if rank is None and (reason is None or len(reason) < 5):
+        raise RegistryError("a settlement that was not recommended needs a written reason")
+    need = Reservation(household.size, household.children, household.medical)
+    reserve_capacity(db_session=db_session, settlement_id=settlement_id, need=need)
+    placement = Placement(
+        household_id=household.id, settlement_id=settlement_id, status="reserved",
+        persons=need.persons, children=need.children, medical=need.medical,
+        recommendation_rank=rank, override_reason=reason if rank is None else None,
+        expected_arrival=expected_arrival(household, settlement, datetime.now(UTC).date()),
+        created_by=actor.user_id,
+    )  # fmt: skip
+    db_session.add(placement)
+    before = household_summary(household)
+    household.status = "placed"
+    db_session.flush()
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="placement.confirm" if rank else "placement.override",
+        object_type="placement", object_id=str(placement.id), before=before,
+        after={**household_summary(household), "settlement_id": settlement_id, "rank": rank},
+        reason=placement.override_reason,
+    )  # fmt: skip
+    return placement
+
+
+def record_arrival(
+    *, db_session: Session, placement_id: int, arrived: bool, actor: Actor
+) -> Placement:
+    """A host confirms that a placed household arrived, or that it did not come (frees its room)."""
+    placement = db_session.get(Placement, placement_id, with_for_update=True)
+    if placement is None:
+        raise NotFound(f"no placement {placement_id}")
+    if actor.role == "host" and actor.settlement_id != placement.settlement_id:
+        raise Forbidden("this placement is in another settlement")
+    if placement.status != "reserved":
+        raise Conflict(f"placement {placement_id} is already {placement.status}")
+    household = db_session.get(Household, placement.household_id)
+    assert household is not None
+    before = {"status": placement.status}
+    placement.status = "arrived" if arrived else "no_show"
+    household.status = "arrived" if arrived else "no_show"
+    if not arrived:
+        held = Reservation(placement.persons, placement.children, placement.medical)
+        release_capacity(db_session=db_session, settlement_id=placement.settlement_id, held=held)
+    db_session.flush()
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="placement.arrived" if arrived else "placement.no_show",
+        object_type="placement", object_id=str(placement.id), before=before,
+        after={"status": placement.status},
+    )  # fmt: skip
+    return placement
