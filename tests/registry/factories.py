@@ -6,10 +6,15 @@ from datetime import date
 from sqlalchemy import Engine
 
 from qonaq.db.session import transaction
+from qonaq.geo.settlements_file import SETTLEMENT_COLUMNS, parse_settlements
 from qonaq.registry.schemas import HouseholdCreate, PersonCreate
-from qonaq.settlements.service import HubRow, RegionRow, upsert_hubs, upsert_regions
-from qonaq.geo.settlements_file import parse_settlements, SETTLEMENT_COLUMNS
-from qonaq.settlements.service import import_settlements
+from qonaq.settlements.service import (
+    HubRow,
+    RegionRow,
+    import_settlements,
+    upsert_hubs,
+    upsert_regions,
+)
 
 _documents = itertools.count(100000)
 
