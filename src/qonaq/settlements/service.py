@@ -4,10 +4,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from qonaq.audit.service import record_event
+from qonaq.auth.actor import Actor
+from qonaq.db.base import utc_now
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.settlements.models import Hub, Region, Settlement
 
@@ -137,19 +139,27 @@ def _region_id_for(db_session: Session, name: str) -> str:
     return found.id if found is not None else region_key(name)
 
 
+REGION_WORDS = (" region", " oblysy", " oblast", " облысы", " область")
+
+
+def _region_forms(text: str) -> set[str]:
+    # "Mangystau", "Mangystau Region" and "Маңғыстау облысы" all name the same region
+    plain = text.strip().lower()
+    forms = {plain}
+    for word in REGION_WORDS:
+        if plain.endswith(word):
+            forms.add(plain.removesuffix(word).strip())
+    return forms
+
+
 def find_region(*, db_session: Session, text: str) -> Region | None:
-    """The region whose id or name (in any language) is `text`, ignoring case."""
-    wanted = text.strip().lower()
-    return db_session.scalars(
-        select(Region).where(
-            or_(
-                func.lower(Region.id) == wanted,
-                func.lower(Region.name) == wanted,
-                func.lower(Region.name_ru) == wanted,
-                func.lower(Region.name_kk) == wanted,
-            )
-        )
-    ).first()
+    """The region whose id or name in any language is `text` (case and 'Region' ignored)."""
+    wanted = _region_forms(text)
+    for region in db_session.scalars(select(Region).order_by(Region.id)):
+        names = (region.id, region.name, region.name_ru, region.name_kk)
+        if any(wanted & _region_forms(name) for name in names if name):
+            return region
+    return None
 
 
 def upsert_hubs(*, db_session: Session, hubs: Iterable[HubRow], actor_label: str) -> int:
@@ -221,4 +231,89 @@ def capacity_by_region(*, db_session: Session) -> list[RegionCapacity]:
     return [
         RegionCapacity(region, *(int(v or 0) for v in values))
         for region, *values in db_session.execute(query).all()
+    ]
+
+
+def declare_capacity(
+    *,
+    db_session: Session,
+    settlement_id: str,
+    persons: int,
+    children: int,
+    medical: int,
+    actor: Actor,
+) -> Settlement:
+    """An akimat's declared capacity replaces the estimate; audited with before and after."""
+    settlement = db_session.get(Settlement, settlement_id, with_for_update=True)
+    if settlement is None:
+        raise LookupError(f"unknown settlement {settlement_id!r}")
+    if actor.role == "host" and actor.settlement_id != settlement_id:
+        raise PermissionError("a host declares capacity only for its own settlement")
+    if min(persons, children, medical) < 0:
+        raise ValueError("capacities cannot be negative")
+    before = _capacity_of(settlement)
+    settlement.cap_persons, settlement.cap_children, settlement.cap_medical = (
+        persons, children, medical,
+    )  # fmt: skip
+    settlement.capacity_source = "declared"
+    settlement.capacity_updated_at = utc_now()
+    db_session.flush()
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="capacity.declare", object_type="settlement", object_id=settlement_id,
+        before=before, after=_capacity_of(settlement),
+    )  # fmt: skip
+    return settlement
+
+
+def _capacity_of(settlement: Settlement) -> dict[str, object]:
+    return {
+        "cap_persons": settlement.cap_persons,
+        "cap_children": settlement.cap_children,
+        "cap_medical": settlement.cap_medical,
+        "capacity_source": settlement.capacity_source,
+    }
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A place as a form offers it: id and a label that always names the region too."""
+
+    id: str
+    label: str
+
+
+def localized(name: str, name_ru: str, name_kk: str, language: str) -> str:
+    """The name in `language`, falling back to the English name."""
+    return {"ru": name_ru, "kk": name_kk}.get(language) or name
+
+
+def settlement_choices(
+    *, db_session: Session, language: str, kinds: tuple[str, ...] | None = None
+) -> list[Choice]:
+    """Open settlements as form choices, labelled 'Name (Region)' in `language`, sorted."""
+    query = select(Settlement, Region).join(Region).where(Settlement.open.is_(True))
+    if kinds is not None:
+        query = query.where(Settlement.kind.in_(kinds))
+    choices = [
+        Choice(
+            s.id,
+            f"{localized(s.name, s.name_ru, s.name_kk, language)} "
+            f"({localized(r.name, r.name_ru, r.name_kk, language)})",
+        )
+        for s, r in db_session.execute(query).all()
+    ]
+    return sorted(choices, key=lambda c: c.label)
+
+
+def hub_choices(*, db_session: Session, language: str) -> list[Choice]:
+    """Entry hubs as form choices, labelled 'Name (Region)' in `language`."""
+    rows = db_session.execute(select(Hub, Region).join(Region).order_by(Hub.name)).all()
+    return [
+        Choice(
+            h.id,
+            f"{localized(h.name, h.name_ru, h.name_kk, language)} "
+            f"({localized(r.name, r.name_ru, r.name_kk, language)})",
+        )
+        for h, r in rows
     ]

@@ -17,7 +17,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "regions",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -272,7 +271,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table("placements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_placements_status"))
         batch_op.drop_index(batch_op.f("ix_placements_settlement_id"))
