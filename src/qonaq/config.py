@@ -1,5 +1,6 @@
 """Configuration: every setting in one place, read from QONAQ_* environment variables."""
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,12 +16,27 @@ class Settings(BaseSettings):
     database_url: str = ""
     # tests that need PostgreSQL or Chromium fail instead of skipping when this is set (CI)
     require_all: bool = False
+    # signs the verification links in placement letters' QR codes; generated once if unset
+    secret_key: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under var_dir."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'qonaq.db').as_posix()}"
+
+    def resolved_secret_key(self) -> bytes:
+        """The configured secret, or one generated once and kept in var_dir/secret_key."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
 
 
 @lru_cache(maxsize=1)

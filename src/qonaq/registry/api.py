@@ -1,0 +1,180 @@
+"""JSON routes for registering households, placing them, and recording arrivals."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from qonaq.auth.models import User
+from qonaq.auth.service import actor_of
+from qonaq.registry import placing
+from qonaq.registry.models import Household, Placement
+from qonaq.registry.schemas import (
+    HouseholdCreate,
+    HouseholdRead,
+    PlacementConfirm,
+    PlacementRead,
+)
+from qonaq.registry.service import (
+    confirm_placement,
+    household_preferences,
+    record_arrival,
+    register_household,
+)
+from qonaq.settlements.models import Region, Settlement
+from qonaq.web.deps import SessionDep, require
+
+router = APIRouter(tags=["registry"])
+Desk = Annotated[User, Depends(require("coordinator", "registrar"))]
+Host = Annotated[User, Depends(require("coordinator", "host"))]
+Coordinator = Annotated[User, Depends(require("coordinator"))]
+
+
+class ArrivalRecord(BaseModel):
+    """A host's word on a placed household: it arrived, or it did not come."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    arrived: bool
+
+
+def household_read(household: Household) -> HouseholdRead:
+    """The API view of a household."""
+    return HouseholdRead(
+        id=household.id, reference=household.reference, status=household.status,
+        size=household.size, children=household.children, medical=household.medical,
+        origin_hub_id=household.origin_hub_id, origin_settlement_id=household.origin_settlement_id,
+        preferences=household_preferences(household), language=household.language,
+    )  # fmt: skip
+
+
+def placement_read(session: SessionDep, placement: Placement) -> PlacementRead:
+    """The API view of a placement, with the settlement's name and region."""
+    settlement, region = session.execute(
+        select(Settlement, Region).join(Region).where(Settlement.id == placement.settlement_id)
+    ).one()
+    household = session.get(Household, placement.household_id)
+    assert household is not None
+    return PlacementRead(
+        id=placement.id, household_id=placement.household_id,
+        household_reference=household.reference, settlement_id=placement.settlement_id,
+        settlement_name=settlement.name, region_name=region.name, status=placement.status,
+        persons=placement.persons, children=placement.children, medical=placement.medical,
+        recommendation_rank=placement.recommendation_rank,
+        override_reason=placement.override_reason, expected_arrival=placement.expected_arrival,
+    )  # fmt: skip
+
+
+def _household(session: SessionDep, household_id: int) -> Household:
+    household = session.get(Household, household_id)
+    if household is None:
+        raise HTTPException(404, f"no household {household_id}")
+    return household
+
+
+@router.post("/households", response_model=HouseholdRead, status_code=201)
+def post_household(body: HouseholdCreate, session: SessionDep, user: Desk) -> HouseholdRead:
+    """Register a household; 409 with the existing household when a document is known."""
+    household = register_household(db_session=session, data=body, actor=actor_of(user))
+    return household_read(household)
+
+
+@router.get("/households/{household_id}", response_model=HouseholdRead)
+def get_household(household_id: int, session: SessionDep, user: Desk) -> HouseholdRead:
+    """One household (counts and status; members' details are not returned here)."""
+    return household_read(_household(session, household_id))
+
+
+@router.get("/households/{household_id}/recommendations", response_model=list[placing.OptionRead])
+def get_recommendations(
+    household_id: int, request: Request, session: SessionDep, user: Desk
+) -> list[placing.OptionRead]:
+    """The three best settlements for this household now, with every cost term and reasons."""
+    household = _household(session, household_id)
+    return placing.desk_options(
+        db_session=session,
+        household=household,
+        state=request.app.state.placement,
+        language=user.language,
+    )
+
+
+@router.post("/households/{household_id}/placement", response_model=PlacementRead, status_code=201)
+def post_placement(
+    household_id: int, body: PlacementConfirm, request: Request, session: SessionDep, user: Desk
+) -> PlacementRead:
+    """Confirm a settlement: reserves its capacity atomically (409 when it is full)."""
+    household = _household(session, household_id)
+    options = placing.desk_options(
+        db_session=session, household=household, state=request.app.state.placement,
+        language=user.language,
+    )  # fmt: skip
+    placement = confirm_placement(
+        db_session=session, household_id=household_id, settlement_id=body.settlement_id,
+        actor=actor_of(user), recommended=[o.settlement_id for o in options],
+        override_reason=body.override_reason,
+    )  # fmt: skip
+    return placement_read(session, placement)
+
+
+@router.get("/settlements/{settlement_id}/placements", response_model=list[PlacementRead])
+def get_settlement_placements(
+    settlement_id: str, session: SessionDep, user: Host
+) -> list[PlacementRead]:
+    """Households placed in a settlement, soonest arrival first (a host sees only its own)."""
+    if user.role == "host" and user.settlement_id != settlement_id:
+        raise HTTPException(403, "a host sees only its own settlement")
+    placements = session.scalars(
+        select(Placement)
+        .where(Placement.settlement_id == settlement_id)
+        .order_by(Placement.expected_arrival, Placement.id)
+    )
+    return [placement_read(session, p) for p in placements]
+
+
+@router.post("/placements/{placement_id}/arrival", response_model=PlacementRead)
+def post_arrival(
+    placement_id: int, body: ArrivalRecord, session: SessionDep, user: Host
+) -> PlacementRead:
+    """Record that a placed household arrived, or did not come (its places are freed)."""
+    placement = record_arrival(
+        db_session=session, placement_id=placement_id, arrived=body.arrived, actor=actor_of(user)
+    )
+    return placement_read(session, placement)
+
+
+@router.get("/placements/{placement_id}", response_model=PlacementRead)
+def get_placement(placement_id: int, session: SessionDep, user: Desk) -> PlacementRead:
+    """One placement."""
+    placement = session.get(Placement, placement_id)
+    if placement is None:
+        raise HTTPException(404, f"no placement {placement_id}")
+    return placement_read(session, placement)
+
+
+class ReplanRequest(BaseModel):
+    """Which policy a batch re-plan of all pending households uses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    policy: str = "default"
+
+
+@router.post("/replan/preview", response_model=placing.ReplanRead)
+def post_replan_preview(
+    body: ReplanRequest, session: SessionDep, user: Coordinator
+) -> placing.ReplanRead:
+    """What a batch re-plan of every pending household would do (nothing is written)."""
+    return placing.preview(db_session=session, policy_name=body.policy)
+
+
+@router.post("/replan/apply", response_model=placing.ReplanRead)
+def post_replan_apply(
+    body: ReplanRequest, request: Request, session: SessionDep, user: Coordinator
+) -> placing.ReplanRead:
+    """Re-plan every pending household and reserve their places, in one transaction."""
+    return placing.apply(
+        db_session=session, policy_name=body.policy, actor=actor_of(user),
+        state=request.app.state.placement,
+    )  # fmt: skip

@@ -1,0 +1,257 @@
+"""Placing registered households with the placement engine: desk options and batch re-plans."""
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qonaq.audit.service import record_event
+from qonaq.auth.actor import Actor
+from qonaq.geo.settlements_file import SettlementRecord
+from qonaq.placement.model import HouseholdRecord, PlacementProblem, VacancyRecord, build_problem
+from qonaq.placement.plan import PlacementPlan, plan_placement
+from qonaq.placement.policy import DEFAULT_POLICY, Policy, load_policy
+from qonaq.placement.solve import Prices
+from qonaq.registry.models import Household, Placement
+from qonaq.registry.service import (
+    RegistryError,
+    Reservation,
+    household_occupations,
+    household_preferences,
+    reserve_capacity,
+)
+from qonaq.settlements.models import Region, Settlement, Vacancy
+
+
+def settlement_records(*, db_session: Session) -> list[SettlementRecord]:
+    """Every settlement with its current capacity and load, as the placement engine reads them."""
+    rows = db_session.execute(
+        select(Settlement, Region.name).join(Region).order_by(Settlement.id)
+    ).all()
+    return [
+        SettlementRecord(
+            id=s.id,
+            name=s.name,
+            region=region,
+            lat=s.lat,
+            lon=s.lon,
+            population=s.population,
+            kind=s.kind,
+            open=s.open,
+            cap_persons=s.cap_persons,
+            cap_children=s.cap_children,
+            cap_medical=s.cap_medical,
+            load_persons=s.load_persons,
+            load_children=s.load_children,
+            load_medical=s.load_medical,
+            region_id=s.region_id,
+            capacity_source=s.capacity_source,
+        )
+        for s, region in rows
+    ]
+
+
+def vacancy_records(*, db_session: Session) -> list[VacancyRecord]:
+    """Every settlement's open jobs per occupation group."""
+    return [
+        VacancyRecord(settlement_id=v.settlement_id, occupation=v.occupation, vacancies=v.vacancies)
+        for v in db_session.scalars(select(Vacancy))
+    ]
+
+
+def household_record(*, db_session: Session, household: Household) -> HouseholdRecord:
+    """A registered household as the placement engine reads it."""
+    return HouseholdRecord(
+        id=str(household.id),
+        size=household.size,
+        children=household.children,
+        medical=household.medical,
+        origin_lat=household.origin_lat,
+        origin_lon=household.origin_lon,
+        occupations=household_occupations(db_session=db_session, household=household),
+        preferences=tuple(household_preferences(household)),
+    )
+
+
+def pending_households(*, db_session: Session) -> list[Household]:
+    """Registered households that have no placement yet, oldest first."""
+    return list(
+        db_session.scalars(
+            select(Household).where(Household.status == "pending").order_by(Household.id)
+        )
+    )
+
+
+def pending_problem(
+    *, db_session: Session, policy: Policy
+) -> tuple[PlacementProblem, list[Household]]:
+    """The placement problem of all pending households against the current loads."""
+    households = pending_households(db_session=db_session)
+    records = [household_record(db_session=db_session, household=h) for h in households]
+    problem = build_problem(
+        settlement_records(db_session=db_session), records,
+        vacancy_records(db_session=db_session), policy,
+    )  # fmt: skip
+    return problem, households
+
+
+@dataclass(frozen=True)
+class LoadChange:
+    """A settlement's persons load before and after a re-plan."""
+
+    settlement_id: str
+    name: str
+    region: str
+    capacity: int
+    before: int
+    after: int
+
+
+def replan(*, db_session: Session, policy: Policy) -> tuple[PlacementPlan, list[Household]]:
+    """A batch plan of every pending household (nothing is written)."""
+    problem, households = pending_problem(db_session=db_session, policy=policy)
+    return plan_placement(problem), households
+
+
+def load_changes(plan: PlacementPlan, records: list[SettlementRecord]) -> list[LoadChange]:
+    """Settlements whose persons load the plan changes, biggest change first."""
+    added: dict[int, int] = {}
+    for h, where in enumerate(plan.assignment.tolist()):
+        if where >= 0:
+            added[where] = added.get(where, 0) + int(plan.problem.demand[h, 0])
+    by_id = {r.id: r for r in records}
+    changes = []
+    for s, persons in added.items():
+        record = by_id[plan.problem.settlement_ids[s]]
+        changes.append(
+            LoadChange(
+                record.id, record.name, record.region, record.cap_persons,
+                record.load_persons, record.load_persons + persons,
+            )
+        )  # fmt: skip
+    return sorted(changes, key=lambda c: c.after - c.before, reverse=True)
+
+
+def apply_plan(
+    *, db_session: Session, plan: PlacementPlan, households: list[Household], actor: Actor
+) -> int:
+    """Reserve capacity for every household the plan places, in the caller's transaction."""
+    placed: list[list[object]] = []
+    for h, household in enumerate(households):
+        settlement_id = plan.settlement_of(h)
+        if not settlement_id:
+            continue
+        need = Reservation(household.size, household.children, household.medical)
+        reserve_capacity(db_session=db_session, settlement_id=settlement_id, need=need)
+        db_session.add(
+            Placement(
+                household_id=household.id, settlement_id=settlement_id, status="reserved",
+                persons=need.persons, children=need.children, medical=need.medical,
+                created_by=actor.user_id,
+            )
+        )  # fmt: skip
+        household.status = "placed"
+        placed.append([household.id, settlement_id])
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="replan.apply", object_type="plan", object_id="pending",
+        after={
+            "placed": len(placed), "unplaced": len(households) - len(placed),
+            "objective": plan.objective, "gap": plan.gap, "placements": placed,
+        },
+    )  # fmt: skip
+    return len(placed)
+
+
+POLICY_DIR = Path(__file__).parents[1] / "placement" / "policies"
+
+
+def policy_names() -> list[str]:
+    """The shipped policies a coordinator can choose, 'default' first."""
+    names = sorted(p.stem for p in POLICY_DIR.glob("*.toml")) if POLICY_DIR.is_dir() else []
+    return ["default", *(n for n in names if n != "default")]
+
+
+def policy_named(name: str) -> Policy:
+    """A shipped policy by name; RegistryError for an unknown name."""
+    if name == "default" and not (POLICY_DIR / "default.toml").exists():
+        return DEFAULT_POLICY
+    if name not in policy_names():
+        raise RegistryError(f"unknown policy {name!r}; known: {', '.join(policy_names())}")
+    return load_policy(POLICY_DIR / f"{name}.toml")
+
+
+@dataclass
+class PlacementState:
+    """What desks share between requests: the prices of the last batch plan, per policy."""
+
+    prices: dict[str, Prices] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def remember(self, policy: str, prices: Prices) -> None:
+        """Keep the duals of a batch plan so desk decisions stay close to it through the day."""
+        with self.lock:
+            self.prices[policy] = prices
+
+    def latest(self, policy: str) -> Prices | None:
+        """The prices of the last batch plan under `policy`, if any."""
+        with self.lock:
+            return self.prices.get(policy)
+
+
+class LoadChangeRead(BaseModel):
+    """A settlement's persons load before and after a re-plan."""
+
+    settlement_id: str
+    name: str
+    region: str
+    capacity: int
+    before: int
+    after: int
+
+
+class ReplanRead(BaseModel):
+    """What a batch re-plan does: households placed, its objective and gap, load changes."""
+
+    policy: str
+    placed_households: int
+    unplaced_households: int
+    objective: float
+    lower_bound: float
+    gap: float
+    changes: list[LoadChangeRead]
+
+
+def _replan_read(policy: str, plan: PlacementPlan, records: list[SettlementRecord]) -> ReplanRead:
+    return ReplanRead(
+        policy=policy,
+        placed_households=plan.placed_households,
+        unplaced_households=plan.unplaced_households,
+        objective=plan.objective,
+        lower_bound=plan.lower_bound,
+        gap=plan.gap,
+        changes=[LoadChangeRead(**vars(c)) for c in load_changes(plan, records)],
+    )
+
+
+def preview(*, db_session: Session, policy_name: str) -> ReplanRead:
+    """What a batch re-plan of every pending household would do; nothing is written."""
+    policy = policy_named(policy_name)
+    records = settlement_records(db_session=db_session)
+    plan, _households = replan(db_session=db_session, policy=policy)
+    return _replan_read(policy_name, plan, records)
+
+
+def apply(
+    *, db_session: Session, policy_name: str, actor: Actor, state: PlacementState
+) -> ReplanRead:
+    """Re-plan every pending household, reserve their places, remember the plan's prices."""
+    policy = policy_named(policy_name)
+    records = settlement_records(db_session=db_session)
+    plan, households = replan(db_session=db_session, policy=policy)
+    apply_plan(db_session=db_session, plan=plan, households=households, actor=actor)
+    state.remember(policy_name, plan.prices)
+    return _replan_read(policy_name, plan, records)

@@ -1,0 +1,115 @@
+"""The FastAPI application: JSON API under /api/v1, pages, static assets, error handling."""
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from qonaq import __version__
+from qonaq.audit import views as audit_views
+from qonaq.audit.api import router as audit_api
+from qonaq.auth.api import router as auth_api
+from qonaq.config import get_settings
+from qonaq.registry import placing
+from qonaq.registry import views as registry_views
+from qonaq.registry.api import router as registry_api
+from qonaq.registry.service import (
+    CapacityExhausted,
+    Conflict,
+    DuplicateRegistration,
+    Forbidden,
+    NotFound,
+    RegistryError,
+)
+from qonaq.settlements import views as settlements_views
+from qonaq.settlements.api import router as settlements_api
+from qonaq.web import views
+from qonaq.web.deps import CsrfMismatch, NotAllowed, NotSignedIn
+
+API_PREFIX = "/api/v1"
+STATIC_DIR = Path(__file__).parent / "static"
+# a registration form is small: refuse anything bigger before parsing it
+MAX_BODY_BYTES = 256 * 1024
+
+
+def create_app(engine: Engine, letter_secret: bytes | None = None) -> FastAPI:
+    """The Qonaq web service on `engine`'s database."""
+    app = FastAPI(
+        title="Qonaq",
+        version=__version__,
+        description="Register arrivals, place households in settlements with room, record arrival.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.engine = engine
+    app.state.letter_secret = letter_secret or get_settings().resolved_secret_key()
+    app.state.placement = placing.PlacementState()
+    for router in (auth_api, settlements_api, registry_api, audit_api):
+        app.include_router(router, prefix=API_PREFIX)
+    for pages in (
+        views.router,
+        registry_views.router,
+        settlements_views.router,
+        audit_views.router,
+    ):
+        app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _add_error_handlers(app)
+    app.middleware("http")(_limit_body_size)
+    return app
+
+
+async def _limit_body_size(request: Request, call_next):  # type: ignore[no-untyped-def]
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+        return JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, 413)
+    return await call_next(request)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+STATUS_OF: dict[type[Exception], int] = {
+    DuplicateRegistration: 409,
+    CapacityExhausted: 409,
+    Conflict: 409,
+    NotFound: 404,
+    Forbidden: 403,
+    RegistryError: 422,
+}
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "sign in first"}, 401, {"WWW-Authenticate": "Bearer"})
+        return RedirectResponse(f"/login?next={request.url.path}", 303)
+
+    @app.exception_handler(NotAllowed)
+    async def not_allowed(request: Request, exc: NotAllowed) -> Response:
+        return JSONResponse({"detail": "your role may not do this"}, 403)
+
+    @app.exception_handler(CsrfMismatch)
+    async def csrf(request: Request, exc: CsrfMismatch) -> Response:
+        return JSONResponse({"detail": "form expired or forged: reload the page"}, 403)
+
+    @app.exception_handler(RegistryError)
+    async def registry_error(request: Request, exc: RegistryError) -> Response:
+        status = next(code for kind, code in STATUS_OF.items() if isinstance(exc, kind))
+        body: dict[str, object] = {"detail": str(exc)}
+        if isinstance(exc, DuplicateRegistration):
+            body["household_id"] = exc.household_id
+            body["household_url"] = f"{API_PREFIX}/households/{exc.household_id}"
+        return JSONResponse(body, status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        # echo where and what, never the (possibly huge, possibly personal) input
+        errors = [{"loc": e.get("loc"), "msg": e.get("msg")} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, 422)

@@ -1,0 +1,93 @@
+"""Request dependencies: the transaction, the signed-in user, role checks, the language."""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from qonaq.auth.models import User
+from qonaq.auth.service import resolve_token
+from qonaq.db.session import transaction
+from qonaq.web.i18n import pick_language
+
+SESSION_COOKIE = "qonaq_session"
+LANGUAGE_COOKIE = "qonaq_lang"
+
+
+class NotSignedIn(Exception):
+    """No valid session or token came with the request."""
+
+
+class NotAllowed(Exception):
+    """The signed-in user's role may not call this route."""
+
+
+class CsrfMismatch(Exception):
+    """A form or cookie-authenticated write came without the session's CSRF token."""
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: it commits when the route returns, or rolls back."""
+    engine: Engine = request.app.state.engine
+    with transaction(engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(db_session)]
+
+
+def current_user(request: Request, session: SessionDep) -> User:
+    """The user of the bearer token or the session cookie."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        found = resolve_token(db_session=session, token=header[7:].strip(), kind="api")
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        found = resolve_token(db_session=session, token=cookie, kind="session") if cookie else None
+        if found is not None:
+            request.state.csrf_token = found[1].csrf_token
+    if found is None:
+        raise NotSignedIn
+    request.state.user = found[0]
+    return found[0]
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(*roles: str) -> Callable[[User], User]:
+    """A dependency admitting only users with one of `roles` (admin always)."""
+    allowed = frozenset(roles) | {"admin"}
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise NotAllowed
+        return user
+
+    check.roles = allowed  # type: ignore[attr-defined]
+    return check
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """Refuse a cookie-authenticated write whose CSRF token does not match the session's."""
+    expected = getattr(request.state, "csrf_token", None)
+    if expected is None:
+        return  # bearer-token callers are not exposed to cross-site requests
+    if not submitted or submitted != expected:
+        raise CsrfMismatch
+
+
+def request_language(request: Request) -> str:
+    """The page language: ?lang=, then the cookie, then the user's setting, then the browser."""
+    user = getattr(request.state, "user", None)
+    return pick_language(
+        request.query_params.get("lang"),
+        request.cookies.get(LANGUAGE_COOKIE),
+        user.language if user is not None else None,
+        request.headers.get("accept-language"),
+    )
+
+
+Language = Annotated[str, Depends(request_language)]
