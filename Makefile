@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,3 +30,15 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# re-extract the translatable strings and merge them into the kk, ru and en catalogs
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k "gettext:2" -k N_ --no-location --sort-output \
+		-o src/qonaq/web/locale/messages.pot src/qonaq
+	for lang in kk ru en; do \
+		if [ -f src/qonaq/web/locale/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update --no-fuzzy-matching -l $$lang -i src/qonaq/web/locale/messages.pot -d src/qonaq/web/locale; \
+		else \
+			$(BIN)/pybabel init -l $$lang -i src/qonaq/web/locale/messages.pot -d src/qonaq/web/locale; \
+		fi; \
+	done

@@ -4,6 +4,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
 from qonaq.geo.settlements_file import SettlementRecord
+from qonaq.placement.costs import marginal_costs, road_km
 from qonaq.placement.model import HouseholdRecord, PlacementProblem, VacancyRecord, build_problem
 from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY, Policy, load_policy
@@ -23,7 +25,9 @@ from qonaq.registry.service import (
     household_preferences,
     reserve_capacity,
 )
-from qonaq.settlements.models import Region, Settlement, Vacancy
+from qonaq.settlements.models import Hub, Region, Settlement, Vacancy
+from qonaq.settlements.service import localized
+from qonaq.web.i18n import gettext
 
 
 def settlement_records(*, db_session: Session) -> list[SettlementRecord]:
@@ -76,20 +80,17 @@ def household_record(*, db_session: Session, household: Household) -> HouseholdR
     )
 
 
-def pending_households(*, db_session: Session) -> list[Household]:
-    """Registered households that have no placement yet, oldest first."""
-    return list(
-        db_session.scalars(
-            select(Household).where(Household.status == "pending").order_by(Household.id)
-        )
-    )
+def pending_households(*, db_session: Session, limit: int | None = None) -> list[Household]:
+    """Registered households that have no placement yet, oldest first (at most `limit`)."""
+    query = select(Household).where(Household.status == "pending").order_by(Household.id)
+    return list(db_session.scalars(query.limit(limit)))
 
 
 def pending_problem(
-    *, db_session: Session, policy: Policy
+    *, db_session: Session, policy: Policy, limit: int | None = None
 ) -> tuple[PlacementProblem, list[Household]]:
-    """The placement problem of all pending households against the current loads."""
-    households = pending_households(db_session=db_session)
+    """The placement problem of the pending households against the current loads."""
+    households = pending_households(db_session=db_session, limit=limit)
     records = [household_record(db_session=db_session, household=h) for h in households]
     problem = build_problem(
         settlement_records(db_session=db_session), records,
@@ -110,9 +111,11 @@ class LoadChange:
     after: int
 
 
-def replan(*, db_session: Session, policy: Policy) -> tuple[PlacementPlan, list[Household]]:
-    """A batch plan of every pending household (nothing is written)."""
-    problem, households = pending_problem(db_session=db_session, policy=policy)
+def replan(
+    *, db_session: Session, policy: Policy, limit: int | None = None
+) -> tuple[PlacementPlan, list[Household]]:
+    """A batch plan of the pending households, oldest first (nothing is written)."""
+    problem, households = pending_problem(db_session=db_session, policy=policy, limit=limit)
     return plan_placement(problem), households
 
 
@@ -246,12 +249,163 @@ def preview(*, db_session: Session, policy_name: str) -> ReplanRead:
 
 
 def apply(
-    *, db_session: Session, policy_name: str, actor: Actor, state: PlacementState
-) -> ReplanRead:
-    """Re-plan every pending household, reserve their places, remember the plan's prices."""
+    *, db_session: Session, policy_name: str, actor: Actor, state: PlacementState,
+    limit: int | None = None,
+) -> ReplanRead:  # fmt: skip
+    """Re-plan the pending households, reserve their places, remember the plan's prices."""
     policy = policy_named(policy_name)
     records = settlement_records(db_session=db_session)
-    plan, households = replan(db_session=db_session, policy=policy)
+    plan, households = replan(db_session=db_session, policy=policy, limit=limit)
     apply_plan(db_session=db_session, plan=plan, households=households, actor=actor)
     state.remember(policy_name, plan.prices)
     return _replan_read(policy_name, plan, records)
+
+
+class ReasonRead(BaseModel):
+    """One reason for an option: a code, its values, and the words in the reader's language."""
+
+    code: str
+    params: dict[str, float | int | str]
+    text: str
+
+
+class OptionRead(BaseModel):
+    """One recommended settlement with every term of its marginal cost and its reasons."""
+
+    rank: int
+    settlement_id: str
+    settlement_name: str
+    region_name: str
+    total: float
+    travel: float
+    congestion: float
+    employment: float
+    preference: float
+    fill_before: float
+    fill_after: float
+    reasons: list[ReasonRead]
+
+
+def desk_options(
+    *, db_session: Session, household: Household, state: PlacementState, language: str,
+    policy_name: str = "default",
+) -> list[OptionRead]:  # fmt: skip
+    """The best three settlements for one household against the current loads."""
+    policy = policy_named(policy_name)
+    records = settlement_records(db_session=db_session)
+    problem = build_problem(
+        records, [household_record(db_session=db_session, household=household)],
+        vacancy_records(db_session=db_session), policy,
+    )  # fmt: skip
+    options = recommend(problem, 0, prices=state.latest(policy_name))
+    origin = origin_name(db_session=db_session, household=household, language=language)
+    return [
+        _option_read(problem, records, o, language, rank, origin)
+        for rank, o in enumerate(options, start=1)
+    ]
+
+
+def origin_name(*, db_session: Session, household: Household, language: str) -> str:
+    """Where the household is now, in words: its entry hub or PSC city."""
+    if household.origin_hub_id:
+        hub = db_session.get(Hub, household.origin_hub_id)
+        if hub is not None:
+            return localized(hub.name, hub.name_ru, hub.name_kk, language)
+    settlement = db_session.get(Settlement, household.origin_settlement_id or "")
+    if settlement is not None:
+        return localized(settlement.name, settlement.name_ru, settlement.name_kk, language)
+    return "?"
+
+
+@dataclass(frozen=True)
+class DeskOption:
+    """Interim desk option until placement.desk lands: settlement index and cost terms."""
+
+    settlement: int
+    travel: float
+    congestion: float
+    employment: float
+    preference: float
+    km: float
+    fill_before: float
+    fill_after: float
+    vacancies_matched: int
+    preference_rank: int | None
+
+    @property
+    def total(self) -> float:
+        """The marginal cost of the option."""
+        return self.travel + self.congestion + self.employment + self.preference
+
+
+def recommend(problem: PlacementProblem, household: int, prices: Prices | None) -> list[DeskOption]:
+    """The three cheapest settlements that fit the household now."""
+    km = road_km(
+        problem.policy, problem.origin_lat[household : household + 1],
+        problem.origin_lon[household : household + 1], problem.lat, problem.lon,
+    )[0]  # fmt: skip
+    placed_workers = np.zeros_like(problem.vacancies)
+    costs = marginal_costs(problem, problem.load, placed_workers, km, household)
+    total = costs.total
+    best = [int(s) for s in np.argsort(total, kind="stable")[:3] if np.isfinite(total[s])]
+    size = int(problem.demand[household, 0])
+    capacity = np.maximum(problem.capacity[:, 0], 1)
+    options = []
+    for s in best:
+        wishes = problem.preferences[household].tolist()
+        options.append(
+            DeskOption(
+                settlement=s, travel=float(costs.travel[s]), congestion=float(costs.congestion[s]),
+                employment=float(costs.employment[s]), preference=float(costs.preference[s]),
+                km=float(km[s]), fill_before=float(problem.load[s, 0] / capacity[s]),
+                fill_after=float((problem.load[s, 0] + size) / capacity[s]),
+                vacancies_matched=int(round(-costs.employment[s] / max(problem.policy.employment_reward, 1e-9))),
+                preference_rank=wishes.index(s) + 1 if s in wishes else None,
+            )
+        )  # fmt: skip
+    return options
+
+
+def _reasons(
+    problem: PlacementProblem, option: DeskOption, origin: str, language: str
+) -> list[ReasonRead]:
+    kind = problem.kinds[option.settlement]
+    reasons = [
+        ReasonRead(
+            code="distance", params={"km": round(option.km), "origin": origin},
+            text=gettext(language, "%(km)s km from %(origin)s") % {"km": f"{option.km:,.0f}", "origin": origin},
+        ),
+        ReasonRead(
+            code="fill", params={"kind": kind, "percent": round(100 * option.fill_before)},
+            text=gettext(language, "%(kind)s at %(percent)s %% of its housing capacity")
+            % {"kind": gettext(language, kind), "percent": round(100 * option.fill_before)},
+        ),
+    ]  # fmt: skip
+    if option.vacancies_matched:
+        reasons.append(
+            ReasonRead(
+                code="vacancies", params={"count": option.vacancies_matched},
+                text=gettext(language, "%(count)s vacancies for your occupations") % {"count": option.vacancies_matched},
+            )
+        )  # fmt: skip
+    if option.preference_rank:
+        reasons.append(
+            ReasonRead(
+                code="preference", params={"rank": option.preference_rank},
+                text=gettext(language, "your choice number %(rank)s") % {"rank": option.preference_rank},
+            )
+        )  # fmt: skip
+    return reasons
+
+
+def _option_read(
+    problem: PlacementProblem, records: list[SettlementRecord], option: DeskOption, language: str,
+    rank: int, origin: str,
+) -> OptionRead:  # fmt: skip
+    record = records[option.settlement]
+    return OptionRead(
+        rank=rank, settlement_id=record.id, settlement_name=localized(record.name, record.name_ru, record.name_kk, language),
+        region_name=record.region, total=option.total, travel=option.travel, congestion=option.congestion,
+        employment=option.employment, preference=option.preference, fill_before=option.fill_before,
+        fill_after=option.fill_after, reasons=_reasons(problem, option, origin, language),
+    )  # fmt: skip

@@ -27,6 +27,7 @@ from qonaq.settlements.service import hub_choices, settlement_choices
 from qonaq.web.deps import Language, SessionDep, check_csrf, require
 from qonaq.web.i18n import gettext
 from qonaq.web.templating import render
+from qonaq.web.vocabulary import DOCUMENT_WORDS
 
 router = APIRouter(include_in_schema=False)
 Desk = Annotated[User, Depends(require("coordinator", "registrar"))]
@@ -39,15 +40,7 @@ PSC_KINDS = ("republic_city", "regional_centre")
 
 
 def _document_types(language: str) -> list[tuple[str, str]]:
-    labels = ("passport", "id_card", "birth_certificate", "residence_permit", "other")
-    names = {
-        "passport": "passport",
-        "id_card": "identity card",
-        "birth_certificate": "birth certificate",
-        "residence_permit": "residence permit",
-        "other": "other document",
-    }
-    return [(code, gettext(language, names[code])) for code in labels]
+    return [(code, gettext(language, word)) for code, word in DOCUMENT_WORDS.items()]
 
 
 def _form_context(session: SessionDep, language: str) -> dict[str, Any]:

@@ -1,0 +1,80 @@
+"""Every route declares who may call it, and the whole role × route matrix holds."""
+
+import re
+from typing import Any
+
+from fastapi.routing import APIRoute
+from fastapi.dependencies.models import Dependant
+
+from tests.web.conftest import ROLES, Site
+
+# routes anyone may call: signing in, and checking a letter's QR code
+PUBLIC = {
+    ("POST", "/api/v1/auth/token"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/verify/{placement_id}"),
+}
+PATH_VALUES = {"settlement_id": "small", "household_id": "1", "placement_id": "1"}
+
+
+def allowed_roles(dependant: Dependant) -> frozenset[str] | None:
+    """The roles a route's dependencies admit; None when the route checks no role."""
+    for sub in dependant.dependencies:
+        roles = getattr(sub.call, "roles", None)
+        if roles is not None:
+            return frozenset(roles)
+        found = allowed_roles(sub)
+        if found is not None:
+            return found
+    return None
+
+
+def signed_in_only(dependant: Dependant) -> bool:
+    """True when the route needs a signed-in user of any role."""
+    return any(
+        getattr(sub.call, "__name__", "") == "current_user" or signed_in_only(sub)
+        for sub in dependant.dependencies
+    )
+
+
+def routes(site: Site) -> list[tuple[str, str, APIRoute]]:
+    app: Any = site.client.app
+    found = []
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path not in ("/docs", "/api/v1/openapi.json"):
+            for method in sorted(route.methods - {"HEAD"}):
+                found.append((method, route.path, route))
+    return found
+
+
+def test_every_route_declares_who_may_call_it(sqlite_site: Site) -> None:
+    undeclared = [
+        (m, p) for m, p, r in routes(sqlite_site)
+        if (m, p) not in PUBLIC and allowed_roles(r.dependant) is None and not signed_in_only(r.dependant)
+    ]  # fmt: skip
+    assert undeclared == []
+
+
+def test_role_by_route_matrix(sqlite_site: Site) -> None:
+    failures = []
+    for method, path, route in routes(sqlite_site):
+        if (method, path) in PUBLIC:
+            continue
+        allowed = allowed_roles(route.dependant)
+        url = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], path)
+        anonymous = sqlite_site.client.request(method, url, follow_redirects=False)
+        if anonymous.status_code not in (401, 303):
+            failures.append(f"{method} {path} anonymous -> {anonymous.status_code}")
+        for role in ROLES:
+            response = sqlite_site.client.request(
+                method, url, headers=sqlite_site.auth(role), json={}, follow_redirects=False
+            )
+            may = allowed is None or role in allowed
+            if may and response.status_code in (401, 403):
+                failures.append(f"{method} {path} {role} refused with {response.status_code}")
+            if not may and response.status_code != 403:
+                failures.append(f"{method} {path} {role} let through with {response.status_code}")
+            if response.status_code >= 500:
+                failures.append(f"{method} {path} {role} -> {response.status_code}")
+    assert failures == []
