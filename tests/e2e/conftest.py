@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from qonaq.auth.actor import Actor
@@ -33,18 +34,17 @@ class LiveSite:
     engine: Engine
 
 
-def _serve(engine: Engine, port: int) -> uvicorn.Server:
-    config = uvicorn.Config(
-        create_app(engine, letter_secret=b"e2e"), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
+def serve_in_thread(app: FastAPI) -> tuple[uvicorn.Server, str]:
+    """Serve `app` on a free loopback port in a background thread; returns the server and URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     deadline = time.monotonic() + 20
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    return server
+    return server, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")
@@ -60,9 +60,8 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
                 db_session=db_session, username=role, password=PASSWORD, role=role,
                 actor=Actor("test"), language="en",
             )  # fmt: skip
-    port = free_port()
-    server = _serve(engine, port)
-    yield LiveSite(f"http://127.0.0.1:{port}", engine)
+    server, served_at = serve_in_thread(create_app(engine, letter_secret=b"e2e"))
+    yield LiveSite(served_at, engine)
     server.should_exit = True
     engine.dispose()
 

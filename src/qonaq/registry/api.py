@@ -23,7 +23,7 @@ from qonaq.registry.service import (
     register_household,
 )
 from qonaq.settlements.models import Region, Settlement
-from qonaq.web.deps import SessionDep, require
+from qonaq.web.deps import RowId, SessionDep, require
 
 router = APIRouter(tags=["registry"])
 Desk = Annotated[User, Depends(require("coordinator", "registrar"))]
@@ -81,14 +81,14 @@ def post_household(body: HouseholdCreate, session: SessionDep, user: Desk) -> Ho
 
 
 @router.get("/households/{household_id}", response_model=HouseholdRead)
-def get_household(household_id: int, session: SessionDep, user: Desk) -> HouseholdRead:
+def get_household(household_id: RowId, session: SessionDep, user: Desk) -> HouseholdRead:
     """One household (counts and status; members' details are not returned here)."""
     return household_read(_household(session, household_id))
 
 
 @router.get("/households/{household_id}/recommendations", response_model=list[placing.OptionRead])
 def get_recommendations(
-    household_id: int, request: Request, session: SessionDep, user: Desk
+    household_id: RowId, request: Request, session: SessionDep, user: Desk
 ) -> list[placing.OptionRead]:
     """The three best settlements for this household now, with every cost term and reasons."""
     household = _household(session, household_id)
@@ -102,7 +102,7 @@ def get_recommendations(
 
 @router.post("/households/{household_id}/placement", response_model=PlacementRead, status_code=201)
 def post_placement(
-    household_id: int, body: PlacementConfirm, request: Request, session: SessionDep, user: Desk
+    household_id: RowId, body: PlacementConfirm, request: Request, session: SessionDep, user: Desk
 ) -> PlacementRead:
     """Confirm a settlement: reserves its capacity atomically (409 when it is full)."""
     household = _household(session, household_id)
@@ -135,7 +135,7 @@ def get_settlement_placements(
 
 @router.post("/placements/{placement_id}/arrival", response_model=PlacementRead)
 def post_arrival(
-    placement_id: int, body: ArrivalRecord, session: SessionDep, user: Host
+    placement_id: RowId, body: ArrivalRecord, session: SessionDep, user: Host
 ) -> PlacementRead:
     """Record that a placed household arrived, or did not come (its places are freed)."""
     placement = record_arrival(
@@ -145,7 +145,7 @@ def post_arrival(
 
 
 @router.get("/placements/{placement_id}", response_model=PlacementRead)
-def get_placement(placement_id: int, session: SessionDep, user: Desk) -> PlacementRead:
+def get_placement(placement_id: RowId, session: SessionDep, user: Desk) -> PlacementRead:
     """One placement."""
     placement = session.get(Placement, placement_id)
     if placement is None:

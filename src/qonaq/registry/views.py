@@ -24,7 +24,7 @@ from qonaq.registry.service import (
     register_household,
 )
 from qonaq.settlements.service import hub_choices, settlement_choices
-from qonaq.web.deps import Language, SessionDep, check_csrf, require
+from qonaq.web.deps import Language, RowId, SessionDep, check_csrf, require
 from qonaq.web.i18n import gettext
 from qonaq.web.templating import render
 from qonaq.web.vocabulary import DOCUMENT_WORDS
@@ -164,7 +164,7 @@ def _household_page(
 
 @router.get("/desk/households/{household_id}")
 def household_page(
-    household_id: int, request: Request, session: SessionDep, user: Desk, language: Language
+    household_id: RowId, request: Request, session: SessionDep, user: Desk, language: Language
 ) -> Response:
     """A registered household with its three recommended settlements, or its placement."""
     household = session.get(Household, household_id)
@@ -175,7 +175,7 @@ def household_page(
 
 @router.post("/desk/households/{household_id}/confirm")
 def household_confirm(
-    household_id: int,
+    household_id: RowId,
     request: Request,
     session: SessionDep,
     user: Desk,
@@ -207,14 +207,14 @@ def household_confirm(
     return RedirectResponse(f"/letters/{placement.id}", 303)
 
 
-def verification_code(request: Request, placement_id: int) -> str:
+def verification_code(request: Request, placement_id: RowId) -> str:
     """A short keyed code that makes a letter's QR link unguessable."""
     secret: bytes = request.app.state.letter_secret
     return hmac.new(secret, str(placement_id).encode(), hashlib.sha256).hexdigest()[:16]
 
 
 @router.get("/letters/{placement_id}")
-def letter(placement_id: int, request: Request, session: SessionDep, user: Desk) -> Response:
+def letter(placement_id: RowId, request: Request, session: SessionDep, user: Desk) -> Response:
     """The printable placement letter, in the household's language, with its QR code."""
     placement = session.get(Placement, placement_id)
     if placement is None:
@@ -238,7 +238,7 @@ def letter(placement_id: int, request: Request, session: SessionDep, user: Desk)
 
 @router.get("/verify/{placement_id}", name="verify")
 def verify(
-    placement_id: int, request: Request, session: SessionDep, language: Language, code: str = ""
+    placement_id: RowId, request: Request, session: SessionDep, language: Language, code: str = ""
 ) -> Response:
     """Public check of a letter's QR code: reference, destination and status, no names."""
     placement = session.get(Placement, placement_id)

@@ -15,7 +15,7 @@ from qonaq.registry.service import RegistryError, record_arrival
 from qonaq.settlements.models import Region, Settlement
 from qonaq.settlements.schemas import CapacityDeclare
 from qonaq.settlements.service import declare_capacity, localized
-from qonaq.web.deps import Language, SessionDep, check_csrf, require
+from qonaq.web.deps import Language, RowId, SessionDep, check_csrf, require
 from qonaq.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -72,7 +72,7 @@ def host_page(
 
 @router.post("/host/placements/{placement_id}/arrival")
 def host_arrival(
-    placement_id: int,
+    placement_id: RowId,
     request: Request,
     session: SessionDep,
     user: Host,

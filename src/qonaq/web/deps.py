@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -91,3 +91,7 @@ def request_language(request: Request) -> str:
 
 
 Language = Annotated[str, Depends(request_language)]
+
+
+# ids are 32-bit in both databases; a larger number is a 422, not a database error
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]

@@ -1,0 +1,108 @@
+"""The HTML pages with a browser-like cookie session: CSRF, the letter, its public check, logs."""
+
+import logging
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import PASSWORD, Site
+
+FORM = {
+    "origin": "hub:syrym",
+    "language": "ru",
+    "member_count": "2",
+    "m0_full_name": "Zinaida Secretname",
+    "m0_birth_date": "1980-01-15",
+    "m0_sex": "F",
+    "m0_citizenship": "RUS",
+    "m0_document_type": "passport",
+    "m0_document_number": "70 0000001",
+    "m1_full_name": "Kolya Secretname",
+    "m1_birth_date": "2012-04-04",
+    "m1_sex": "M",
+    "m1_citizenship": "RUS",
+    "m1_document_type": "birth_certificate",
+    "m1_document_number": "II-AB 000001",
+}
+
+
+def signed_in(site: Site, role: str) -> tuple[TestClient, str]:
+    """A client with a session cookie, and the CSRF token of its forms."""
+    client = TestClient(site.client.app)
+    response = client.post("/login", data={"username": role, "password": PASSWORD}, follow_redirects=False)
+    assert response.status_code == 303
+    page = client.get("/desk" if role != "host" else "/host")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    return client, token.group(1)
+
+
+def test_wrong_password_is_refused(sqlite_site: Site) -> None:
+    client = TestClient(sqlite_site.client.app)
+    response = client.post("/login", data={"username": "registrar", "password": "nope"})
+    assert response.status_code == 401 and "Wrong username or password" in response.text
+
+
+def test_forms_without_the_csrf_token_are_refused(sqlite_site: Site) -> None:
+    client, _token = signed_in(sqlite_site, "registrar")
+    response = client.post("/desk/register", data=FORM, follow_redirects=False)
+    assert response.status_code == 403
+    response = client.post("/desk/register", data={**FORM, "csrf_token": "forged"}, follow_redirects=False)
+    assert response.status_code == 403
+
+
+def test_register_place_print_and_verify(sqlite_site: Site, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    client, token = signed_in(sqlite_site, "registrar")
+    response = client.post("/desk/register", data={**FORM, "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    page = client.get(response.headers["location"])
+    options = re.findall(r'data-settlement="([^"]+)"', page.text)
+    assert 1 <= len(options) <= 3
+    confirmed = client.post(
+        f"{response.headers['location']}/confirm",
+        data={"csrf_token": token, "settlement_id": options[0]},
+        follow_redirects=False,
+    )
+    assert confirmed.status_code == 303
+    letter = client.get(confirmed.headers["location"])
+    assert letter.status_code == 200 and "<svg" in letter.text
+    # the letter is in the household's language (Russian here)
+    assert 'lang="ru"' in letter.text
+    verify_url = re.search(r"(http://testserver/verify/\d+\?code=\w+)", letter.text)
+    assert verify_url is not None
+    public = TestClient(sqlite_site.client.app)
+    genuine = public.get(verify_url.group(1).replace("http://testserver", ""))
+    assert genuine.status_code == 200 and "Secretname" not in genuine.text
+    forged = public.get(re.sub(r"code=\w+", "code=0000", verify_url.group(1)).replace("http://testserver", ""))
+    assert forged.status_code == 404
+    assert "Secretname" not in caplog.text and "70 0000001" not in caplog.text
+
+
+def test_duplicate_on_the_form_links_the_existing_household(sqlite_site: Site) -> None:
+    client, token = signed_in(sqlite_site, "registrar")
+    first = client.post("/desk/register", data={**FORM, "csrf_token": token}, follow_redirects=False)
+    again = client.post("/desk/register", data={**FORM, "csrf_token": token})
+    assert again.status_code == 409
+    assert first.headers["location"] in again.text
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"m0_birth_date": "2999-01-01"}, "future"),
+        ({"m0_iin": "800115400013"}, "iin"),
+        ({"member_count": "0", "m0_full_name": "", "m1_full_name": ""}, "members"),
+        ({"origin": "hub:nowhere"}, "unknown entry hub"),
+        ({"preference_0": "atlantis"}, "unknown settlement"),
+    ],
+)
+def test_bad_forms_are_shown_again_with_the_reason(sqlite_site: Site, change: dict[str, str], message: str) -> None:
+    client, token = signed_in(sqlite_site, "registrar")
+    form = {**FORM, "csrf_token": token, **change}
+    if change.get("member_count") == "0":
+        form = {k: v for k, v in form.items() if not k.startswith("m1_") and not k.startswith("m0_")}
+    response = client.post("/desk/register", data=form)
+    assert 400 <= response.status_code < 500
+    assert message in response.text.lower()
