@@ -4,7 +4,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,10 +11,11 @@ from sqlalchemy.orm import Session
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
 from qonaq.geo.settlements_file import SettlementRecord
-from qonaq.placement.costs import marginal_costs, road_km
+from qonaq.placement.desk import Recommendation, desk_index, recommend
 from qonaq.placement.model import HouseholdRecord, PlacementProblem, VacancyRecord, build_problem
 from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY, Policy, load_policy
+from qonaq.placement.reasons import Reason, render
 from qonaq.placement.solve import Prices
 from qonaq.registry.models import Household, Placement
 from qonaq.registry.service import (
@@ -27,7 +27,12 @@ from qonaq.registry.service import (
 )
 from qonaq.settlements.models import Hub, Region, Settlement, Vacancy
 from qonaq.settlements.service import localized
-from qonaq.web.i18n import gettext
+
+RECORD_FIELDS = (
+    "id", "name", "name_ru", "name_kk", "region_id", "lat", "lon", "population", "kind", "open",
+    "cap_persons", "cap_children", "cap_medical", "load_persons", "load_children",
+    "load_medical", "capacity_source",
+)  # fmt: skip
 
 
 def settlement_records(*, db_session: Session) -> list[SettlementRecord]:
@@ -36,23 +41,8 @@ def settlement_records(*, db_session: Session) -> list[SettlementRecord]:
         select(Settlement, Region.name).join(Region).order_by(Settlement.id)
     ).all()
     return [
-        SettlementRecord(
-            id=s.id,
-            name=s.name,
-            region=region,
-            lat=s.lat,
-            lon=s.lon,
-            population=s.population,
-            kind=s.kind,
-            open=s.open,
-            cap_persons=s.cap_persons,
-            cap_children=s.cap_children,
-            cap_medical=s.cap_medical,
-            load_persons=s.load_persons,
-            load_children=s.load_children,
-            load_medical=s.load_medical,
-            region_id=s.region_id,
-            capacity_source=s.capacity_source,
+        SettlementRecord.model_validate(
+            {**{c: getattr(s, c) for c in RECORD_FIELDS}, "region": region}
         )
         for s, region in rows
     ]
@@ -290,19 +280,53 @@ def desk_options(
     *, db_session: Session, household: Household, state: PlacementState, language: str,
     policy_name: str = "default",
 ) -> list[OptionRead]:  # fmt: skip
-    """The best three settlements for one household against the current loads."""
+    """The best three settlements for one household against the current loads, with reasons."""
     policy = policy_named(policy_name)
     records = settlement_records(db_session=db_session)
-    problem = build_problem(
-        records, [household_record(db_session=db_session, household=household)],
-        vacancy_records(db_session=db_session), policy,
-    )  # fmt: skip
-    options = recommend(problem, 0, prices=state.latest(policy_name))
+    desk = desk_index(
+        records, vacancy_records(db_session=db_session), policy, prices=state.latest(policy_name)
+    )
+    record = household_record(db_session=db_session, household=household)
     origin = origin_name(db_session=db_session, household=household, language=language)
+    by_id = {r.id: r for r in records}
     return [
-        _option_read(problem, records, o, language, rank, origin)
-        for rank, o in enumerate(options, start=1)
+        _option_read(option, by_id[option.settlement_id], record, origin, rank, language)
+        for rank, option in enumerate(recommend(desk, record), start=1)
     ]
+
+
+def _option_read(
+    option: Recommendation, settlement: SettlementRecord, household: HouseholdRecord,
+    origin: str, rank: int, language: str,
+) -> OptionRead:  # fmt: skip
+    capacity = max(settlement.cap_persons, 1)
+    reasons = [
+        Reason(r.code, {**r.params, "origin": origin}) if r.code == "distance" else r
+        for r in option.reasons
+    ]
+    return OptionRead(
+        rank=rank,
+        settlement_id=settlement.id,
+        settlement_name=localized(
+            settlement.name, settlement.name_ru, settlement.name_kk, language
+        ),
+        region_name=settlement.region,
+        total=option.marginal_cost,
+        travel=option.travel,
+        congestion=option.congestion,
+        employment=option.employment,
+        preference=option.preference,
+        fill_before=settlement.load_persons / capacity,
+        fill_after=(settlement.load_persons + household.size) / capacity,
+        reasons=[
+            ReasonRead(code=r.code, params=_plain(r.params), text=render(r, language))
+            for r in reasons
+        ],
+    )
+
+
+def _plain(params: dict[str, object]) -> dict[str, float | int | str]:
+    return {k: v if isinstance(v, int | float | str) else str(v) for k, v in params.items()}
 
 
 def origin_name(*, db_session: Session, household: Household, language: str) -> str:
@@ -315,97 +339,3 @@ def origin_name(*, db_session: Session, household: Household, language: str) -> 
     if settlement is not None:
         return localized(settlement.name, settlement.name_ru, settlement.name_kk, language)
     return "?"
-
-
-@dataclass(frozen=True)
-class DeskOption:
-    """Interim desk option until placement.desk lands: settlement index and cost terms."""
-
-    settlement: int
-    travel: float
-    congestion: float
-    employment: float
-    preference: float
-    km: float
-    fill_before: float
-    fill_after: float
-    vacancies_matched: int
-    preference_rank: int | None
-
-    @property
-    def total(self) -> float:
-        """The marginal cost of the option."""
-        return self.travel + self.congestion + self.employment + self.preference
-
-
-def recommend(problem: PlacementProblem, household: int, prices: Prices | None) -> list[DeskOption]:
-    """The three cheapest settlements that fit the household now."""
-    km = road_km(
-        problem.policy, problem.origin_lat[household : household + 1],
-        problem.origin_lon[household : household + 1], problem.lat, problem.lon,
-    )[0]  # fmt: skip
-    placed_workers = np.zeros_like(problem.vacancies)
-    costs = marginal_costs(problem, problem.load, placed_workers, km, household)
-    total = costs.total
-    best = [int(s) for s in np.argsort(total, kind="stable")[:3] if np.isfinite(total[s])]
-    size = int(problem.demand[household, 0])
-    capacity = np.maximum(problem.capacity[:, 0], 1)
-    options = []
-    for s in best:
-        wishes = problem.preferences[household].tolist()
-        options.append(
-            DeskOption(
-                settlement=s, travel=float(costs.travel[s]), congestion=float(costs.congestion[s]),
-                employment=float(costs.employment[s]), preference=float(costs.preference[s]),
-                km=float(km[s]), fill_before=float(problem.load[s, 0] / capacity[s]),
-                fill_after=float((problem.load[s, 0] + size) / capacity[s]),
-                vacancies_matched=int(round(-costs.employment[s] / max(problem.policy.employment_reward, 1e-9))),
-                preference_rank=wishes.index(s) + 1 if s in wishes else None,
-            )
-        )  # fmt: skip
-    return options
-
-
-def _reasons(
-    problem: PlacementProblem, option: DeskOption, origin: str, language: str
-) -> list[ReasonRead]:
-    kind = problem.kinds[option.settlement]
-    reasons = [
-        ReasonRead(
-            code="distance", params={"km": round(option.km), "origin": origin},
-            text=gettext(language, "%(km)s km from %(origin)s") % {"km": f"{option.km:,.0f}", "origin": origin},
-        ),
-        ReasonRead(
-            code="fill", params={"kind": kind, "percent": round(100 * option.fill_before)},
-            text=gettext(language, "%(kind)s at %(percent)s %% of its housing capacity")
-            % {"kind": gettext(language, kind), "percent": round(100 * option.fill_before)},
-        ),
-    ]  # fmt: skip
-    if option.vacancies_matched:
-        reasons.append(
-            ReasonRead(
-                code="vacancies", params={"count": option.vacancies_matched},
-                text=gettext(language, "%(count)s vacancies for your occupations") % {"count": option.vacancies_matched},
-            )
-        )  # fmt: skip
-    if option.preference_rank:
-        reasons.append(
-            ReasonRead(
-                code="preference", params={"rank": option.preference_rank},
-                text=gettext(language, "your choice number %(rank)s") % {"rank": option.preference_rank},
-            )
-        )  # fmt: skip
-    return reasons
-
-
-def _option_read(
-    problem: PlacementProblem, records: list[SettlementRecord], option: DeskOption, language: str,
-    rank: int, origin: str,
-) -> OptionRead:  # fmt: skip
-    record = records[option.settlement]
-    return OptionRead(
-        rank=rank, settlement_id=record.id, settlement_name=localized(record.name, record.name_ru, record.name_kk, language),
-        region_name=record.region, total=option.total, travel=option.travel, congestion=option.congestion,
-        employment=option.employment, preference=option.preference, fill_before=option.fill_before,
-        fill_after=option.fill_after, reasons=_reasons(problem, option, origin, language),
-    )  # fmt: skip
