@@ -14,6 +14,7 @@ PUBLIC = {
     ("GET", "/login"),
     ("POST", "/login"),
     ("GET", "/verify/{placement_id}"),
+    ("GET", "/vendor/plotly.min.js"),
 }
 PATH_VALUES = {"settlement_id": "small", "household_id": "1", "placement_id": "1"}
 

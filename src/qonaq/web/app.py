@@ -13,6 +13,8 @@ from qonaq.audit import views as audit_views
 from qonaq.audit.api import router as audit_api
 from qonaq.auth.api import router as auth_api
 from qonaq.config import get_settings
+from qonaq.dashboard import views as dashboard_views
+from qonaq.dashboard.api import router as dashboard_api
 from qonaq.registry import placing
 from qonaq.registry import views as registry_views
 from qonaq.registry.api import router as registry_api
@@ -48,15 +50,14 @@ def create_app(engine: Engine, letter_secret: bytes | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.letter_secret = letter_secret or get_settings().resolved_secret_key()
     app.state.placement = placing.PlacementState()
-    for router in (auth_api, settlements_api, registry_api, audit_api):
+    for router in (auth_api, settlements_api, registry_api, audit_api, dashboard_api):
         app.include_router(router, prefix=API_PREFIX)
-    for pages in (
-        views.router,
-        registry_views.router,
-        settlements_views.router,
-        audit_views.router,
-    ):
-        app.include_router(pages)
+    pages = (
+        views.router, registry_views.router, settlements_views.router, audit_views.router,
+        dashboard_views.router,
+    )  # fmt: skip
+    for page_router in pages:
+        app.include_router(page_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_handlers(app)
     app.middleware("http")(_limit_body_size)

@@ -1,0 +1,18 @@
+"""JSON route of the live dashboard (coordinators)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from qonaq.auth.models import User
+from qonaq.dashboard.service import DashboardRead, dashboard
+from qonaq.web.deps import SessionDep, require
+
+router = APIRouter(tags=["dashboard"])
+Coordinator = Annotated[User, Depends(require("coordinator"))]
+
+
+@router.get("/dashboard", response_model=DashboardRead)
+def get_dashboard(session: SessionDep, user: Coordinator) -> DashboardRead:
+    """The national load picture now: map, persons per day, most pressed settlements."""
+    return dashboard(db_session=session)
