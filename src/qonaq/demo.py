@@ -2,6 +2,7 @@
 
 import secrets
 import sys
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -14,6 +15,7 @@ from qonaq.auth.service import create_user
 from qonaq.config import get_settings
 from qonaq.db import migrate
 from qonaq.db.session import make_engine, transaction
+from qonaq.geo.gazetteer import load_settlements, regions_geojson
 from qonaq.registry import placing
 from qonaq.registry.service import RegistryError, register_household
 from qonaq.registry.synthetic import synthetic_households
@@ -46,7 +48,7 @@ def capacity_table(rows: list[RegionCapacity]) -> Table:
         table.add_column(column, justify="left" if column == "region" else "right")
     for row in rows:
         table.add_row(
-            row.region.name, str(row.settlements), f"{row.population:,}",
+            row.region.name.removesuffix(" Region"), str(row.settlements), f"{row.population:,}",
             f"{row.cap_persons:,}", f"{row.cap_children:,}", f"{row.cap_medical:,}",
             f"{row.load_persons:,}",
         )  # fmt: skip
@@ -95,6 +97,20 @@ def first_wave(db_session: Session, count: int) -> int:
     return registered
 
 
+def simulate_2022(console: Console, out: Path) -> None:
+    """Compare free, quota and qonaq on the 2022 wave; the dashboard links the report."""
+    from qonaq.cli.simulate import comparison_table, run_with_progress
+    from qonaq.simulation.report import render_report
+    from qonaq.simulation.scenario import load_scenario
+
+    surge = load_scenario("kz-2022")
+    comparison = run_with_progress(surge, ("free", "quota", "qonaq"), load_settlements())
+    console.print(comparison_table(comparison))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.html").write_text(render_report(comparison, regions_geojson()), "utf-8")
+    console.print(f"simulation report: {out / 'report.html'} (also on the dashboard)")
+
+
 def main(argv: list[str]) -> None:
     """Set up the database, register and place a first wave, print logins, serve the UI."""
     console = Console()
@@ -125,6 +141,7 @@ def main(argv: list[str]) -> None:
                 f"gap {summary.gap:.2%}; {LEFT_FOR_THE_DESK} left for the desks"
             )
         console.print(capacity_table(capacity_by_region(db_session=db_session)))
+    simulate_2022(console, settings.var_dir / "simulation")
     for role, username, password in logins:
         console.print(
             f"login  {role:<12} {username:<14} password: [bold]{password}[/bold] (shown once)"

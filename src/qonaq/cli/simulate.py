@@ -50,12 +50,12 @@ def simulate(
         settlements = (
             load_settlements() if settlements_file is None else read_settlements(settlements_file)
         )
-        comparison = _run_with_progress(surge, names, settlements)
+        comparison = run_with_progress(surge, names, settlements)
     metrics = [m.as_dict() for m in comparison.metrics]
     if as_json:
         typer.echo(json.dumps({"scenario": surge.name, "seed": surge.seed, "policies": metrics}))
     else:
-        Console().print(_table(comparison))
+        Console().print(comparison_table(comparison))
     if out is not None:
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -67,7 +67,7 @@ def simulate(
             typer.echo(f"wrote {out / REPORT_FILE} and {out / METRICS_FILE}")
 
 
-def _run_with_progress(
+def run_with_progress(
     surge: Scenario, names: tuple[str, ...], settlements: list[SettlementRecord]
 ) -> Comparison:
     # the bar goes to stderr so `--json` output stays clean
@@ -83,7 +83,7 @@ def _run_with_progress(
         return compare(surge, names, settlements, load_hubs(), load_regions(), advance)
 
 
-def _table(comparison: Comparison) -> Table:
+def comparison_table(comparison: Comparison) -> Table:
     table = Table(title=f"{comparison.scenario.name}: policies compared")
     table.add_column("metric")
     for metrics in comparison.metrics:

@@ -10,9 +10,14 @@ from sqlalchemy.orm import Session
 from qonaq.geo.gazetteer import regions_geojson
 from qonaq.registry.models import Household, Placement
 from qonaq.settlements.models import Region, Settlement
-from qonaq.simulation.figures import Figure, SettlementLoad, load_map_figure, time_series_figure
+from qonaq.web.i18n import N_, gettext
+from qonaq.simulation.figures import Figure, SettlementLoad, load_map_figure
 
 PRESSED_SHOWN = 12
+CHART_WORDS = (
+    N_("Placed persons and fill ratio"), N_("Persons per day"), N_("registered"), N_("placed"),
+    N_("persons"), N_("Most pressed settlements (% of housing capacity)"),
+)  # fmt: skip
 
 
 class PressedSettlement(BaseModel):
@@ -46,8 +51,9 @@ def _per_day(rows: list[tuple[date, int]]) -> dict[date, int]:
     return totals
 
 
-def dashboard(*, db_session: Session) -> DashboardRead:
-    """The current national picture."""
+def dashboard(*, db_session: Session, language: str = "en") -> DashboardRead:
+    """The current national picture, its titles in `language`."""
+    words = {w: gettext(language, w) for w in CHART_WORDS}
     places = db_session.execute(select(Settlement, Region.name).join(Region)).all()
     loads = [
         SettlementLoad(
@@ -88,21 +94,45 @@ def dashboard(*, db_session: Session) -> DashboardRead:
         ),
         settlements_over_80_percent=sum(1 for p in pressed if p.fill > 0.8),
         pressed=pressed[:PRESSED_SHOWN],
-        load_map=load_map_figure(regions_geojson(), loads, "Placed persons and fill ratio"),
-        per_day=time_series_figure(
-            "Persons per day",
-            [d.isoformat() for d in days],
-            {
-                "registered": [registered.get(d, 0) for d in days],
-                "placed": [placed.get(d, 0) for d in days],
-            },
-            "persons",
-        ),
-        pressed_chart=_pressed_chart(pressed[:PRESSED_SHOWN]),
+        load_map=load_map_figure(regions_geojson(), loads, words["Placed persons and fill ratio"]),
+        per_day=_per_day_chart(days, registered, placed, words),
+        pressed_chart=_pressed_chart(pressed[:PRESSED_SHOWN], words),
     )
 
 
-def _pressed_chart(pressed: list[PressedSettlement]) -> Figure:
+def _per_day_chart(
+    days: list[date], registered: dict[date, int], placed: dict[date, int]
+) -> Figure:
+    # bars by calendar day: a line needs two days, and the first day of a surge has one
+    labels = [d.isoformat() for d in days]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": "registered",
+                "x": labels,
+                "y": [registered.get(d, 0) for d in days],
+            },
+            {
+                "type": "bar",
+                "name": words["placed"],
+                "x": labels,
+                "y": [placed.get(d, 0) for d in days],
+            },
+        ],
+        "layout": {
+            "title": {"text": words["Persons per day"]},
+            "barmode": "group",
+            "xaxis": {"type": "category"},
+            "yaxis": {"title": {"text": words["persons"]}, "rangemode": "tozero"},
+            "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
+            "height": 380,
+            "legend": {"orientation": "h", "y": -0.2},
+        },
+    }
+
+
+def _pressed_chart(pressed: list[PressedSettlement], words: dict[str, str]) -> Figure:
     shown = list(reversed(pressed))
     return {
         "data": [
@@ -116,7 +146,7 @@ def _pressed_chart(pressed: list[PressedSettlement]) -> Figure:
             }
         ],
         "layout": {
-            "title": {"text": "Most pressed settlements (% of housing capacity)"},
+            "title": {"text": words["Most pressed settlements (% of housing capacity)"]},
             "margin": {"l": 220, "r": 20, "t": 40, "b": 40},
             "height": 380,
             "xaxis": {"range": [0, 100], "ticksuffix": " %"},

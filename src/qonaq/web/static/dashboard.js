@@ -8,7 +8,7 @@
   }
 
   async function refresh() {
-    const response = await fetch("/api/v1/dashboard", { credentials: "same-origin" });
+    const response = await fetch("/api/v1/dashboard?language=" + document.documentElement.lang, { credentials: "same-origin" });
     if (!response.ok) return;
     const view = await response.json();
     document.getElementById("registered").textContent = view.registered_persons.toLocaleString();
