@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from qonaq.geo.gazetteer import regions_geojson
 from qonaq.registry.models import Household, Placement
 from qonaq.settlements.models import Region, Settlement
-from qonaq.web.i18n import N_, gettext
 from qonaq.simulation.figures import Figure, SettlementLoad, load_map_figure
+from qonaq.web.i18n import N_, gettext
 
 PRESSED_SHOWN = 12
 CHART_WORDS = (
@@ -101,7 +101,7 @@ def dashboard(*, db_session: Session, language: str = "en") -> DashboardRead:
 
 
 def _per_day_chart(
-    days: list[date], registered: dict[date, int], placed: dict[date, int]
+    days: list[date], registered: dict[date, int], placed: dict[date, int], words: dict[str, str]
 ) -> Figure:
     # bars by calendar day: a line needs two days, and the first day of a surge has one
     labels = [d.isoformat() for d in days]
