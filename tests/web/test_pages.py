@@ -40,7 +40,7 @@ def signed_in(site: Site, role: str) -> tuple[TestClient, str]:
 
 def test_wrong_password_is_refused(sqlite_site: Site) -> None:
     client = TestClient(sqlite_site.client.app)
-    response = client.post("/login", data={"username": "registrar", "password": "nope"})
+    response = client.post("/login?lang=en", data={"username": "registrar", "password": "nope"})
     assert response.status_code == 401 and "Wrong username or password" in response.text
 
 

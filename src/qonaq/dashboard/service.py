@@ -16,7 +16,7 @@ from qonaq.web.i18n import N_, gettext
 PRESSED_SHOWN = 12
 CHART_WORDS = (
     N_("Placed persons and fill ratio"), N_("Persons per day"), N_("registered"), N_("placed"),
-    N_("persons"), N_("Most pressed settlements (% of housing capacity)"),
+    N_("persons"), N_("Most pressed settlements: share of housing capacity in use"),
 )  # fmt: skip
 
 
@@ -146,7 +146,7 @@ def _pressed_chart(pressed: list[PressedSettlement], words: dict[str, str]) -> F
             }
         ],
         "layout": {
-            "title": {"text": words["Most pressed settlements (% of housing capacity)"]},
+            "title": {"text": words["Most pressed settlements: share of housing capacity in use"]},
             "margin": {"l": 220, "r": 20, "t": 40, "b": 40},
             "height": 380,
             "xaxis": {"range": [0, 100], "ticksuffix": " %"},
