@@ -62,7 +62,9 @@ def test_seed_kz_then_list_by_region_and_kind(cli_database: str) -> None:
     assert rows[0]["name"] == "Aktau" and rows[0]["capacity_source"] == "estimate"
     table = runner.invoke(app, ["settlements", "list", "--kind", "republic_city"])
     assert table.exit_code == 0 and "3 settlements" in table.stdout
-    listed = runner.invoke(app, ["settlements", "list", "--kind", "republic_city", "--format", "csv"])
+    listed = runner.invoke(
+        app, ["settlements", "list", "--kind", "republic_city", "--format", "csv"]
+    )
     names = {line.split(",")[1] for line in listed.stdout.splitlines()[1:]}
     assert names == {"Almaty", "Astana", "Shymkent"}
 

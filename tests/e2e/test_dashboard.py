@@ -10,7 +10,8 @@ from tests.e2e.test_desk import sign_in
 def plotted_traces(page: Any, element_id: str) -> int:
     """How many traces Plotly drew into the element (0 when nothing rendered)."""
     count: int = page.evaluate(
-        "id => { const el = document.getElementById(id); return el && el.data ? el.data.length : 0; }",
+        "id => { const el = document.getElementById(id); "
+        "return el && el.data ? el.data.length : 0; }",
         element_id,
     )
     return count

@@ -33,7 +33,9 @@ def fill_member(page: Any, index: int, member: tuple[str, str, str, str, str]) -
     page.fill(f"[name=m{index}_document_number]", number)
 
 
-def test_register_a_family_of_four_place_it_and_print_the_letter(page: Any, live_site: LiveSite) -> None:
+def test_register_a_family_of_four_place_it_and_print_the_letter(
+    page: Any, live_site: LiveSite
+) -> None:
     sign_in(page, live_site, "registrar")
     page.wait_for_url("**/desk")
     page.select_option("#origin", "hub:syrym")
@@ -87,4 +89,6 @@ def test_switch_to_kazakh_and_see_kazakh_labels(page: Any, live_site: LiveSite) 
     assert page.locator("h1").inner_text() == kazakh_title
     page.goto(f"{live_site.url}/desk")
     # the choice is remembered on the next page
-    assert page.locator("#register").inner_text() == gettext("kk", "Register and see placement options")
+    assert page.locator("#register").inner_text() == gettext(
+        "kk", "Register and see placement options"
+    )

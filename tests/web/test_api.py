@@ -7,21 +7,34 @@ import pytest
 
 from tests.web.conftest import Site
 
+
+def _person(
+    name: str, born: str, sex: str, document: str, number: str, **more: Any
+) -> dict[str, Any]:
+    return {
+        "full_name": name, "birth_date": born, "sex": sex, "citizenship": "RUS",
+        "document_type": document, "document_number": number, **more,
+    }  # fmt: skip
+
+
 FAMILY = {
     "origin_hub_id": "syrym",
     "preferences": ["aksai"],
     "language": "en",
     "members": [
-        {"full_name": "Anna Sokolova", "birth_date": "1988-03-02", "sex": "F", "citizenship": "RUS",
-         "document_type": "passport", "document_number": "72 1234567", "iin": "", "occupation": "it"},
-        {"full_name": "Pavel Sokolov", "birth_date": "1986-11-20", "sex": "M", "citizenship": "RUS",
-         "document_type": "passport", "document_number": "72 7654321", "occupation": "driver"},
-        {"full_name": "Lena Sokolova", "birth_date": "2015-06-01", "sex": "F", "citizenship": "RUS",
-         "document_type": "birth_certificate", "document_number": "IV-MJ 123456"},
-        {"full_name": "Oleg Sokolov", "birth_date": "2019-09-09", "sex": "M", "citizenship": "RUS",
-         "document_type": "birth_certificate", "document_number": "IV-MJ 654321", "needs_medical": True},
+        _person("Anna Sokolova", "1988-03-02", "F", "passport", "72 1234567", occupation="it"),
+        _person("Pavel Sokolov", "1986-11-20", "M", "passport", "72 7654321", occupation="driver"),
+        _person("Lena Sokolova", "2015-06-01", "F", "birth_certificate", "IV-MJ 123456"),
+        _person(
+            "Oleg Sokolov",
+            "2019-09-09",
+            "M",
+            "birth_certificate",
+            "IV-MJ 654321",
+            needs_medical=True,
+        ),
     ],
-}  # fmt: skip
+}
 
 
 def register(site: Site, body: dict[str, Any] = FAMILY) -> dict[str, Any]:
@@ -72,18 +85,29 @@ def test_host_confirms_arrival_only_in_its_settlement(site: Site) -> None:
     ).json()
     listed = site.client.get("/api/v1/settlements/small/placements", headers=site.auth("host"))
     assert [p["id"] for p in listed.json()] == [placed["id"]]
-    assert site.client.get("/api/v1/settlements/oral/placements", headers=site.auth("host")).status_code == 403
+    assert (
+        site.client.get(
+            "/api/v1/settlements/oral/placements", headers=site.auth("host")
+        ).status_code
+        == 403
+    )
     arrived = site.client.post(
-        f"/api/v1/placements/{placed['id']}/arrival", json={"arrived": True}, headers=site.auth("host")
+        f"/api/v1/placements/{placed['id']}/arrival",
+        json={"arrived": True},
+        headers=site.auth("host"),
     )
     assert arrived.status_code == 200 and arrived.json()["status"] == "arrived"
 
 
 def test_host_declares_capacity_and_it_is_audited(site: Site) -> None:
     body = {"cap_persons": 40, "cap_children": 12, "cap_medical": 3}
-    response = site.client.put("/api/v1/settlements/small/capacity", json=body, headers=site.auth("host"))
+    response = site.client.put(
+        "/api/v1/settlements/small/capacity", json=body, headers=site.auth("host")
+    )
     assert response.status_code == 200 and response.json()["capacity_source"] == "declared"
-    other = site.client.put("/api/v1/settlements/oral/capacity", json=body, headers=site.auth("host"))
+    other = site.client.put(
+        "/api/v1/settlements/oral/capacity", json=body, headers=site.auth("host")
+    )
     assert other.status_code == 403
     events = site.client.get(
         "/api/v1/audit", params={"action": "capacity."}, headers=site.auth("coordinator")
@@ -99,7 +123,13 @@ def _member(**changes: Any) -> dict[str, Any]:
     ("body", "status"),
     [
         ({**FAMILY, "members": [_member(iin="880302400018")]}, 422),
-        ({**FAMILY, "members": [_member(birth_date=(date.today() + timedelta(days=3)).isoformat())]}, 422),
+        (
+            {
+                **FAMILY,
+                "members": [_member(birth_date=(date.today() + timedelta(days=3)).isoformat())],
+            },
+            422,
+        ),
         ({**FAMILY, "members": []}, 422),
         ({**FAMILY, "preferences": ["atlantis"]}, 404),
         ({**FAMILY, "origin_hub_id": "nowhere"}, 404),
@@ -109,15 +139,21 @@ def _member(**changes: Any) -> dict[str, Any]:
         ({**FAMILY, "surprise": 1}, 422),
     ],
 )
-def test_bad_registrations_get_a_clear_4xx(sqlite_site: Site, body: dict[str, Any], status: int) -> None:
-    response = sqlite_site.client.post("/api/v1/households", json=body, headers=sqlite_site.auth("registrar"))
+def test_bad_registrations_get_a_clear_4xx(
+    sqlite_site: Site, body: dict[str, Any], status: int
+) -> None:
+    response = sqlite_site.client.post(
+        "/api/v1/households", json=body, headers=sqlite_site.auth("registrar")
+    )
     assert response.status_code == status, response.text
     assert response.json()["detail"]
 
 
 def test_a_1_mb_body_is_refused_before_parsing(sqlite_site: Site) -> None:
     body = {**FAMILY, "members": [_member(full_name="x" * 1_000_000)]}
-    response = sqlite_site.client.post("/api/v1/households", json=body, headers=sqlite_site.auth("registrar"))
+    response = sqlite_site.client.post(
+        "/api/v1/households", json=body, headers=sqlite_site.auth("registrar")
+    )
     assert response.status_code == 413
 
 

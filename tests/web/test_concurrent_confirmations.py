@@ -26,8 +26,11 @@ def test_32_desks_over_http_use_exactly_the_capacity(postgres_url: str) -> None:
     for n in range(DESKS):
         body = {
             "origin_hub_id": "syrym",
-            "members": [{"full_name": f"Person {n}", "birth_date": "1990-01-01", "sex": "M",
-                         "citizenship": "RUS", "document_type": "passport", "document_number": f"99 {n:07d}"}],
+            "members": [
+                {"full_name": f"Person {n}", "birth_date": "1990-01-01", "sex": "M",
+                 "citizenship": "RUS", "document_type": "passport",
+                 "document_number": f"99 {n:07d}"}
+            ],
         }  # fmt: skip
         response = site.client.post("/api/v1/households", json=body, headers=site.auth("registrar"))
         ids.append(response.json()["id"])
@@ -59,7 +62,10 @@ def test_32_desks_over_http_use_exactly_the_capacity(postgres_url: str) -> None:
         small = db_session.get(Settlement, "small")
         assert small is not None and small.load_persons == small.cap_persons == PLACES
         assert db_session.scalar(select(func.count()).select_from(Placement)) == PLACES
-        assert db_session.scalar(select(func.count()).where(Household.status == "pending")) == DESKS - PLACES
+        assert (
+            db_session.scalar(select(func.count()).where(Household.status == "pending"))
+            == DESKS - PLACES
+        )
         others = db_session.scalars(select(Settlement).where(Settlement.id != "small")).all()
         assert all(s.load_persons == 0 for s in others)
         events_after = db_session.scalar(select(func.count()).select_from(AuditEvent))

@@ -30,7 +30,9 @@ FORM = {
 def signed_in(site: Site, role: str) -> tuple[TestClient, str]:
     """A client with a session cookie, and the CSRF token of its forms."""
     client = TestClient(site.client.app)
-    response = client.post("/login", data={"username": role, "password": PASSWORD}, follow_redirects=False)
+    response = client.post(
+        "/login", data={"username": role, "password": PASSWORD}, follow_redirects=False
+    )
     assert response.status_code == 303
     page = client.get("/desk" if role != "host" else "/host")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
@@ -48,14 +50,20 @@ def test_forms_without_the_csrf_token_are_refused(sqlite_site: Site) -> None:
     client, _token = signed_in(sqlite_site, "registrar")
     response = client.post("/desk/register", data=FORM, follow_redirects=False)
     assert response.status_code == 403
-    response = client.post("/desk/register", data={**FORM, "csrf_token": "forged"}, follow_redirects=False)
+    response = client.post(
+        "/desk/register", data={**FORM, "csrf_token": "forged"}, follow_redirects=False
+    )
     assert response.status_code == 403
 
 
-def test_register_place_print_and_verify(sqlite_site: Site, caplog: pytest.LogCaptureFixture) -> None:
+def test_register_place_print_and_verify(
+    sqlite_site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     client, token = signed_in(sqlite_site, "registrar")
-    response = client.post("/desk/register", data={**FORM, "csrf_token": token}, follow_redirects=False)
+    response = client.post(
+        "/desk/register", data={**FORM, "csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text
     page = client.get(response.headers["location"])
     options = re.findall(r'data-settlement="([^"]+)"', page.text)
@@ -75,14 +83,18 @@ def test_register_place_print_and_verify(sqlite_site: Site, caplog: pytest.LogCa
     public = TestClient(sqlite_site.client.app)
     genuine = public.get(verify_url.group(1).replace("http://testserver", ""))
     assert genuine.status_code == 200 and "Secretname" not in genuine.text
-    forged = public.get(re.sub(r"code=\w+", "code=0000", verify_url.group(1)).replace("http://testserver", ""))
+    forged = public.get(
+        re.sub(r"code=\w+", "code=0000", verify_url.group(1)).replace("http://testserver", "")
+    )
     assert forged.status_code == 404
     assert "Secretname" not in caplog.text and "70 0000001" not in caplog.text
 
 
 def test_duplicate_on_the_form_links_the_existing_household(sqlite_site: Site) -> None:
     client, token = signed_in(sqlite_site, "registrar")
-    first = client.post("/desk/register", data={**FORM, "csrf_token": token}, follow_redirects=False)
+    first = client.post(
+        "/desk/register", data={**FORM, "csrf_token": token}, follow_redirects=False
+    )
     again = client.post("/desk/register", data={**FORM, "csrf_token": token})
     assert again.status_code == 409
     assert first.headers["location"] in again.text
@@ -98,11 +110,15 @@ def test_duplicate_on_the_form_links_the_existing_household(sqlite_site: Site) -
         ({"preference_0": "atlantis"}, "unknown settlement"),
     ],
 )
-def test_bad_forms_are_shown_again_with_the_reason(sqlite_site: Site, change: dict[str, str], message: str) -> None:
+def test_bad_forms_are_shown_again_with_the_reason(
+    sqlite_site: Site, change: dict[str, str], message: str
+) -> None:
     client, token = signed_in(sqlite_site, "registrar")
     form = {**FORM, "csrf_token": token, **change}
     if change.get("member_count") == "0":
-        form = {k: v for k, v in form.items() if not k.startswith("m1_") and not k.startswith("m0_")}
+        form = {
+            k: v for k, v in form.items() if not k.startswith("m1_") and not k.startswith("m0_")
+        }
     response = client.post("/desk/register", data=form)
     assert 400 <= response.status_code < 500
     assert message in response.text.lower()

@@ -3,8 +3,8 @@
 import re
 from typing import Any
 
-from fastapi.routing import APIRoute
 from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
 from tests.web.conftest import ROLES, Site
 
@@ -51,9 +51,12 @@ def routes(site: Site) -> list[tuple[str, str, APIRoute]]:
 
 def test_every_route_declares_who_may_call_it(sqlite_site: Site) -> None:
     undeclared = [
-        (m, p) for m, p, r in routes(sqlite_site)
-        if (m, p) not in PUBLIC and allowed_roles(r.dependant) is None and not signed_in_only(r.dependant)
-    ]  # fmt: skip
+        (m, p)
+        for m, p, r in routes(sqlite_site)
+        if (m, p) not in PUBLIC
+        and allowed_roles(r.dependant) is None
+        and not signed_in_only(r.dependant)
+    ]
     assert undeclared == []
 
 

@@ -106,10 +106,8 @@ def host_capacity(
     if settlement is None:
         raise RegistryError(f"unknown settlement {settlement_id!r}")
     try:
-        body = CapacityDeclare(
-            cap_persons=cap_persons,
-            cap_children=cap_children,
-            cap_medical=cap_medical,  # type: ignore[arg-type]
+        body = CapacityDeclare.model_validate(
+            {"cap_persons": cap_persons, "cap_children": cap_children, "cap_medical": cap_medical}
         )
         declare_capacity(
             db_session=session, settlement_id=settlement.id, persons=body.cap_persons,
