@@ -122,3 +122,32 @@ def test_bad_forms_are_shown_again_with_the_reason(
     response = client.post("/desk/register", data=form)
     assert 400 <= response.status_code < 500
     assert message in response.text.lower()
+
+
+def test_host_declares_capacity_on_its_page(sqlite_site: Site) -> None:
+    client, token = signed_in(sqlite_site, "host")
+    page = client.get("/host")
+    assert "Small" in page.text
+    form = {"csrf_token": token, "settlement_id": "small", "cap_children": "5", "cap_medical": "2"}
+    bad = client.post("/host/capacity", data={**form, "cap_persons": "-3"})
+    assert bad.status_code == 422
+    good = client.post("/host/capacity", data={**form, "cap_persons": "25"}, follow_redirects=False)
+    assert good.status_code == 303
+    # a host's form names only its own settlement, whatever id is posted
+    other = client.post(
+        "/host/capacity",
+        data={**form, "settlement_id": "oral", "cap_persons": "1"},
+        follow_redirects=False,
+    )
+    assert other.status_code == 303
+    settlements = {
+        s["id"]: s
+        for s in sqlite_site.client.get(
+            "/api/v1/settlements", headers=sqlite_site.auth("admin")
+        ).json()
+    }
+    assert (
+        settlements["small"]["cap_persons"] == 1
+        and settlements["small"]["capacity_source"] == "declared"
+    )
+    assert settlements["oral"]["cap_persons"] == 5000
