@@ -88,3 +88,17 @@ def test_unknown_region_is_one_line_and_exit_2(cli_database: str) -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     result = runner.invoke(app, ["settlements", "list", "--region", "Atlantis"])
     assert result.exit_code == 2 and "unknown region" in result.stderr
+
+
+def test_simulate_json_is_pure_json_on_stdout() -> None:
+    # a real process: solver libraries print from C, which CliRunner would not see
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "qonaq.cli", "simulate", "--scale", "0.02", "--json"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [p["policy"] for p in report["policies"]] == ["free", "quota", "qonaq"]

@@ -3,7 +3,7 @@
 import typer
 
 from qonaq import __version__
-from qonaq.cli import data, db, importing, place, serve, settlements
+from qonaq.cli import data, db, importing, place, serve, settlements, simulate
 
 app = typer.Typer(
     name="qonaq",
@@ -16,6 +16,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(importing.app, name="import")
 app.add_typer(settlements.app, name="settlements")
 app.command(name="place")(place.place)
+app.command(name="simulate")(simulate.simulate)
 app.command(name="serve")(serve.serve)
 app.command(name="openapi")(serve.openapi)
 app.add_typer(serve.users_app, name="users")

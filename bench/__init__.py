@@ -1,0 +1,1 @@
+"""Benchmarks of the placement engine: `make bench` prints the table, nothing is asserted."""

@@ -1,0 +1,208 @@
+"""`make bench`: the placement benchmark table — batch plans end to end, the MILP baseline,
+desk latency and desk-versus-hindsight quality. Printed, never asserted."""
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.files import write_instance
+from bench.instances import Instance, gazetteer_settlements, national_instance
+from qonaq.placement.costs import evaluate
+from qonaq.placement.desk import confirm, desk_index, recommend
+from qonaq.placement.lp import solve_lp
+from qonaq.placement.model import UNPLACED, build_problem
+from qonaq.placement.plan import plan_placement
+from qonaq.placement.policy import DEFAULT_POLICY
+from qonaq.placement.solve import initial_arcs, pricing_context
+from qonaq.placement.types import household_types
+
+MILP_SECONDS = 120.0
+DESK_CALLS = 10_000
+PLACE_SCRIPT = (
+    "import sys; from pathlib import Path; from qonaq.cli.place import place; "
+    "a = sys.argv[1:]; place(Path(a[0]), Path(a[1]), Path(a[3]), Path(a[2]), None, 'auto', True)"
+)
+
+
+def machine() -> str:
+    """One line naming the CPU, its cores and memory, like lscpu."""
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        memory_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+    except (OSError, StopIteration):
+        memory_kb = 0
+    memory = f"{memory_kb / 2**20:.0f} GiB"
+    return f"{model}, {os.cpu_count()} CPUs, {memory}, Python {platform.python_version()}"
+
+
+def end_to_end(instance: Instance, folder: Path) -> dict[str, float]:
+    """`qonaq place` on the instance's files in a fresh process: wall time, peak memory, summary."""
+    paths = write_instance(instance, folder)
+    out = folder / "out"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PLACE_SCRIPT,
+            str(paths["settlements"]),
+            str(paths["households"]),
+            str(paths["vacancies"]),
+            str(out),
+        ],
+        check=True,
+    )
+    wall = time.perf_counter() - started
+    peak_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    summary = json.loads((out / "summary.json").read_text())
+    return {
+        "wall": wall,
+        "solve": summary["solve_seconds"],
+        "peak_gb": peak_kb / 2**20,
+        "gap": summary["gap"],
+        "objective": summary["objective"],
+        "unplaced": summary["unplaced_households"],
+        "households": len(instance.households),
+    }
+
+
+def milp_baseline(instance: Instance) -> dict[str, float]:
+    """HiGHS on the integer program over household types (time-limited): what a user tries first."""
+    problem = build_problem(
+        instance.settlements, instance.households, instance.vacancies, DEFAULT_POLICY
+    )
+    started = time.perf_counter()
+    ctx = pricing_context(problem, household_types(problem))
+    t, s = initial_arcs(ctx)
+    try:
+        solution = solve_lp(ctx, t, s, whole=True, seconds=MILP_SECONDS)
+    except RuntimeError:
+        return {
+            "seconds": time.perf_counter() - started,
+            "objective": float("nan"),
+            "bound": float("nan"),
+        }
+    return {
+        "seconds": time.perf_counter() - started,
+        "objective": solution.objective,
+        "bound": solution.bound,
+    }
+
+
+def desk_latency(instance: Instance) -> tuple[float, float]:
+    """p50 and p99 of one recommendation in ms over DESK_CALLS households."""
+    desk = desk_index(instance.settlements, instance.vacancies, DEFAULT_POLICY)
+    times = []
+    for household in (instance.households * 2)[:DESK_CALLS]:
+        started = time.perf_counter()
+        recommend(desk, household)
+        times.append(time.perf_counter() - started)
+    return float(np.percentile(times, 50) * 1e3), float(np.percentile(times, 99) * 1e3)
+
+
+def desk_versus_hindsight(persons: int) -> dict[str, float]:
+    """Desk decisions in arrival order with yesterday's batch prices vs today's batch plan."""
+    yesterday = national_instance(persons, seed=11)
+    today = national_instance(persons, seed=12)
+    prior = plan_placement(
+        build_problem(
+            yesterday.settlements, yesterday.households, yesterday.vacancies, DEFAULT_POLICY
+        )
+    )
+    desk = desk_index(today.settlements, today.vacancies, DEFAULT_POLICY, prices=prior.prices)
+    problem = build_problem(today.settlements, today.households, today.vacancies, DEFAULT_POLICY)
+    chosen = np.full(len(today.households), UNPLACED)
+    for h, household in enumerate(today.households):
+        options = recommend(desk, household, count=1)
+        if options:
+            confirm(desk, household, options[0].settlement_id)
+            chosen[h] = desk.position[options[0].settlement_id]
+    desk_objective = evaluate(problem, chosen).objective
+    hindsight = plan_placement(problem)
+    return {
+        "desk": desk_objective,
+        "batch": hindsight.objective,
+        "bound": hindsight.lower_bound,
+        "excess": desk_objective / hindsight.objective - 1,
+    }
+
+
+def main() -> None:
+    """Run every benchmark and print the table."""
+    sizes = [
+        int(x) for x in os.environ.get("QONAQ_BENCH_PERSONS", "10000,100000,1000000").split(",")
+    ]
+    country = "gazetteer" if gazetteer_settlements() is not None else "synthetic 3,000 settlements"
+    print(f"machine: {machine()}")
+    print(f"settlements: {country}\n")
+    print("| instance | households | wall s (files→files) | solve s | peak GB | gap | unplaced |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    runs = [(f"{p:,} persons", national_instance(p)) for p in sizes]
+    runs.append(
+        (
+            "100,000 persons, 7,000 synthetic settlements",
+            national_instance(100_000, settlements=7000),
+        )
+    )
+    ours_100k: dict[str, float] = {}
+    for name, instance in runs:
+        with tempfile.TemporaryDirectory() as folder:
+            result = end_to_end(instance, Path(folder))
+        if name.startswith("100,000 persons") and not ours_100k:
+            ours_100k = result
+        print(
+            f"| {name} | {result['households']:,} | {result['wall']:.1f} | {result['solve']:.1f} | "
+            f"{result['peak_gb']:.2f} | {result['gap']:.2%} | {result['unplaced']:,} |",
+            flush=True,
+        )
+    hundred = national_instance(100_000)
+    baseline = milp_baseline(hundred)
+    if ours_100k:
+        print(
+            f"\nHiGHS MILP over household types, 100,000 persons, {MILP_SECONDS:.0f} s limit: "
+            f"{baseline['seconds']:.1f} s, objective {baseline['objective']:,.0f} "
+            f"(bound {baseline['bound']:,.0f}); qonaq {ours_100k['solve']:.1f} s, objective "
+            f"{ours_100k['objective']:,.0f}: "
+            f"{baseline['seconds'] / ours_100k['solve']:.1f}× the time"
+        )
+    p50, p99 = desk_latency(hundred)
+    print(f"\ndesk recommendation over {DESK_CALLS:,} calls: p50 {p50:.3f} ms, p99 {p99:.3f} ms")
+    quality = desk_versus_hindsight(100_000)
+    print(
+        f"desk in arrival order with yesterday's prices, 100,000 persons: objective "
+        f"{quality['desk']:,.0f} vs hindsight batch {quality['batch']:,.0f} "
+        f"(bound {quality['bound']:,.0f}): {quality['excess']:+.2%}"
+    )
+    print()
+    simulation_benchmark()
+
+
+def simulation_benchmark() -> None:
+    """The surge simulator's own benchmark (bench/simulation.py), when its code is there."""
+    try:
+        from bench import simulation
+    except ImportError as missing:
+        print(f"simulation benchmark skipped: {missing}")
+        return
+    simulation.main()
+
+
+if __name__ == "__main__":
+    main()

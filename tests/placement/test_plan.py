@@ -1,0 +1,93 @@
+"""Batch plans: hard constraints on random instances, optimality against a MILP, the bound."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qonaq.placement.check import is_close, recompute_objective, violations
+from qonaq.placement.costs import marginal_costs, road_km
+from qonaq.placement.model import UNPLACED, build_problem
+from qonaq.placement.plan import plan_placement
+from qonaq.placement.policy import DEFAULT_POLICY, Policy
+from tests.placement.factories import household, random_instance, settlement
+from tests.placement.milp import optimal_objective
+
+PROTECT = Policy(
+    max_share_of_population={"republic_city": 0.000004},
+    eligibility={"min_population_by_kind": {"village": 1000}},
+)
+
+
+def check_plan(seed: int, method: str, policy: Policy, tight: bool) -> None:
+    places, arrivals, jobs = random_instance(seed, tight=tight)
+    problem = build_problem(places, arrivals, jobs, policy)
+    plan = plan_placement(problem, method=method)
+    mapping = {h: plan.settlement_of(i) for i, h in enumerate(problem.household_ids)}
+    # capacity in every dimension, eligibility; one settlement per household by construction
+    assert violations(places, arrivals, policy, mapping) == []
+    assert len(mapping) == len(arrivals)
+    # unplaced only when no eligible settlement has room for it
+    load = problem.load.copy()
+    placed = plan.assignment != UNPLACED
+    np.add.at(load, plan.assignment[placed], problem.demand[placed])
+    workers = np.zeros_like(problem.vacancies)
+    for h in np.flatnonzero(~placed):
+        km = road_km(
+            policy, problem.origin_lat[[h]], problem.origin_lon[[h]], problem.lat, problem.lon
+        )[0]
+        assert not marginal_costs(problem, load, workers, km, int(h)).fits.any()
+    terms = recompute_objective(places, arrivals, jobs, policy, mapping)
+    assert is_close(plan.objective, terms["objective"])
+    assert plan.lower_bound <= plan.objective + 1e-6 * abs(plan.objective)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    method=st.sampled_from(["mip", "lp", "flow"]),
+    tight=st.booleans(),
+    protect=st.booleans(),
+)
+def test_hard_constraints_hold_on_random_instances(
+    seed: int, method: str, tight: bool, protect: bool
+) -> None:
+    check_plan(seed, method, PROTECT if protect else DEFAULT_POLICY, tight)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_plan_within_half_a_percent_of_the_milp_optimum(seed: int) -> None:
+    places, arrivals, jobs = random_instance(
+        seed, settlements=5, households=12, tight=seed % 2 == 0
+    )
+    optimum = optimal_objective(places, arrivals, jobs, DEFAULT_POLICY)
+    plan = plan_placement(build_problem(places, arrivals, jobs, DEFAULT_POLICY))
+    assert plan.lower_bound <= optimum + 1e-6 * abs(optimum)
+    assert plan.objective <= optimum + 0.005 * abs(optimum)
+
+
+@pytest.mark.parametrize("method", ["mip", "lp", "flow"])
+def test_nothing_to_place_or_nowhere_to_go(method: str) -> None:
+    places, _, _ = random_instance(1)
+    plan = plan_placement(build_problem(places, [], [], DEFAULT_POLICY), method=method)
+    assert plan.objective == 0 and plan.gap == 0
+    guests = [household("a", size=2), household("b", size=1, children=1)]
+    for nowhere in ([], [settlement("x", open=False)], [settlement("y", cap_persons=0)]):
+        plan = plan_placement(build_problem(nowhere, guests, [], DEFAULT_POLICY), method=method)
+        assert plan.unplaced_households == 2
+        assert plan.objective == plan.lower_bound == 300_000
+
+
+@pytest.mark.parametrize("method", ["lp", "flow"])
+def test_a_medium_wave_keeps_every_rule_and_reports_a_true_bound(method: str) -> None:
+    places, arrivals, jobs = random_instance(42, settlements=40, households=3200, tight=True)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    plan = plan_placement(problem, method=method)
+    mapping = {h: plan.settlement_of(i) for i, h in enumerate(problem.household_ids)}
+    assert violations(places, arrivals, DEFAULT_POLICY, mapping) == []
+    assert is_close(
+        plan.objective,
+        recompute_objective(places, arrivals, jobs, DEFAULT_POLICY, mapping)["objective"],
+    )
+    assert plan.lower_bound <= plan.objective
+    assert 0 <= plan.gap < 0.2
