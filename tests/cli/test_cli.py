@@ -102,3 +102,40 @@ def test_simulate_json_is_pure_json_on_stdout() -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert [p["policy"] for p in report["policies"]] == ["free", "quota", "qonaq"]
+
+
+def test_place_from_db_plans_and_applies_the_pending_households(
+    cli_database: str, tmp_path: Path
+) -> None:
+    from qonaq.auth.actor import Actor
+    from qonaq.db import migrate
+    from qonaq.db.session import make_engine, transaction
+    from qonaq.registry.service import register_household
+    from tests.registry.factories import household, seed_tiny_country
+
+    migrate.upgrade(cli_database)
+    engine = make_engine(cli_database)
+    seed_tiny_country(engine)
+    with transaction(engine) as db_session:
+        for size in (1, 2, 3, 4):
+            register_household(db_session=db_session, data=household(size), actor=Actor("test"))
+    engine.dispose()
+    preview = runner.invoke(app, ["place", "--from-db", "--out", str(tmp_path / "p"), "--quiet"])
+    assert preview.exit_code == 0, preview.output
+    rows = (tmp_path / "p" / "assignments.csv").read_text().splitlines()
+    assert len(rows) == 5 and all(row.split(",")[1] for row in rows[1:])
+    assert json.loads((tmp_path / "p" / "summary.json").read_text())["placed_households"] == 4
+    applied = runner.invoke(app, ["place", "--from-db", "--apply", "--out", str(tmp_path / "a")])
+    assert applied.exit_code == 0, applied.output
+    listed = json.loads(runner.invoke(app, ["settlements", "list", "--format", "json"]).stdout)
+    assert sum(s["load_persons"] for s in listed) == 10
+    again = runner.invoke(app, ["place", "--from-db", "--out", str(tmp_path / "b"), "--quiet"])
+    assert again.exit_code == 0
+    assert (tmp_path / "b" / "assignments.csv").read_text().splitlines() == [
+        "household_id,settlement_id"
+    ]
+
+
+def test_place_needs_files_or_the_database(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["place", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--from-db" in result.stderr

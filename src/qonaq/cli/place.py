@@ -8,16 +8,22 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from qonaq.cli.common import user_errors
+from qonaq.auth.actor import Actor
+from qonaq.cli.common import fail, user_errors
+from qonaq.db import migrate
+from qonaq.db.session import make_engine, transaction
 from qonaq.placement.files import read_inputs, summary, write_plan
-from qonaq.placement.model import build_problem
+from qonaq.placement.model import PlacementProblem, build_problem
 from qonaq.placement.plan import PlacementPlan, plan_placement
-from qonaq.placement.policy import load_policy
+from qonaq.placement.policy import Policy, load_policy
+from qonaq.registry import placing
+
+CLI_ACTOR = Actor(label="cli", role="admin")
 
 
 def place(
-    settlements: Path = typer.Option(..., "--settlements", help="settlements.csv"),
-    households: Path = typer.Option(..., "--households", help="households.csv"),
+    settlements: Path | None = typer.Option(None, "--settlements", help="settlements.csv"),
+    households: Path | None = typer.Option(None, "--households", help="households.csv"),
     out: Path = typer.Option(..., "--out", help="Directory for assignments.csv and summary.json."),
     vacancies: Path | None = typer.Option(None, "--vacancies", help="vacancies.csv (optional)."),
     policy: Path | None = typer.Option(None, "--policy", help="policy.toml (optional)."),
@@ -25,32 +31,65 @@ def place(
         "auto", "--method", help="auto, lp (exact LP) or flow (priced flows)."
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress display or table."),
+    from_db: bool = typer.Option(
+        False, "--from-db", help="Plan the pending households of the database instead of files."
+    ),
+    apply: bool = typer.Option(
+        False, "--apply", help="With --from-db: reserve the planned places (audited as 'cli')."
+    ),
 ) -> None:
     """Plan the placement of households in settlements; write assignments.csv and summary.json."""
     started = time.perf_counter()
     console = Console(stderr=True, quiet=quiet)
+    if from_db == (settlements is not None or households is not None):
+        raise fail("give either --settlements and --households, or --from-db")
+    if apply and not from_db:
+        raise fail("--apply places households of the database: use it with --from-db")
     with user_errors():
         rules = load_policy(policy)
-        places, arrivals, jobs = read_inputs(settlements, households, vacancies)
-        problem = build_problem(places, arrivals, jobs, rules)
-        with Progress(
-            TextColumn("[bold]placing[/]"),
-            BarColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("building", total=1.0)
-            plan = plan_placement(
-                problem,
-                method=method,
-                progress=lambda message, done: bar.update(
-                    task, description=message, completed=done
-                ),
-            )
-        write_plan(plan, out, time.perf_counter() - started)
+        if from_db:
+            plan = _place_from_db(rules, method, console, out, apply, started)
+        else:
+            if settlements is None or households is None:
+                raise fail("--settlements and --households are both needed")
+            places, arrivals, jobs = read_inputs(settlements, households, vacancies)
+            plan = _solve(build_problem(places, arrivals, jobs, rules), method, console)
+            write_plan(plan, out, time.perf_counter() - started)
     Console(quiet=quiet).print(summary_table(plan, time.perf_counter() - started))
+
+
+def _solve(problem: PlacementProblem, method: str, console: Console) -> PlacementPlan:
+    with Progress(
+        TextColumn("[bold]placing[/]"),
+        BarColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("building", total=1.0)
+        return plan_placement(
+            problem,
+            method=method,
+            progress=lambda message, done: bar.update(task, description=message, completed=done),
+        )
+
+
+def _place_from_db(
+    rules: Policy, method: str, console: Console, out: Path, apply: bool, started: float
+) -> PlacementPlan:
+    # one transaction: the plan is made and, with --apply, reserved against the same loads
+    migrate.upgrade()
+    with transaction(make_engine()) as db_session:
+        problem, pending = placing.pending_problem(db_session=db_session, policy=rules)
+        plan = _solve(problem, method, console)
+        write_plan(plan, out, time.perf_counter() - started)
+        if apply:
+            placing.apply_plan(
+                db_session=db_session, plan=plan, households=pending, actor=CLI_ACTOR
+            )
+            console.print(f"reserved places for {plan.placed_households:,} households")
+    return plan
 
 
 def summary_table(plan: PlacementPlan, seconds: float) -> Table:
