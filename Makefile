@@ -34,11 +34,11 @@ clean:
 # re-extract the translatable strings and merge them into the kk, ru and en catalogs
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k "gettext:2" -k N_ --no-location --sort-output \
-		-o src/qonaq/web/locale/messages.pot src/qonaq
+		-o src/qonaq/locale/messages.pot src/qonaq
 	for lang in kk ru en; do \
-		if [ -f src/qonaq/web/locale/$$lang/LC_MESSAGES/messages.po ]; then \
-			$(BIN)/pybabel update --no-fuzzy-matching -l $$lang -i src/qonaq/web/locale/messages.pot -d src/qonaq/web/locale; \
+		if [ -f src/qonaq/locale/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update --no-fuzzy-matching -l $$lang -i src/qonaq/locale/messages.pot -d src/qonaq/locale; \
 		else \
-			$(BIN)/pybabel init -l $$lang -i src/qonaq/web/locale/messages.pot -d src/qonaq/web/locale; \
+			$(BIN)/pybabel init -l $$lang -i src/qonaq/locale/messages.pot -d src/qonaq/locale; \
 		fi; \
 	done

@@ -6,7 +6,7 @@ from typing import Any
 from qonaq.auth.actor import Actor
 from qonaq.auth.service import create_user
 from qonaq.db.session import transaction
-from qonaq.web.i18n import gettext
+from qonaq.i18n import gettext
 from tests.e2e.conftest import PASSWORD, LiveSite
 
 FAMILY = [

@@ -11,7 +11,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from qonaq.web.i18n import LANGUAGES, LOCALE_DIR, translations
+from qonaq.i18n import LANGUAGES, LOCALE_DIR, translations
 from qonaq.web.vocabulary import (
     KIND_WORDS,
     OCCUPATION_WORDS,
@@ -148,5 +148,5 @@ def test_the_app_serves_the_catalog_strings(language: str) -> None:
 
 
 def gettext_via_app(language: str, message: str) -> str:
-    """`message` as the pages show it (the catalog compiled by qonaq.web.i18n)."""
+    """`message` as the pages show it (the catalog compiled by qonaq.i18n)."""
     return translations(language).gettext(message)

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qonaq.geo.gazetteer import regions_geojson
+from qonaq.i18n import N_, gettext
 from qonaq.registry.models import Household, Placement
 from qonaq.settlements.models import Region, Settlement
 from qonaq.simulation.figures import Figure, SettlementLoad, load_map_figure
-from qonaq.web.i18n import N_, gettext
 
 PRESSED_SHOWN = 12
 CHART_WORDS = (

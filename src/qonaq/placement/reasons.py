@@ -1,65 +1,28 @@
-"""Why an option was recommended: structured reasons (code + parameters) and their words."""
+"""Why an option was recommended: structured reasons (code + parameters) and their words.
+
+The words live in the Babel catalogs (`qonaq/locale`), like every other user-facing string,
+so a translator finds them beside the rest of the interface.
+"""
 
 from dataclasses import dataclass, field
 
-LOCALES: tuple[str, ...] = ("en", "ru", "kk")
+from qonaq.i18n import LANGUAGES, N_, gettext
 
-TEMPLATES: dict[str, dict[str, str]] = {
-    "en": {
-        "distance": "{km} km from {origin}",
-        "distance_plain": "{km} km away",
-        "housing_fill": "{kind} at {percent} % of its housing capacity",
-        "vacancies": "{count} vacancies for {occupation}",
-        "preference": "your {ordinal} choice",
-        "school_places": "{free} school places left",
-        "clinic_places": "{free} clinic places left",
-    },
-    "ru": {
-        "distance": "{km} км от {origin}",
-        "distance_plain": "{km} км пути",
-        "housing_fill": "{kind}, жильё заполнено на {percent} %",
-        "vacancies": "вакансий по профессии «{occupation}»: {count}",
-        "preference": "ваш {ordinal} выбор",
-        "school_places": "свободных мест в школах: {free}",
-        "clinic_places": "свободных мест в поликлиниках: {free}",
-    },
-    "kk": {
-        "distance": "{origin} қаласынан {km} км",
-        "distance_plain": "{km} км жол",
-        "housing_fill": "{kind}, тұрғын үй {percent} % толған",
-        "vacancies": "«{occupation}» мамандығы бойынша {count} бос жұмыс орны",
-        "preference": "сіздің {ordinal} таңдауыңыз",
-        "school_places": "мектептерде {free} бос орын",
-        "clinic_places": "емханаларда {free} бос орын",
-    },
-}
+LOCALES: tuple[str, ...] = LANGUAGES
 
-KIND_NAMES: dict[str, dict[str, str]] = {
-    "en": {
-        "republic_city": "city of republican status",
-        "regional_centre": "regional centre",
-        "town": "town",
-        "village": "village",
-    },
-    "ru": {
-        "republic_city": "город республиканского значения",
-        "regional_centre": "областной центр",
-        "town": "город",
-        "village": "село",
-    },
-    "kk": {
-        "republic_city": "республикалық маңызы бар қала",
-        "regional_centre": "облыс орталығы",
-        "town": "қала",
-        "village": "ауыл",
-    },
+MESSAGES: dict[str, str] = {
+    "distance": N_("%(km)s km from %(origin)s"),
+    "distance_plain": N_("%(km)s km away"),
+    "housing_fill": N_("%(kind)s at %(percent)s %% of its housing capacity"),
+    "vacancies": N_("%(count)s vacancies for %(occupation)s"),
+    "school_places": N_("%(free)s school places left"),
+    "clinic_places": N_("%(free)s clinic places left"),
 }
-
-ORDINALS: dict[str, tuple[str, str, str]] = {
-    "en": ("1st", "2nd", "3rd"),
-    "ru": ("1-й", "2-й", "3-й"),
-    "kk": ("1-ші", "2-ші", "3-ші"),
-}
+CHOICES: tuple[str, str, str] = (
+    N_("your 1st choice"),
+    N_("your 2nd choice"),
+    N_("your 3rd choice"),
+)
 
 
 @dataclass(frozen=True)
@@ -72,19 +35,21 @@ class Reason:
 
 def render(reason: Reason, locale: str = "en") -> str:
     """The reason in plain words in `locale` (en, ru or kk)."""
-    if locale not in TEMPLATES:
+    if locale not in LOCALES:
         raise ValueError(f"unknown locale {locale!r}: use one of {', '.join(LOCALES)}")
     params = dict(reason.params)
+    if reason.code == "preference":
+        return gettext(locale, CHOICES[int(str(params["rank"])) - 1])
     code = reason.code
     if code == "distance" and not params.get("origin"):
         code = "distance_plain"
-    if "kind" in params:
-        params["kind"] = KIND_NAMES[locale].get(str(params["kind"]), str(params["kind"]))
-    if "rank" in params:
-        params["ordinal"] = ORDINALS[locale][int(str(params["rank"])) - 1]
-    if code not in TEMPLATES[locale]:
+    if code not in MESSAGES:
         raise ValueError(f"unknown reason code {reason.code!r}")
-    return TEMPLATES[locale][code].format(**params)
+    # kinds and occupation groups are catalog words too ("town" → «город»)
+    for word in ("kind", "occupation"):
+        if word in params:
+            params[word] = gettext(locale, str(params[word]))
+    return gettext(locale, MESSAGES[code]) % params
 
 
 def render_all(reasons: tuple[Reason, ...] | list[Reason], locale: str = "en") -> str:

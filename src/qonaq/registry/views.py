@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
+from qonaq.i18n import gettext
 from qonaq.registry import placing
 from qonaq.registry.api import household_read, placement_read
 from qonaq.registry.models import Household, Placement
@@ -25,7 +26,6 @@ from qonaq.registry.service import (
 )
 from qonaq.settlements.service import hub_choices, settlement_choices
 from qonaq.web.deps import Language, RowId, SessionDep, check_csrf, require
-from qonaq.web.i18n import gettext
 from qonaq.web.templating import render
 from qonaq.web.vocabulary import DOCUMENT_WORDS
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from qonaq.auth.models import User
 from qonaq.auth.service import resolve_token
 from qonaq.db.session import transaction
-from qonaq.web.i18n import pick_language
+from qonaq.i18n import pick_language
 
 SESSION_COOKIE = "qonaq_session"
 LANGUAGE_COOKIE = "qonaq_lang"

@@ -7,8 +7,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from qonaq.i18n import LANGUAGE_NAMES, LANGUAGES, translations
 from qonaq.web.deps import LANGUAGE_COOKIE
-from qonaq.web.i18n import LANGUAGE_NAMES, LANGUAGES, translations
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 ONE_YEAR = 365 * 24 * 3600

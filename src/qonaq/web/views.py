@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from qonaq.auth.service import AuthError, authenticate, end_session, start_session
+from qonaq.i18n import gettext
 from qonaq.web.deps import (
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
@@ -14,7 +15,6 @@ from qonaq.web.deps import (
     SessionDep,
     check_csrf,
 )
-from qonaq.web.i18n import gettext
 from qonaq.web.templating import ONE_YEAR, render
 
 router = APIRouter(include_in_schema=False)

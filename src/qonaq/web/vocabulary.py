@@ -1,6 +1,6 @@
 """Words the pages translate from data (roles, statuses, kinds), marked for the catalogs."""
 
-from qonaq.web.i18n import N_
+from qonaq.i18n import N_
 
 ROLE_WORDS = (N_("admin"), N_("coordinator"), N_("registrar"), N_("host"), N_("volunteer"))
 STATUS_WORDS = (
