@@ -139,3 +139,20 @@ def test_place_from_db_plans_and_applies_the_pending_households(
 def test_place_needs_files_or_the_database(tmp_path: Path) -> None:
     result = runner.invoke(app, ["place", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "--from-db" in result.stderr
+
+
+def test_openapi_prints_the_api_document() -> None:
+    result = runner.invoke(app, ["openapi"])
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert "/api/v1/households" in document["paths"]
+    assert "/api/v1/households/{household_id}/placement" in document["paths"]
+
+
+def test_users_create_refuses_a_host_without_settlement(cli_database: str) -> None:
+    result = runner.invoke(
+        app, ["users", "create", "akim", "--role", "host", "--password", "long enough pw"]
+    )
+    assert result.exit_code == 2 and "--settlement" in result.stderr
+    created = runner.invoke(app, ["users", "create", "reg", "--role", "registrar"])
+    assert created.exit_code == 0 and "with password" in created.stdout
