@@ -12,13 +12,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from qonaq.i18n import LANGUAGES, LOCALE_DIR, translations
-from qonaq.web.vocabulary import (
-    KIND_WORDS,
-    OCCUPATION_WORDS,
-    ROLE_WORDS,
-    SOURCE_WORDS,
-    STATUS_WORDS,
-)
+from qonaq.registry.schemas import OCCUPATION_GROUPS
+from qonaq.web.vocabulary import KIND_WORDS, ROLE_WORDS, SOURCE_WORDS, STATUS_WORDS
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "src" / "qonaq"  # babel.cfg paths are relative to it, as in `make messages`
@@ -32,7 +27,7 @@ PLURAL_FORMS = {
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 MIN_TRANSLATED_SHARE = 0.9
-CODES = (*ROLE_WORDS, *STATUS_WORDS, *KIND_WORDS, *SOURCE_WORDS, *OCCUPATION_WORDS)
+CODES = (*ROLE_WORDS, *STATUS_WORDS, *KIND_WORDS, *SOURCE_WORDS, *OCCUPATION_GROUPS)
 
 
 @cache

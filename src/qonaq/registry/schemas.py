@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from qonaq.i18n import N_
 from qonaq.registry.iin import InvalidIIN, parse_iin
 
 DocumentType = Literal["passport", "id_card", "birth_certificate", "residence_permit", "other"]
@@ -14,8 +15,9 @@ ADULT_AGE = 18
 # working age for matching vacancies, as in Kazakh labour statistics
 WORKING_AGES = range(18, 64)
 OCCUPATION_GROUPS: tuple[str, ...] = (
-    "it", "engineering", "medicine", "education", "construction", "driver", "trade",
-    "agriculture", "services", "manufacturing", "finance", "other",
+    N_("it"), N_("engineering"), N_("medicine"), N_("education"), N_("construction"),
+    N_("driver"), N_("trade"), N_("agriculture"), N_("services"), N_("manufacturing"),
+    N_("finance"), N_("other"),
 )  # fmt: skip
 
 

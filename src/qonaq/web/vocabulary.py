@@ -9,11 +9,6 @@ STATUS_WORDS = (
 )  # fmt: skip
 KIND_WORDS = (N_("republic_city"), N_("regional_centre"), N_("town"), N_("village"))
 SOURCE_WORDS = (N_("estimate"), N_("declared"))
-OCCUPATION_WORDS = (
-    N_("it"), N_("engineering"), N_("medicine"), N_("education"), N_("construction"),
-    N_("driver"), N_("trade"), N_("agriculture"), N_("services"), N_("manufacturing"),
-    N_("finance"), N_("other"),
-)  # fmt: skip
 DOCUMENT_WORDS = {
     "passport": N_("passport"),
     "id_card": N_("identity card"),
