@@ -1,12 +1,12 @@
 """Placement policies: every parameter of the model by name, read from TOML and validated."""
 
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from qonaq.errors import InputFileError, RowError
 from qonaq.geo.settlements_file import SettlementKind
+from qonaq.tomlinput import parse_toml
 
 
 class Congestion(BaseModel):
@@ -74,18 +74,7 @@ DEFAULT_POLICY = Policy()
 
 def parse_policy(source: str, text: str) -> Policy:
     """Parse and validate a policy TOML text; InputFileError names every bad key."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputFileError(source, [RowError(0, "-", f"not valid TOML: {exc}")]) from exc
-    try:
-        return Policy.model_validate(raw)
-    except ValidationError as exc:
-        errors = [
-            RowError(0, ".".join(str(p) for p in err["loc"]) or "-", err["msg"])
-            for err in exc.errors()
-        ]
-        raise InputFileError(source, errors) from exc
+    return parse_toml(source, text, Policy)
 
 
 def load_policy(path: Path | None) -> Policy:

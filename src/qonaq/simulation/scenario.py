@@ -1,13 +1,13 @@
 """Surge scenarios, read from TOML: entries per day and hub, households, PSCs, transport."""
 
-import tomllib
 from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from qonaq.errors import InputFileError, RowError
+from qonaq.tomlinput import parse_toml
 
 MAX_HOUSEHOLD_SIZE = 8
 
@@ -132,18 +132,7 @@ class Scenario(BaseModel):
 
 def parse_scenario(source: str, text: str) -> Scenario:
     """Parse and validate a scenario TOML text; InputFileError names every bad key."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputFileError(source, [RowError(0, "-", f"not valid TOML: {exc}")]) from exc
-    try:
-        return Scenario.model_validate(raw)
-    except ValidationError as exc:
-        errors = [
-            RowError(0, ".".join(str(p) for p in err["loc"]) or "-", err["msg"])
-            for err in exc.errors()
-        ]
-        raise InputFileError(source, errors) from exc
+    return parse_toml(source, text, Scenario)
 
 
 def shipped_scenarios() -> list[str]:
