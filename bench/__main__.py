@@ -28,7 +28,8 @@ MILP_SECONDS = 120.0
 DESK_CALLS = 10_000
 PLACE_SCRIPT = (
     "import sys; from pathlib import Path; from qonaq.cli.place import place; "
-    "a = sys.argv[1:]; place(Path(a[0]), Path(a[1]), Path(a[3]), Path(a[2]), None, 'auto', True)"
+    "a = sys.argv[1:]; place(settlements=Path(a[0]), households=Path(a[1]), out=Path(a[3]), "
+    "vacancies=Path(a[2]), policy=None, method='auto', quiet=True, from_db=False, apply=False)"
 )
 
 

@@ -7,9 +7,20 @@ from hypothesis import strategies as st
 
 from qonaq.placement.check import is_close, recompute_objective, violations
 from qonaq.placement.costs import marginal_costs, road_km
+from qonaq.placement.flow import solve_relaxation
+from qonaq.placement.lp import solve_lp_relaxation
 from qonaq.placement.model import UNPLACED, build_problem
 from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY, Policy
+from qonaq.placement.solve import (
+    DualLayout,
+    ascend_dual,
+    dual_bound,
+    price_free_costs,
+    pricing_context,
+    smoothed_dual,
+)
+from qonaq.placement.types import household_types
 from tests.placement.factories import household, random_instance, settlement
 from tests.placement.milp import optimal_objective
 
@@ -91,3 +102,20 @@ def test_a_medium_wave_keeps_every_rule_and_reports_a_true_bound(method: str) ->
     )
     assert plan.lower_bound <= plan.objective
     assert 0 <= plan.gap < 0.2
+
+
+def test_the_smoothed_dual_is_a_lower_bound_and_the_ascent_raises_it_toward_the_lp() -> None:
+    places, arrivals, jobs = random_instance(7, settlements=30, households=1500, tight=True)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    types = household_types(problem)
+    ctx = pricing_context(problem, types)
+    start = solve_relaxation(problem, types, rounds=1, ascend=False).prices
+    hiring_s, hiring_g = np.nonzero(problem.vacancies > 0)
+    layout = DualLayout(len(problem.settlement_ids), hiring_s, hiring_g)
+    base = price_free_costs(ctx)
+    smooth, _ = smoothed_dual(ctx, layout, base, layout.flat(start), 1.0)
+    before, _, _ = dual_bound(ctx, start)
+    assert smooth <= before + 1e-6 * abs(before)
+    after, _, _ = dual_bound(ctx, ascend_dual(ctx, start))
+    lp_value = solve_lp_relaxation(problem, types, rounds=20).lower_bound
+    assert before - 1e-6 * abs(before) <= after <= lp_value + 1e-6 * abs(lp_value)

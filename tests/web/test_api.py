@@ -161,3 +161,24 @@ def test_without_a_token_the_api_says_401(sqlite_site: Site) -> None:
     assert sqlite_site.client.get("/api/v1/settlements").status_code == 401
     bad = {"Authorization": "Bearer nonsense"}
     assert sqlite_site.client.get("/api/v1/settlements", headers=bad).status_code == 401
+
+
+def test_dashboard_sums_persons_per_day_on_both_databases(site: Site) -> None:
+    household = register(site)
+    site.client.post(
+        f"/api/v1/households/{household['id']}/placement",
+        json={"settlement_id": "aksai"},
+        headers=site.auth("registrar"),
+    )
+    view = site.client.get("/api/v1/dashboard", headers=site.auth("coordinator"))
+    assert view.status_code == 200, view.text
+    body = view.json()
+    assert (body["registered_persons"], body["placed_persons"], body["pending_households"]) == (
+        4,
+        4,
+        0,
+    )
+    per_day = {trace["name"]: trace["y"] for trace in body["per_day"]["data"]}
+    assert per_day == {"registered": [4], "placed": [4]}
+    assert body["pressed"][0]["id"] == "aksai"
+    assert len(body["load_map"]["data"]) == 2

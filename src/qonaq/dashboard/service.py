@@ -2,9 +2,10 @@
 
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qonaq.geo.gazetteer import regions_geojson
@@ -44,10 +45,14 @@ class DashboardRead(BaseModel):
     pressed_chart: Figure
 
 
-def _per_day(rows: list[tuple[date, int]]) -> dict[date, int]:
+def _per_day(db_session: Session, moment: Any, persons: Any, *where: Any) -> dict[date, int]:
+    # summed in the database: the dashboard refreshes every few seconds during a surge
+    day = func.date(moment)
+    rows = db_session.execute(select(day, func.sum(persons)).where(*where).group_by(day)).all()
     totals: dict[date, int] = defaultdict(int)
-    for day, persons in rows:
-        totals[day] += persons
+    for when, count in rows:
+        # SQLite returns the day as text, PostgreSQL as a date
+        totals[date.fromisoformat(when) if isinstance(when, str) else when] += int(count or 0)
     return totals
 
 
@@ -65,11 +70,10 @@ def dashboard(*, db_session: Session, language: str = "en") -> DashboardRead:
         )
         for s, region in places
     ]
-    registered = _per_day(
-        [(h.registered_at.date(), h.size) for h in db_session.scalars(select(Household))]
+    registered = _per_day(db_session, Household.registered_at, Household.size)
+    placed = _per_day(
+        db_session, Placement.created_at, Placement.persons, Placement.status != "cancelled"
     )
-    placements = list(db_session.scalars(select(Placement).where(Placement.status != "cancelled")))
-    placed = _per_day([(p.created_at.date(), p.persons) for p in placements])
     days = sorted(set(registered) | set(placed))
     pressed = sorted(
         (
@@ -89,9 +93,10 @@ def dashboard(*, db_session: Session, language: str = "en") -> DashboardRead:
     return DashboardRead(
         registered_persons=sum(registered.values()),
         placed_persons=sum(s.load_persons for s, _ in places),
-        pending_households=sum(
-            1 for _ in db_session.scalars(select(Household.id).where(Household.status == "pending"))
-        ),
+        pending_households=db_session.scalar(
+            select(func.count()).where(Household.status == "pending")
+        )
+        or 0,
         settlements_over_80_percent=sum(1 for p in pressed if p.fill > 0.8),
         pressed=pressed[:PRESSED_SHOWN],
         load_map=load_map_figure(regions_geojson(), loads, words["Placed persons and fill ratio"]),

@@ -25,6 +25,7 @@ from qonaq.placement.solve import (
     Relaxation,
     add_priced_arcs,
     arc_costs,
+    ascend_dual,
     direct_arcs,
     dual_bound,
     pricing_context,
@@ -33,7 +34,9 @@ from qonaq.placement.types import HouseholdTypes
 
 # integer min-cost-flow costs are in 1/100 km-equivalent
 COST_SCALE = 100.0
-LAGRANGIAN_ROUNDS = 6
+LAGRANGIAN_ROUNDS = 2
+# rounds when the ascent is skipped (too many pairs)
+SUBGRADIENT_ROUNDS = 6
 # km-equivalents per child or medical place when such places first run short
 SIDE_PRICE_START = 50.0
 # rounds stop when the bound improves by less than this share
@@ -42,6 +45,9 @@ STALL = 1e-4
 JOB_STEP = 0.3
 # households in the sample whose exact LP gives the starting prices of a large wave
 SAMPLE_HOUSEHOLDS = 1500
+# the dual ascent keeps a dense (types × settlements) cost matrix: beyond this many pairs
+# (320 MB) it is skipped and the Lagrangian rounds alone give the bound
+ASCENT_MAX_PAIRS = 40_000_000
 
 
 def type_classes(ctx: PricingContext) -> IntArray:
@@ -296,10 +302,12 @@ def solve_relaxation(
     problem: PlacementProblem,
     types: HouseholdTypes,
     *,
-    rounds: int = LAGRANGIAN_ROUNDS,
+    rounds: int | None = None,
+    ascend: bool = True,
     progress: Progress | None = None,
 ) -> Relaxation:
-    """Lagrangian rounds of priced min-cost flows; keeps the best bound and the last flow."""
+    """Lagrangian rounds of priced min-cost flows, then (`ascend`) a quasi-Newton ascent of
+    the smoothed dual and a last flow at its prices; keeps the best bound and the last flow."""
     ctx = pricing_context(problem, types)
     classes = type_classes(ctx)
     reward = problem.policy.employment_reward
@@ -313,6 +321,10 @@ def solve_relaxation(
     if len(t) == 0:
         # the network needs at least one direct arc array entry type; an empty one is fine
         t, s = np.empty(0, np.int64), np.empty(0, np.int64)
+    if rounds is None:
+        # without the ascent, the rounds alone must push the bound up
+        ascends = ascend and len(types.count) * n_settlements <= ASCENT_MAX_PAIRS
+        rounds = LAGRANGIAN_ROUNDS if ascends else SUBGRADIENT_ROUNDS
     best_bound, best_prices = -INFINITE, prices
     for round_number in range(rounds):
         network = build_network(ctx, prices, t, s, classes)
@@ -337,6 +349,10 @@ def solve_relaxation(
             ctx, prices, t, s, arc_costs(ctx, prices, t, s), best, best_at, shared
         )
         prices = next_prices(ctx, prices, side_usage(ctx, pair_t, pair_s, persons), round_number)
+    if ascend and len(types.count) * n_settlements <= ASCENT_MAX_PAIRS:
+        pair_t, pair_s, persons, best_bound, best_prices = ascended_flow(
+            ctx, best_prices, best_bound, t, s, classes
+        )
     return Relaxation(
         types=types,
         arc_type=pair_t,
@@ -345,3 +361,22 @@ def solve_relaxation(
         lower_bound=best_bound,
         prices=best_prices,
     )
+
+
+def ascended_flow(
+    ctx: PricingContext,
+    prices: Prices,
+    bound: float,
+    t: IntArray,
+    s: IntArray,
+    classes: IntArray,
+) -> tuple[IntArray, IntArray, FloatArray, float, Prices]:
+    """The flow at the prices of the smoothed-dual ascent, its pairs, and the better bound."""
+    better = ascend_dual(ctx, prices)
+    network = build_network(ctx, better, t, s, classes)
+    flows = solve_network(network)
+    pair_t, pair_s, persons = type_settlement_flows(network, flows, classes, t, s)
+    ascended, _, _ = dual_bound(ctx, better)
+    if ascended > bound:
+        return pair_t, pair_s, persons, ascended, better
+    return pair_t, pair_s, persons, bound, prices

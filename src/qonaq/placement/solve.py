@@ -8,6 +8,7 @@ reward min(V, workers). For any prices — π per person, λ per child and medic
 the same pricing names the pairs a restricted model is missing (column generation).
 """
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -243,3 +244,137 @@ def add_priced_arcs(
     spot = np.minimum(np.searchsorted(known, wanted), len(known) - 1)
     fresh = known[spot] != wanted if len(known) else np.ones(len(wanted), dtype=np.bool_)
     return np.concatenate([t, better[fresh]]), np.concatenate([s, best_at[better][fresh]])
+
+
+# smoothing temperatures (km-equivalents per person) of the dual ascent, coarse to fine
+SMOOTHING = (2.0, 0.5)
+# quasi-Newton iterations per temperature
+SMOOTH_ITERATIONS = 40
+# the ascent stops after this long: most of its gain comes in the first iterations
+ASCENT_SECONDS = 12.0
+
+
+@dataclass(frozen=True)
+class DualLayout:
+    """How the prices sit in one flat vector: π, λ children, λ medical, μ of hiring pairs."""
+
+    settlements: int
+    hiring_s: IntArray
+    hiring_g: IntArray
+
+    def prices(self, x: FloatArray, groups: int) -> Prices:
+        """The flat vector as Prices."""
+        s = self.settlements
+        workers = np.zeros((s, groups))
+        workers[self.hiring_s, self.hiring_g] = x[3 * s :]
+        return Prices(x[:s].copy(), x[s : 2 * s].copy(), x[2 * s : 3 * s].copy(), workers)
+
+    def flat(self, prices: Prices) -> FloatArray:
+        """Prices as one flat vector."""
+        return np.concatenate(
+            [
+                prices.persons,
+                prices.children,
+                prices.medical,
+                prices.workers[self.hiring_s, self.hiring_g],
+            ]
+        )
+
+
+def price_free_costs(ctx: PricingContext) -> FloatArray:
+    """(T, S) per-person travel minus wish reward, infinite where a household cannot go."""
+    zero = np.zeros(ctx.room.shape[0])
+    free = Prices(zero, zero, zero, np.zeros(ctx.problem.vacancies.shape))
+    every = np.arange(len(ctx.types.count))
+    return np.concatenate(
+        [chunk_costs(ctx, free, every[i : i + PRICING_CHUNK]) for i in every[::PRICING_CHUNK]]
+    )
+
+
+def smoothed_dual(
+    ctx: PricingContext, layout: DualLayout, base: FloatArray, x: FloatArray, tau: float
+) -> tuple[float, FloatArray]:
+    """The dual function with every min replaced by a soft-min at temperature tau, and its
+    gradient: smooth and concave, never above the exact `dual_bound` of the same prices."""
+    problem, types = ctx.problem, ctx.types
+    policy = problem.policy
+    n_settlements = layout.settlements
+    prices = layout.prices(x, problem.vacancies.shape[1])
+    side = np.concatenate(
+        [prices.children[None, :], prices.medical[None, :], -prices.workers.T], axis=0
+    )
+    unplaced = policy.unplaced_penalty
+    supply = (types.count * types.size).astype(np.float64)
+    value = 0.0
+    used = np.zeros((n_settlements, 1 + ctx.per_person.shape[1]))
+    for start in range(0, len(types.count), 4 * PRICING_CHUNK):
+        t = slice(start, min(start + 4 * PRICING_CHUNK, len(types.count)))
+        cost = base[t] + ctx.per_person[t] @ side + prices.persons[None, :]
+        low = np.minimum(cost.min(axis=1), unplaced)
+        weight = np.exp(-(cost - low[:, None]) / tau)
+        total = weight.sum(axis=1) + np.exp(-(unplaced - low) / tau)
+        value += float(supply[t] @ (low - tau * np.log(total)))
+        weight *= (supply[t] / total)[:, None]
+        own = np.concatenate([np.ones((len(low), 1)), ctx.per_person[t]], axis=1)
+        used += weight.T @ own
+    gammas = np.asarray(policy.congestion.costs)
+    rent = (prices.persons[:, None] - gammas[None, :]) / tau
+    value -= float(np.sum(ctx.widths * tau * np.logaddexp(0.0, rent)))
+    children, medical = ctx.room[:, CHILDREN], ctx.room[:, MEDICAL]
+    value -= float(prices.children @ children + prices.medical @ medical)
+    vacancies = problem.vacancies[layout.hiring_s, layout.hiring_g]
+    value -= float((policy.employment_reward - x[3 * n_settlements :]) @ vacancies)
+    persons_grad = used[:, 0] - np.sum(ctx.widths * 0.5 * (1 + np.tanh(rent / 2)), axis=1)
+    gradient = np.concatenate(
+        [
+            persons_grad,
+            used[:, 1] - children,
+            used[:, 2] - medical,
+            vacancies - used[layout.hiring_s, 3 + layout.hiring_g],
+        ]
+    )
+    return value, gradient
+
+
+def ascend_dual(ctx: PricingContext, prices: Prices, seconds: float = ASCENT_SECONDS) -> Prices:
+    """Better prices by quasi-Newton ascent (L-BFGS-B) on the smoothed dual, coarse to fine,
+    for at most `seconds`: any prices give a valid bound, so stopping early is safe."""
+    from scipy.optimize import minimize
+
+    deadline = time.perf_counter() + seconds
+
+    problem = ctx.problem
+    hiring_s, hiring_g = np.nonzero(problem.vacancies > 0)
+    layout = DualLayout(len(problem.settlement_ids), hiring_s, hiring_g)
+    s = layout.settlements
+    limits = (
+        [(None, None)] * s
+        + [(0.0, None)] * (2 * s)
+        + [(0.0, problem.policy.employment_reward)] * len(hiring_s)
+    )
+    x = layout.flat(prices)
+    base = price_free_costs(ctx)
+
+    def negative(flat: FloatArray, tau: float) -> tuple[float, FloatArray]:
+        value, gradient = smoothed_dual(ctx, layout, base, flat, tau)
+        return -value, -gradient
+
+    def out_of_time(intermediate_result: object) -> None:
+        if time.perf_counter() > deadline:
+            raise StopIteration
+
+    for tau in SMOOTHING:
+        if time.perf_counter() > deadline:
+            break
+        found = minimize(
+            negative,
+            x,
+            args=(tau,),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=limits,
+            options={"maxiter": SMOOTH_ITERATIONS},
+            callback=out_of_time,
+        )
+        x = found.x
+    return layout.prices(x, problem.vacancies.shape[1])
