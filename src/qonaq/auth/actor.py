@@ -13,5 +13,3 @@ class Actor:
     # a host acts only for this settlement
     settlement_id: str | None = None
 
-
-SYSTEM = Actor(label="system", role="admin")

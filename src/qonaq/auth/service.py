@@ -89,6 +89,8 @@ def authenticate(*, db_session: Session, username: str, password: str) -> User:
 
 def start_session(*, db_session: Session, user: User) -> tuple[str, str]:
     """A new browser session for `user`: returns (session token, CSRF token)."""
+    # each sign-in sweeps expired tokens, so the table holds only live sign-ins
+    expire_old_tokens(db_session=db_session)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     db_session.add(
         AuthToken(
@@ -131,11 +133,6 @@ def resolve_token(*, db_session: Session, token: str, kind: str) -> tuple[User, 
 def end_session(*, db_session: Session, token: str) -> None:
     """Sign a browser session out."""
     db_session.execute(delete(AuthToken).where(AuthToken.token_hash == hash_token(token)))
-
-
-def set_language(*, db_session: Session, user: User, language: str) -> None:
-    """Remember the user's interface language."""
-    user.language = language
 
 
 def expire_old_tokens(*, db_session: Session, now: datetime | None = None) -> int:
