@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
 from qonaq.geo.settlements_file import SettlementRecord
+from qonaq.i18n import N_
 from qonaq.placement.desk import Recommendation, desk_index, recommend
 from qonaq.placement.model import HouseholdRecord, PlacementProblem, VacancyRecord, build_problem
 from qonaq.placement.plan import PlacementPlan, plan_placement
@@ -183,7 +184,11 @@ def policy_named(name: str) -> Policy:
     if name == "default" and not (POLICY_DIR / "default.toml").exists():
         return DEFAULT_POLICY
     if name not in policy_names():
-        raise RegistryError(f"unknown policy {name!r}; known: {', '.join(policy_names())}")
+        raise RegistryError(
+            N_("unknown policy %(name)s; known: %(known)s"),
+            name=name,
+            known=", ".join(policy_names()),
+        )
     return load_policy(POLICY_DIR / f"{name}.toml")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
 from qonaq.geo.distance import great_circle_km
+from qonaq.i18n import N_, gettext
 from qonaq.registry.models import Household, Person, Placement
 from qonaq.registry.schemas import WORKING_AGES, HouseholdCreate, PersonCreate
 from qonaq.settlements.models import Hub, Settlement
@@ -24,7 +25,21 @@ CIRCUITY = 1.25
 
 
 class RegistryError(ValueError):
-    """A registration or placement request that cannot be done; the message says why."""
+    """A registration or placement request that cannot be done; the message says why.
+
+    The message is a catalog msgid with %(name)s parameters, so pages can show it in the
+    reader's language; str() gives the English words for the API and the CLI.
+    """
+
+    def __init__(self, template: str, **params: object) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template % params if params else template)
+
+    def words(self, language: str) -> str:
+        """The message in `language`."""
+        text = gettext(language, self.template)
+        return text % self.params if self.params else text
 
 
 class NotFound(RegistryError):
@@ -37,7 +52,7 @@ class DuplicateRegistration(RegistryError):
     def __init__(self, household_id: int, reference: str) -> None:
         self.household_id = household_id
         self.reference = reference
-        super().__init__(f"already registered in household {reference}")
+        super().__init__(N_("already registered in household %(reference)s"), reference=reference)
 
 
 class CapacityExhausted(RegistryError):
@@ -62,7 +77,7 @@ def register_household(*, db_session: Session, data: HouseholdCreate, actor: Act
     origin_lat, origin_lon = _origin_point(db_session, data)
     for wish in data.preferences:
         if db_session.get(Settlement, wish) is None:
-            raise NotFound(f"unknown settlement {wish!r} in preferences")
+            raise NotFound(N_("unknown settlement %(id)s in preferences"), id=wish)
     _refuse_duplicates(db_session, data.members)
     today = datetime.now(UTC).date()
     household = Household(
@@ -88,7 +103,9 @@ def register_household(*, db_session: Session, data: HouseholdCreate, actor: Act
         db_session.flush()
     except IntegrityError as exc:
         # another desk registered the same document between our check and our insert
-        raise RegistryError("a member's document or IIN was registered at the same moment") from exc
+        raise RegistryError(
+            N_("a member's document or IIN was registered at the same moment")
+        ) from exc
     record_event(
         db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
         action="household.register", object_type="household", object_id=str(household.id),
@@ -148,11 +165,11 @@ def _origin_point(db_session: Session, data: HouseholdCreate) -> tuple[float, fl
     if data.origin_hub_id is not None:
         hub = db_session.get(Hub, data.origin_hub_id)
         if hub is None:
-            raise NotFound(f"unknown entry hub {data.origin_hub_id!r}")
+            raise NotFound(N_("unknown entry hub %(id)s"), id=data.origin_hub_id)
         return hub.lat, hub.lon
     settlement = db_session.get(Settlement, data.origin_settlement_id)
     if settlement is None:
-        raise NotFound(f"unknown settlement {data.origin_settlement_id!r} as origin")
+        raise NotFound(N_("unknown settlement %(id)s as origin"), id=str(data.origin_settlement_id))
     return settlement.lat, settlement.lon
 
 
@@ -219,7 +236,9 @@ def reserve_capacity(*, db_session: Session, settlement_id: str, need: Reservati
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise CapacityExhausted(f"settlement {settlement_id} has no room left for this household")
+        raise CapacityExhausted(
+            N_("settlement %(id)s has no room left for this household"), id=settlement_id
+        )
 
 
 def release_capacity(*, db_session: Session, settlement_id: str, held: Reservation) -> None:
@@ -254,16 +273,20 @@ def confirm_placement(
     """Place a pending household: reserve the capacity atomically and record who chose what."""
     household = db_session.get(Household, household_id, with_for_update=True)
     if household is None:
-        raise NotFound(f"no household {household_id}")
+        raise NotFound(N_("no household %(id)s"), id=household_id)
     if household.status != "pending":
-        raise Conflict(f"household {household.reference} is {household.status}, not pending")
+        raise Conflict(
+            N_("household %(reference)s is already %(status)s"),
+            reference=household.reference,
+            status=household.status,
+        )
     settlement = db_session.get(Settlement, settlement_id)
     if settlement is None:
-        raise NotFound(f"unknown settlement {settlement_id!r}")
+        raise NotFound(N_("unknown settlement %(id)s"), id=settlement_id)
     rank = recommended.index(settlement_id) + 1 if settlement_id in recommended else None
     reason = (override_reason or "").strip() or None
     if rank is None and (reason is None or len(reason) < 5):
-        raise RegistryError("a settlement that was not recommended needs a written reason")
+        raise RegistryError(N_("a settlement that was not recommended needs a written reason"))
     need = Reservation(household.size, household.children, household.medical)
     reserve_capacity(db_session=db_session, settlement_id=settlement_id, need=need)
     placement = Placement(
@@ -293,11 +316,13 @@ def record_arrival(
     """A host confirms that a placed household arrived, or that it did not come (frees its room)."""
     placement = db_session.get(Placement, placement_id, with_for_update=True)
     if placement is None:
-        raise NotFound(f"no placement {placement_id}")
+        raise NotFound(N_("no placement %(id)s"), id=placement_id)
     if actor.role == "host" and actor.settlement_id != placement.settlement_id:
-        raise Forbidden("this placement is in another settlement")
+        raise Forbidden(N_("this placement is in another settlement"))
     if placement.status != "reserved":
-        raise Conflict(f"placement {placement_id} is already {placement.status}")
+        raise Conflict(
+            N_("placement %(id)s is already %(status)s"), id=placement_id, status=placement.status
+        )
     household = db_session.get(Household, placement.household_id)
     assert household is not None
     before = {"status": placement.status}

@@ -127,7 +127,9 @@ async def desk_register(
         }
         return render(request, "desk.html", language, context, 409)
     except RegistryError as exc:
-        return render(request, "desk.html", language, {**context, "errors": [str(exc)]}, 422)
+        return render(
+            request, "desk.html", language, {**context, "errors": [exc.words(language)]}, 422
+        )
     return RedirectResponse(f"/desk/households/{household.id}", 303)
 
 
@@ -203,7 +205,7 @@ def household_confirm(
         )  # fmt: skip
     except RegistryError as exc:
         session.rollback()
-        return _household_page(request, session, language, household, [str(exc)], 409)
+        return _household_page(request, session, language, household, [exc.words(language)], 409)
     return RedirectResponse(f"/letters/{placement.id}", 303)
 
 

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
+from qonaq.i18n import N_
 from qonaq.registry.api import placement_read
 from qonaq.registry.models import Placement
-from qonaq.registry.service import RegistryError, record_arrival
+from qonaq.registry.service import NotFound, record_arrival
 from qonaq.settlements.models import Region, Settlement
 from qonaq.settlements.schemas import CapacityDeclare
 from qonaq.settlements.service import declare_capacity, localized
@@ -104,7 +105,7 @@ def host_capacity(
     check_csrf(request, csrf_token)
     settlement = _host_settlement(session, user, settlement_id)
     if settlement is None:
-        raise RegistryError(f"unknown settlement {settlement_id!r}")
+        raise NotFound(N_("unknown settlement %(id)s"), id=settlement_id)
     try:
         body = CapacityDeclare.model_validate(
             {"cap_persons": cap_persons, "cap_children": cap_children, "cap_medical": cap_medical}

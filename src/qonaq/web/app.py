@@ -29,7 +29,8 @@ from qonaq.registry.service import (
 from qonaq.settlements import views as settlements_views
 from qonaq.settlements.api import router as settlements_api
 from qonaq.web import views
-from qonaq.web.deps import CsrfMismatch, NotAllowed, NotSignedIn
+from qonaq.web.deps import CsrfMismatch, NotAllowed, NotSignedIn, request_language
+from qonaq.web.templating import render
 
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -103,6 +104,9 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RegistryError)
     async def registry_error(request: Request, exc: RegistryError) -> Response:
         status = next(code for kind, code in STATUS_OF.items() if isinstance(exc, kind))
+        if not _is_api(request):
+            language = request_language(request)
+            return render(request, "error.html", language, {"message": exc.words(language)}, status)
         body: dict[str, object] = {"detail": str(exc)}
         if isinstance(exc, DuplicateRegistration):
             body["household_id"] = exc.household_id
