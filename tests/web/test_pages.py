@@ -151,3 +151,15 @@ def test_host_declares_capacity_on_its_page(sqlite_site: Site) -> None:
         and settlements["small"]["capacity_source"] == "declared"
     )
     assert settlements["oral"]["cap_persons"] == 5000
+
+
+def test_form_errors_are_in_the_readers_language(sqlite_site: Site) -> None:
+    from qonaq.i18n import gettext
+
+    client, token = signed_in(sqlite_site, "registrar")
+    form = {**FORM, "csrf_token": token, "m0_birth_date": "2999-01-01", "m1_full_name": ""}
+    response = client.post("/desk/register?lang=kk", data=form)
+    assert response.status_code == 422
+    assert gettext("kk", "birth date is in the future") in response.text
+    assert gettext("kk", "Birth date") in response.text
+    assert "birth date is in the future" not in response.text

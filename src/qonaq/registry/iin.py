@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import date
 
+from qonaq.i18n import N_
+
 FIRST_WEIGHTS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 # used when the first sum gives 10, as the standard prescribes
 SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
@@ -34,16 +36,16 @@ def check_digit(first_eleven: str) -> int | None:
 def parse_iin(text: str) -> IINFacts:
     """Validate an IIN and return the birth date and sex it encodes; InvalidIIN if not valid."""
     if len(text) != 12 or not text.isascii() or not text.isdigit():
-        raise InvalidIIN("an IIN has exactly 12 digits")
+        raise InvalidIIN(N_("an IIN has exactly 12 digits"))
     century = CENTURY_BY_DIGIT.get(int(text[6]))
     if century is None:
-        raise InvalidIIN("the 7th digit of an IIN (century and sex) must be 1 to 6")
+        raise InvalidIIN(N_("the 7th digit of an IIN (century and sex) must be 1 to 6"))
     try:
         born = date(century + int(text[0:2]), int(text[2:4]), int(text[4:6]))
     except ValueError as exc:
-        raise InvalidIIN("the first six digits of an IIN must be a birth date YYMMDD") from exc
+        raise InvalidIIN(N_("the first six digits of an IIN must be a birth date YYMMDD")) from exc
     if check_digit(text[:11]) != int(text[11]):
-        raise InvalidIIN("the check digit of this IIN is wrong (a typing error?)")
+        raise InvalidIIN(N_("the check digit of this IIN is wrong (a typing error?)"))
     return IINFacts(birth_date=born, sex="M" if int(text[6]) % 2 == 1 else "F")
 
 

@@ -48,9 +48,9 @@ class PersonCreate(BaseModel):
     @classmethod
     def _born_in_the_past(cls, value: date) -> date:
         if value > datetime.now(UTC).date():
-            raise ValueError("birth date is in the future")
+            raise ValueError(N_("birth date is in the future"))
         if value.year < 1900:
-            raise ValueError("birth date before 1900")
+            raise ValueError(N_("birth date before 1900"))
         return value
 
     @model_validator(mode="after")
@@ -60,9 +60,9 @@ class PersonCreate(BaseModel):
         try:
             facts = parse_iin(self.iin)
         except InvalidIIN as exc:
-            raise ValueError(f"iin: {exc}") from exc
+            raise ValueError(str(exc)) from exc
         if facts.birth_date != self.birth_date:
-            raise ValueError("iin: the birth date in the IIN differs from the birth date given")
+            raise ValueError(N_("the birth date in the IIN differs from the birth date given"))
         return self
 
     def document_key(self) -> str:
@@ -102,12 +102,12 @@ class HouseholdCreate(BaseModel):
     @model_validator(mode="after")
     def _one_origin(self) -> "HouseholdCreate":
         if (self.origin_hub_id is None) == (self.origin_settlement_id is None):
-            raise ValueError("give exactly one origin: an entry hub or a PSC settlement")
+            raise ValueError(N_("give exactly one origin: an entry hub or a PSC settlement"))
         if len(set(self.preferences)) != len(self.preferences):
-            raise ValueError("preferences repeat a settlement")
+            raise ValueError(N_("preferences repeat a settlement"))
         keys = [m.document_key() for m in self.members]
         if len(set(keys)) != len(keys):
-            raise ValueError("two members have the same document")
+            raise ValueError(N_("two members have the same document"))
         return self
 
 

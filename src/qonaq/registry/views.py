@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
-from qonaq.i18n import gettext
+from qonaq.i18n import N_, gettext
 from qonaq.registry import placing
 from qonaq.registry.api import household_read, placement_read
 from qonaq.registry.models import Household, Placement
@@ -89,13 +89,45 @@ def household_from_form(form: FormData, members: list[dict[str, Any]]) -> dict[s
     }
 
 
-def _validation_messages(exc: ValidationError) -> list[str]:
+# form fields by the labels the form shows, and pydantic's error kinds in plain words
+FIELD_LABELS = {
+    "full_name": N_("Full name"), "birth_date": N_("Birth date"), "sex": N_("Sex"),
+    "citizenship": N_("Citizenship"), "document_type": N_("Document type"),
+    "document_number": N_("Document number"), "iin": N_("IIN (optional)"), "phone": N_("Phone"),
+    "occupation": N_("Occupation"), "languages": N_("Languages spoken"),
+    "preferences": N_("Preferred settlement"), "members": N_("Members"),
+    "origin_hub_id": N_("Where the household is now"),
+    "origin_settlement_id": N_("Where the household is now"),
+    "language": N_("Language of the household"),
+}  # fmt: skip
+ERROR_WORDS = {
+    "missing": N_("is required"),
+    "string_too_short": N_("is empty"),
+    "string_too_long": N_("is too long"),
+    "string_pattern_mismatch": N_("has an invalid format"),
+    "date_parsing": N_("is not a valid date"),
+    "date_from_datetime_parsing": N_("is not a valid date"),
+    "literal_error": N_("is not one of the allowed choices"),
+    "too_short": N_("needs at least one entry"),
+    "too_long": N_("has too many entries"),
+}
+
+
+def validation_messages(exc: ValidationError, language: str) -> list[str]:
+    """Each problem of a form as '<where>: <what>' in `language`."""
     messages = []
     for error in exc.errors():
-        where = [str(p) for p in error["loc"]]
-        if len(where) >= 2 and where[0] == "members" and where[1].isdigit():
-            where = [f"member {int(where[1]) + 1}", *where[2:]]
-        messages.append(f"{' · '.join(where) or 'form'}: {error['msg']}")
+        where, loc = [], list(error["loc"])
+        if loc[:1] == ["members"] and len(loc) > 1 and isinstance(loc[1], int):
+            where.append(f"{gettext(language, 'Member')} {loc[1] + 1}")
+            loc = loc[2:]
+        if loc and isinstance(loc[0], str):
+            where.append(gettext(language, FIELD_LABELS.get(loc[0], loc[0])))
+        if error["type"] == "value_error":
+            what = gettext(language, str(error["ctx"]["error"]))
+        else:
+            what = gettext(language, ERROR_WORDS.get(error["type"], error["msg"]))
+        messages.append(f"{' · '.join(where)}: {what}" if where else what)
     return messages
 
 
@@ -117,7 +149,11 @@ async def desk_register(
         household = register_household(db_session=session, data=data, actor=actor_of(user))
     except ValidationError as exc:
         return render(
-            request, "desk.html", language, {**context, "errors": _validation_messages(exc)}, 422
+            request,
+            "desk.html",
+            language,
+            {**context, "errors": validation_messages(exc, language)},
+            422,
         )
     except DuplicateRegistration as exc:
         message = gettext(language, "A member is already registered, in household %(ref)s.")
