@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from qonaq.placement.costs import evaluate
-from qonaq.placement.desk import confirm, desk_index, recommend
+from qonaq.placement.desk import confirm, desk_index, morning_prices, recommend
 from qonaq.placement.model import UNPLACED, VacancyRecord, build_problem
 from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY
 from qonaq.placement.reasons import Reason, render_all
+from qonaq.placement.solve import Prices
 from tests.placement.factories import household, random_instance, settlement
 
 
@@ -85,6 +86,41 @@ def test_batch_prices_steer_away_from_scarce_places() -> None:
     assert desk.rent.min() >= 0
     assert all(o.marginal_cost < np.inf for o in recommend(desk, arrivals[0]))
     assert (plan.assignment != UNPLACED).any()
+
+
+def job_prices(near: float, far: float) -> Prices:
+    zero = np.zeros(2)
+    return Prices(zero, zero, zero, np.array([[near], [far]]))
+
+
+def test_worker_price_ranks_jobs_the_plan_expects_filled_lower() -> None:
+    places = [settlement("near"), settlement("far", lat=50.5)]
+    jobs = [
+        VacancyRecord(settlement_id="near", occupation="driver", vacancies=1),
+        VacancyRecord(settlement_id="far", occupation="driver", vacancies=1),
+    ]
+    guest = household("h", occupations="driver")
+    assert recommend(desk_index(places, jobs, DEFAULT_POLICY), guest)[0].settlement_id == "near"
+    # the plan fills the near job anyway (μ = 50): the far one is worth its full reward
+    priced = desk_index(places, jobs, DEFAULT_POLICY, prices=job_prices(50.0, 300.0))
+    best = recommend(priced, guest)[0]
+    assert best.settlement_id == "far"
+    # the costs shown stay the true marginal costs
+    assert best.employment == -300
+    assert best.marginal_cost == pytest.approx(best.travel - 300)
+    # a zero price means no such vacancy in the plan's own list: the full reward counts
+    unknown = desk_index(places, jobs, DEFAULT_POLICY, prices=job_prices(0.0, 0.0))
+    assert recommend(unknown, guest)[0].settlement_id == "near"
+
+
+def test_morning_prices_refer_to_todays_vacancies() -> None:
+    places, arrivals, jobs = random_instance(5, settlements=6, households=14, tight=True)
+    prices = morning_prices(places, jobs, DEFAULT_POLICY, arrivals)
+    hiring = {j.occupation for j in jobs if j.vacancies > 0}
+    assert prices.persons.shape == (6,)
+    assert prices.workers.shape == (6, len(hiring))
+    desk = desk_index(places, jobs, DEFAULT_POLICY, prices=prices)
+    assert np.all((desk.job_value >= 0) & (desk.job_value <= DEFAULT_POLICY.employment_reward))
 
 
 def test_one_recommendation_is_fast() -> None:

@@ -1,15 +1,70 @@
 """Read a relaxed flow back as whole households: round, repair every capacity, place the rest."""
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
-from qonaq.placement.costs import congestion, marginal_costs, road_km
+from qonaq.placement.costs import band_edges, congestion, road_km
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
 from qonaq.placement.solve import Relaxation
 
 # the single-household move search stops after this long; its gains come early
 IMPROVE_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class MoveCosts:
+    """What the per-household loops need again and again, computed once per problem."""
+
+    starts: FloatArray  # (S, K) persons where each congestion band begins
+    ends: FloatArray  # (S, K) and where it ends
+    gammas: FloatArray  # (K,)
+    room_limit: IntArray  # (S, 3) capacity, or the load already there when that is more
+    eligible: np.ndarray  # (S,) bool
+
+    @classmethod
+    def of(cls, problem: PlacementProblem) -> "MoveCosts":
+        """The band edges and limits of a problem."""
+        ends = band_edges(problem.policy, problem.capacity[:, PERSONS].astype(np.float64))
+        starts = np.concatenate([np.zeros((ends.shape[0], 1)), ends[:, :-1]], axis=1)
+        return cls(
+            starts=starts,
+            ends=ends,
+            gammas=np.asarray(problem.policy.congestion.costs, dtype=np.float64),
+            room_limit=problem.capacity,
+            eligible=problem.eligible,
+        )
+
+    def total(
+        self,
+        problem: PlacementProblem,
+        load: IntArray,
+        workers: IntArray,
+        km: FloatArray,
+        household: int,
+    ) -> FloatArray:
+        """costs.marginal_costs(...).total in a few numpy calls: the four placed terms of
+        the household in every settlement, +inf where it does not fit."""
+        demand = problem.demand[household]
+        size = float(demand[PERSONS])
+        persons = load[:, PERSONS, None].astype(np.float64)
+        # ufuncs, not np.clip: this runs tens of thousands of times on small arrays
+        added = np.minimum(np.maximum(persons + size, self.starts), self.ends)
+        added -= np.minimum(np.maximum(persons, self.starts), self.ends)
+        total: FloatArray = size * km + added @ self.gammas
+        own = problem.workers[household]
+        for g in np.flatnonzero(own).tolist():
+            # matched workers gained: min(V, W + w) − min(V, W) = clip(V − W, 0, w)
+            open_jobs = problem.vacancies[:, g] - workers[:, g]
+            gained = np.minimum(np.maximum(open_jobs, 0), int(own[g]))
+            total -= problem.policy.employment_reward * gained
+        for rank, wish in enumerate(problem.preferences[household].tolist()):
+            if wish >= 0:
+                total[wish] -= size * problem.policy.preference_rewards[rank]
+        # a dimension already over capacity only accepts households that need none of it
+        fits = np.all((self.room_limit - load >= demand) | (demand == 0), axis=1)
+        return np.where(fits & self.eligible, total, np.inf)
 
 
 def round_flow(problem: PlacementProblem, relaxation: Relaxation) -> IntArray:
@@ -41,17 +96,31 @@ def repair(problem: PlacementProblem, assignment: IntArray) -> IntArray:
     over = np.flatnonzero(
         np.any(load > limit, axis=1) | (~problem.eligible & np.any(load > problem.load, axis=1))
     )
-    for s in over.tolist():
-        members = placed[repaired[placed] == s]
+    # households of each settlement, found by one sort rather than a scan per settlement
+    by_settlement = placed[np.argsort(repaired[placed], kind="stable")]
+    bounds = np.searchsorted(repaired[by_settlement], np.stack([over, over + 1]))
+    for s, begin, end in zip(over.tolist(), *bounds.tolist(), strict=True):
+        members = by_settlement[begin:end]
         excess = load[s] - (limit[s] if problem.eligible[s] else problem.load[s])
-        while np.any(excess > 0):
-            weight = problem.demand[members] @ (excess > 0)
-            worst = int(np.argmax(weight))
-            household = members[worst]
-            repaired[household] = UNPLACED
-            excess -= problem.demand[household]
-            members = np.delete(members, worst)
+        while np.any(excess > 0) and len(members):
+            members, excess = evict_while_over(problem, repaired, members, excess)
     return repaired
+
+
+def evict_while_over(
+    problem: PlacementProblem, assignment: IntArray, members: IntArray, excess: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Unplace members, largest need in the over-full dimensions first (earliest on ties),
+    until those dimensions change; the members left and the excess left."""
+    over = excess > 0
+    order = np.argsort(-(problem.demand[members] @ over), kind="stable")
+    taken = 0
+    while taken < len(order) and np.array_equal(excess > 0, over):
+        worst = members[order[taken]]
+        assignment[worst] = UNPLACED
+        excess = excess - problem.demand[worst]
+        taken += 1
+    return np.delete(members, order[:taken]), excess
 
 
 def place_remaining(problem: PlacementProblem, assignment: IntArray, type_of: IntArray) -> IntArray:
@@ -67,6 +136,7 @@ def place_remaining(problem: PlacementProblem, assignment: IntArray, type_of: In
     km_cache: dict[tuple[float, float], FloatArray] = {}
     # loads only grow, so a type that fits nowhere once never fits again
     hopeless: set[int] = set()
+    moves = MoveCosts.of(problem)
     for household in waiting.tolist():
         if int(type_of[household]) in hopeless:
             continue
@@ -81,7 +151,7 @@ def place_remaining(problem: PlacementProblem, assignment: IntArray, type_of: In
                 problem.lon,
             )[0]
             km_cache[origin] = km
-        total = marginal_costs(problem, load, workers, km, household).total
+        total = moves.total(problem, load, workers, km, household)
         best = int(np.argmin(total))
         if not np.isfinite(total[best]):
             hopeless.add(int(type_of[household]))
@@ -98,7 +168,8 @@ def assign(problem: PlacementProblem, relaxation: Relaxation) -> IntArray:
     repaired = repair(problem, rounded)
     completed = place_remaining(problem, repaired, relaxation.types.of_household)
     # moves can free room that an unplaced household fits into
-    return place_remaining(problem, improve(problem, completed), relaxation.types.of_household)
+    twins = relaxation.types.of_household
+    return place_remaining(problem, improve(problem, completed, type_of=twins), twins)
 
 
 def removal_saving(
@@ -132,9 +203,11 @@ def improve(
     assignment: IntArray,
     passes: int = 2,
     seconds: float = IMPROVE_SECONDS,
+    type_of: IntArray | None = None,
 ) -> IntArray:
     """Move single households, largest first, while a move lowers the objective (first
-    improvement), for at most `seconds`."""
+    improvement), for at most `seconds`. With `type_of`, a household whose twin (same type,
+    same settlement) was just found with no better move is skipped: it has none either."""
     deadline = time.perf_counter() + seconds
     improved = assignment.copy()
     placed = np.flatnonzero(improved != UNPLACED)
@@ -142,22 +215,38 @@ def improve(
     np.add.at(load, improved[placed], problem.demand[placed])
     workers = np.zeros_like(problem.vacancies)
     np.add.at(workers, improved[placed], problem.workers[placed])
-    movers = placed[np.argsort(-problem.demand[placed, PERSONS], kind="stable")]
+    twin_of = np.arange(len(improved)) if type_of is None else type_of
     km_cache: dict[tuple[float, float], FloatArray] = {}
+    moves = MoveCosts.of(problem)
     for _ in range(passes):
-        moved = 0
+        moved, stuck = 0, (-1, -1)
+        # largest first; twins next to each other
+        movers = placed[
+            np.lexsort((improved[placed], twin_of[placed], -problem.demand[placed, PERSONS]))
+        ]
         for household in movers.tolist():
             if time.perf_counter() > deadline:
                 return improved
             where = int(improved[household])
+            if (int(twin_of[household]), where) == stuck:
+                continue
             km = origin_km(problem, km_cache, household)
-            saving = removal_saving(problem, load, workers, float(km[where]), household, where)
             load[where] -= problem.demand[household]
             workers[where] -= problem.workers[household]
-            total = marginal_costs(problem, load, workers, km, household).total
+            total = moves.total(problem, load, workers, km, household)
             best = int(np.argmin(total))
+            # coming back costs what staying saves; an overfull home needs the long way
+            saving = float(total[where])
+            if not np.isfinite(saving):
+                load[where] += problem.demand[household]
+                workers[where] += problem.workers[household]
+                saving = removal_saving(problem, load, workers, float(km[where]), household, where)
+                load[where] -= problem.demand[household]
+                workers[where] -= problem.workers[household]
             if total[best] < saving - 1e-6 and best != where:
-                where, moved = best, moved + 1
+                where, moved, stuck = best, moved + 1, (-1, -1)
+            else:
+                stuck = (int(twin_of[household]), where)
             improved[household] = where
             load[where] += problem.demand[household]
             workers[where] += problem.workers[household]

@@ -19,9 +19,11 @@ from qonaq.placement.model import (
     HouseholdRecord,
     IntArray,
     VacancyRecord,
+    build_problem,
     effective_persons_capacity,
     is_eligible,
 )
+from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import Policy
 from qonaq.placement.reasons import Reason
 from qonaq.placement.solve import Prices
@@ -67,6 +69,9 @@ class DeskIndex:
     band_costs: FloatArray  # (K,)
     # batch-plan prices per person, child and medical place (zeros: no plan yet)
     rent: FloatArray  # (S, 3)
+    # what a matched worker of each group is worth in the ranking: the batch plan's worker
+    # price μ where it priced this vacancy list, else the full reward
+    job_value: FloatArray  # (S, G)
     position: dict[str, int] = field(default_factory=dict)
 
 
@@ -102,6 +107,15 @@ def desk_index(
         rent[:, PERSONS] = np.maximum(prices.persons, 0.0)
         rent[:, CHILDREN] = np.maximum(prices.children, 0.0)
         rent[:, MEDICAL] = np.maximum(prices.medical, 0.0)
+    job_value = np.full(vacancy.shape, float(policy.employment_reward))
+    hiring = sorted({v.occupation for v in vacancies if v.vacancies > 0})
+    if prices is not None and prices.workers.shape == (len(settlements), len(hiring)):
+        for g, name in enumerate(hiring):
+            price = prices.workers[:, g]
+            # exactly zero: no vacancy of the group there in the plan's own list
+            job_value[:, occupations[name]] = np.where(
+                price > 0, np.minimum(price, policy.employment_reward), policy.employment_reward
+            )
     return DeskIndex(
         policy=policy,
         ids=ids,
@@ -122,8 +136,21 @@ def desk_index(
         band_ends=ends,
         band_costs=np.asarray(policy.congestion.costs, dtype=np.float64),
         rent=rent,
+        job_value=job_value,
         position=position,
     )
+
+
+def morning_prices(
+    settlements: Sequence[SettlementRecord],
+    vacancies: Sequence[VacancyRecord],
+    policy: Policy,
+    expected: Sequence[HouseholdRecord],
+) -> Prices:
+    """Prices for today's desks: a batch plan of an expected wave (yesterday's arrivals)
+    against today's settlements, loads and vacancy list, so that every price — worker
+    prices above all — refers to the jobs the desks will actually see."""
+    return plan_placement(build_problem(settlements, expected, vacancies, policy)).prices
 
 
 def road_km_from(desk: DeskIndex, lat: float, lon: float) -> FloatArray:
@@ -150,8 +177,9 @@ def recommend(
     """The `count` settlements that fit with the lowest marginal cost, ranked with batch prices.
 
     With prices, a person is ranked at no less than the batch plan's price of a person there
-    (bid-price control), plus the prices of the child and medical places used; the costs
-    returned are always the true marginal costs.
+    (bid-price control), plus the prices of the child and medical places used, and a matched
+    worker at the plan's worker price (a job the plan expects filled anyway counts less);
+    the costs returned are always the true marginal costs.
     """
     size = household.size
     demand = np.array((size, household.children, household.medical))
@@ -159,13 +187,16 @@ def recommend(
     before = desk.load[:, PERSONS].astype(np.float64)
     slice_cost = (filled_bands(desk, before + size) - filled_bands(desk, before)) @ desk.band_costs
     employment = np.zeros(len(km))
+    job_score = np.zeros(len(km))
     for name in set(household.occupations):
         g = desk.occupations.get(name)
         if g is not None:
-            open_jobs = np.maximum(0, desk.vacancies[:, g] - desk.placed_workers[:, g])
-            employment -= desk.policy.employment_reward * np.minimum(
-                open_jobs, household.occupations.count(name)
+            matched = np.minimum(
+                np.maximum(0, desk.vacancies[:, g] - desk.placed_workers[:, g]),
+                household.occupations.count(name),
             )
+            employment -= desk.policy.employment_reward * matched
+            job_score -= desk.job_value[:, g] * matched
     preference = np.zeros(len(km))
     for rank, wish in enumerate(household.preferences):
         where = desk.position.get(wish)
@@ -179,7 +210,8 @@ def recommend(
     side_rent = (
         household.children * desk.rent[:, CHILDREN] + household.medical * desk.rent[:, MEDICAL]
     )
-    score = np.where(fits, total - slice_cost + persons_cost + side_rent, np.inf)
+    ranked = travel + preference + job_score + persons_cost + side_rent
+    score = np.where(fits, ranked, np.inf)
     shown = min(count, int(np.count_nonzero(fits)))
     if shown == 0:
         return []

@@ -32,11 +32,33 @@ from qonaq.placement.solve import (
 )
 from qonaq.placement.types import HouseholdTypes
 
-# integer min-cost-flow costs are in 1/100 km-equivalent
-COST_SCALE = 100.0
 LAGRANGIAN_ROUNDS = 2
-# rounds when the ascent is skipped (too many pairs)
-SUBGRADIENT_ROUNDS = 6
+
+
+@dataclass(frozen=True)
+class FlowEffort:
+    """How much each flow carries and how many there are."""
+
+    rounds_without_ascent: int  # Lagrangian rounds when the ascent is skipped
+    jobs_per_origin: int  # nearest hiring settlements per worker group with a type's own arc
+    arcs_per_round: int  # a type's cheapest missing settlements added after each round
+    cost_scale: float  # integer flow costs are in 1/cost_scale km-equivalent
+    sample_rounds: int  # column-generation rounds of the sample LP
+
+
+FULL_EFFORT = FlowEffort(
+    rounds_without_ascent=6, jobs_per_origin=10, arcs_per_round=1, cost_scale=100.0,
+    sample_rounds=2,
+)  # fmt: skip
+# beyond HUGE_WAVE_TYPES types (1M persons: 160,000) a flow takes seconds and job arcs are
+# most of its network: fewer own job arcs and more priced ones, two rounds (later ones moved
+# neither bound nor plan), a coarser cost unit, one sample LP. At 1M persons: the relaxation
+# ~2.5× faster, the plan 1 % cheaper, the bound 0.3 % lower, the gap 4.2 % instead of 5.1 %
+LEAN_EFFORT = FlowEffort(
+    rounds_without_ascent=2, jobs_per_origin=4, arcs_per_round=3, cost_scale=10.0,
+    sample_rounds=1,
+)  # fmt: skip
+HUGE_WAVE_TYPES = 50_000
 # km-equivalents per child or medical place when such places first run short
 SIDE_PRICE_START = 50.0
 # rounds stop when the bound improves by less than this share
@@ -66,7 +88,7 @@ class Network:
     tails: IntArray
     heads: IntArray
     capacities: IntArray
-    costs: FloatArray  # per person, already rounded to 1/COST_SCALE
+    costs: FloatArray  # per person, already rounded to 1/cost_scale
     supplies: IntArray
     direct: int  # arcs [0, direct) are type → settlement
     generic: slice  # class → settlement arcs
@@ -75,10 +97,17 @@ class Network:
     via_class: slice  # type → class arcs
     bands: slice  # settlement → sink band arcs
     first_settlement: int
+    cost_scale: float
 
 
 def build_network(
-    ctx: PricingContext, prices: Prices, t: IntArray, s: IntArray, classes: IntArray
+    ctx: PricingContext,
+    prices: Prices,
+    t: IntArray,
+    s: IntArray,
+    classes: IntArray,
+    per_person: FloatArray | None = None,
+    cost_scale: float = FULL_EFFORT.cost_scale,
 ) -> Network:
     """Direct arcs carry each type's own priced cost; the shared class → settlement arcs carry
     travel only, and skip settlements where the class's children or medical places are priced."""
@@ -100,7 +129,8 @@ def build_network(
     bands = ctx.int_widths.shape[1]
     band_s = np.repeat(np.arange(n_settlements), bands)
     gammas = np.asarray(ctx.problem.policy.congestion.costs)
-    per_person = arc_costs(ctx, prices, t, s)
+    if per_person is None:
+        per_person = arc_costs(ctx, prices, t, s)
     tails = np.concatenate(
         [
             t,
@@ -148,7 +178,7 @@ def build_network(
         tails=tails,
         heads=heads,
         capacities=capacities,
-        costs=np.rint(costs * COST_SCALE) / COST_SCALE,
+        costs=np.rint(costs * cost_scale) / cost_scale,
         supplies=supplies,
         direct=len(t),
         generic=slice(g0, c0),
@@ -157,6 +187,7 @@ def build_network(
         via_class=slice(c0, c0 + n_types),
         bands=slice(b0, len(tails)),
         first_settlement=first_settlement,
+        cost_scale=cost_scale,
     )
 
 
@@ -167,7 +198,7 @@ def solve_network(network: Network) -> IntArray:
         network.tails,
         network.heads,
         network.capacities,
-        np.rint(network.costs * COST_SCALE).astype(np.int64),
+        np.rint(network.costs * network.cost_scale).astype(np.int64),
     )
     solver.set_nodes_supplies(np.arange(len(network.supplies)), network.supplies)
     status = solver.solve()
@@ -312,22 +343,25 @@ def solve_relaxation(
     classes = type_classes(ctx)
     reward = problem.policy.employment_reward
     n_settlements = len(problem.settlement_ids)
+    effort = LEAN_EFFORT if len(types.count) > HUGE_WAVE_TYPES else FULL_EFFORT
     if len(problem.household_ids) > 2 * SAMPLE_HOUSEHOLDS:
-        prices = sample_prices(problem, SAMPLE_HOUSEHOLDS)
+        prices = sample_prices(problem, SAMPLE_HOUSEHOLDS, rounds=effort.sample_rounds)
     else:
         zero = np.zeros(n_settlements)
         prices = Prices(zero, zero, zero, np.where(problem.vacancies > 0, reward, 0.0))
-    t, s = direct_arcs(ctx)
+    t, s = direct_arcs(ctx, effort.jobs_per_origin)
     if len(t) == 0:
         # the network needs at least one direct arc array entry type; an empty one is fine
         t, s = np.empty(0, np.int64), np.empty(0, np.int64)
     if rounds is None:
         # without the ascent, the rounds alone must push the bound up
         ascends = ascend and len(types.count) * n_settlements <= ASCENT_MAX_PAIRS
-        rounds = LAGRANGIAN_ROUNDS if ascends else SUBGRADIENT_ROUNDS
+        rounds = LAGRANGIAN_ROUNDS if ascends else effort.rounds_without_ascent
     best_bound, best_prices = -INFINITE, prices
     for round_number in range(rounds):
-        network = build_network(ctx, prices, t, s, classes)
+        # the direct arcs' costs serve the network and then the pricing of missing arcs
+        direct_costs = arc_costs(ctx, prices, t, s)
+        network = build_network(ctx, prices, t, s, classes, direct_costs, effort.cost_scale)
         flows = solve_network(network)
         prices = Prices(
             persons=settlement_prices(network, flows, n_settlements),
@@ -335,19 +369,19 @@ def solve_relaxation(
             medical=prices.medical,
             workers=prices.workers,
         )
-        bound, best, best_at = dual_bound(ctx, prices)
+        last = round_number + 1 == rounds
+        # the last round adds no arcs: its bound needs only each type's cheapest settlement
+        bound, best, best_at = dual_bound(ctx, prices, 1 if last else effort.arcs_per_round)
         stalled = round_number > 0 and bound <= best_bound + STALL * abs(best_bound)
         if bound > best_bound:
             best_bound, best_prices = bound, prices
         pair_t, pair_s, persons = type_settlement_flows(network, flows, classes, t, s)
         if progress is not None:
             progress(f"bound {best_bound:,.0f}", (round_number + 1) / rounds)
-        if round_number + 1 == rounds or stalled:
+        if last or stalled:
             break
         shared = class_route_costs(ctx, network, prices, classes)
-        t, s = add_priced_arcs(
-            ctx, prices, t, s, arc_costs(ctx, prices, t, s), best, best_at, shared
-        )
+        t, s = add_priced_arcs(ctx, prices, t, s, direct_costs, best, best_at, shared)
         prices = next_prices(ctx, prices, side_usage(ctx, pair_t, pair_s, persons), round_number)
     if ascend and len(types.count) * n_settlements <= ASCENT_MAX_PAIRS:
         pair_t, pair_s, persons, best_bound, best_prices = ascended_flow(

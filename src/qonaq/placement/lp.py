@@ -231,7 +231,9 @@ def solve_small_mip(
     )
 
 
-def sample_prices(problem: PlacementProblem, households: int, seed: int = 0) -> Prices:
+def sample_prices(
+    problem: PlacementProblem, households: int, seed: int = 0, rounds: int = SAMPLE_COLUMN_ROUNDS
+) -> Prices:
     """Prices from the exact LP of a random sample of households with every capacity,
     load and vacancy scaled by the sample's share of persons: prices are per unit, so a
     sample large enough to keep the mix of needs and origins prices the whole wave."""
@@ -254,8 +256,10 @@ def sample_prices(problem: PlacementProblem, households: int, seed: int = 0) -> 
     types = household_types(sample)
     ctx = pricing_context(sample, types, scale=share)
     t, s = initial_arcs(ctx)
-    for _ in range(SAMPLE_COLUMN_ROUNDS):
+    for round_number in range(rounds):
         solution = solve_lp(ctx, t, s)
+        if round_number + 1 == rounds:
+            break
         _, best, best_at = dual_bound(ctx, solution.prices)
         per_person = arc_costs(ctx, solution.prices, t, s)
         grown_t, grown_s = add_priced_arcs(ctx, solution.prices, t, s, per_person, best, best_at)

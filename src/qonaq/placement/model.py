@@ -3,6 +3,8 @@
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -118,6 +120,55 @@ def is_eligible(record: SettlementRecord, policy: Policy) -> bool:
     )
 
 
+@dataclass(frozen=True, eq=False)
+class HouseholdTable(Sequence[HouseholdRecord]):
+    """Households as columns (a million rows without a million objects); indexing or
+    iterating gives HouseholdRecords, built only when asked for."""
+
+    ids: tuple[str, ...]
+    demand: IntArray  # (H, 3) size, children, medical
+    origin_lat: FloatArray  # (H,)
+    origin_lon: FloatArray  # (H,)
+    occupations: Sequence[tuple[str, ...]]
+    preferences: Sequence[tuple[str, ...]]
+
+    @classmethod
+    def of(cls, households: Sequence[HouseholdRecord]) -> "HouseholdTable":
+        """The columns of already validated records."""
+        if isinstance(households, HouseholdTable):
+            return households
+        return cls(
+            ids=tuple(h.id for h in households),
+            demand=np.array(
+                [(h.size, h.children, h.medical) for h in households], dtype=np.int64
+            ).reshape(-1, 3),
+            origin_lat=np.array([h.origin_lat for h in households], dtype=np.float64),
+            origin_lon=np.array([h.origin_lon for h in households], dtype=np.float64),
+            occupations=[h.occupations for h in households],
+            preferences=[h.preferences for h in households],
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> HouseholdRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[HouseholdRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> HouseholdRecord | Sequence[HouseholdRecord]:
+        if isinstance(index, slice):
+            return [self[h] for h in range(*index.indices(len(self)))]
+        size, children, medical = (int(x) for x in self.demand[index])
+        # the columns were validated as a whole when the table was made
+        return HouseholdRecord.model_construct(
+            id=self.ids[index], size=size, children=children, medical=medical,
+            origin_lat=float(self.origin_lat[index]), origin_lon=float(self.origin_lon[index]),
+            occupations=self.occupations[index], preferences=self.preferences[index],
+        )  # fmt: skip
+
+
 def build_problem(
     settlements: Sequence[SettlementRecord],
     households: Sequence[HouseholdRecord],
@@ -146,22 +197,7 @@ def build_problem(
     load = np.array(
         [(r.load_persons, r.load_children, r.load_medical) for r in settlements], dtype=np.int64
     ).reshape(-1, 3)
-    demand = np.array(
-        [(h.size, h.children, h.medical) for h in households], dtype=np.int64
-    ).reshape(-1, 3)
-    workers = np.zeros((len(households), len(occupations)), dtype=np.int64)
-    preferences = np.full((len(households), 3), UNPLACED, dtype=np.int64)
-    for h, household in enumerate(households):
-        for occupation in household.occupations:
-            g = group.get(occupation)
-            if g is not None:
-                workers[h, g] += 1
-        for rank, wish in enumerate(household.preferences):
-            if wish not in index:
-                raise ValueError(f"household {household.id!r} prefers unknown settlement {wish!r}")
-            # a repeated wish keeps its best rank
-            if index[wish] not in preferences[h, :rank]:
-                preferences[h, rank] = index[wish]
+    table = HouseholdTable.of(households)
     return PlacementProblem(
         policy=policy,
         settlement_ids=tuple(r.id for r in settlements),
@@ -175,10 +211,41 @@ def build_problem(
         load=load,
         occupations=occupations,
         vacancies=vacancy_matrix,
-        household_ids=tuple(h.id for h in households),
-        demand=demand,
-        workers=workers,
-        origin_lat=np.array([h.origin_lat for h in households], dtype=np.float64),
-        origin_lon=np.array([h.origin_lon for h in households], dtype=np.float64),
-        preferences=preferences,
+        household_ids=table.ids,
+        demand=table.demand.copy(),
+        workers=worker_matrix(table.occupations, group),
+        origin_lat=table.origin_lat.copy(),
+        origin_lon=table.origin_lon.copy(),
+        preferences=preference_matrix(table, index),
     )
+
+
+def worker_matrix(occupations: Sequence[tuple[str, ...]], group: dict[str, int]) -> IntArray:
+    """(H, G) workers per occupation group; groups with no vacancy anywhere are not counted."""
+    lengths = np.fromiter((len(o) for o in occupations), dtype=np.int64, count=len(occupations))
+    codes = np.array(
+        [group.get(name, -1) for name in chain.from_iterable(occupations)], dtype=np.int64
+    )
+    rows = np.repeat(np.arange(len(occupations)), lengths)
+    counted = codes >= 0
+    workers = np.zeros((len(occupations), len(group)), dtype=np.int64)
+    np.add.at(workers, (rows[counted], codes[counted]), 1)
+    return workers
+
+
+def preference_matrix(table: HouseholdTable, index: dict[str, int]) -> IntArray:
+    """(H, 3) settlement index of each wish, -1 for none; a repeated wish keeps its best rank."""
+    preferences = np.full((len(table), 3), UNPLACED, dtype=np.int64)
+    for rank in range(3):
+        holders = [h for h, wishes in enumerate(table.preferences) if len(wishes) > rank]
+        where = []
+        for h in holders:
+            wish = table.preferences[h][rank]
+            if wish not in index:
+                raise ValueError(f"household {table.ids[h]!r} prefers unknown settlement {wish!r}")
+            where.append(index[wish])
+        preferences[holders, rank] = where
+    for rank in (1, 2):
+        repeated = np.any(preferences[:, [rank]] == preferences[:, :rank], axis=1)
+        preferences[repeated, rank] = UNPLACED
+    return preferences

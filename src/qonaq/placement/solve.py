@@ -128,13 +128,16 @@ def fitting(ctx: PricingContext, type_index: IntArray) -> np.ndarray:
 
 def arc_costs(ctx: PricingContext, prices: Prices, t: IntArray, s: IntArray) -> FloatArray:
     """Per-person cost of type t in settlement s under prices (without the persons price π)."""
-    own = ctx.per_person[t]
     cost = ctx.km[ctx.types.origin[t], s]
-    cost = cost + own[:, 0] * prices.children[s] + own[:, 1] * prices.medical[s]
-    cost -= np.einsum("ag,ag->a", own[:, 2:], prices.workers[s])
-    wishes = ctx.types.preferences[t] == s[:, None]
-    result: FloatArray = cost - wishes @ ctx.preference_reward
-    return result
+    # column by column, and only where a price is set: millions of arcs, few priced resources
+    for column, price in enumerate((prices.children, prices.medical)):
+        if price.any():
+            cost += ctx.per_person[t, column] * price[s]
+    for g in np.flatnonzero(prices.workers.any(axis=0)).tolist():
+        cost -= ctx.per_person[t, 2 + g] * prices.workers[s, g]
+    for rank, reward in enumerate(ctx.preference_reward.tolist()):
+        cost -= reward * (ctx.types.preferences[t, rank] == s)
+    return cost
 
 
 def chunk_costs(ctx: PricingContext, prices: Prices, t: IntArray) -> FloatArray:
@@ -153,22 +156,31 @@ def chunk_costs(ctx: PricingContext, prices: Prices, t: IntArray) -> FloatArray:
     return cost
 
 
-def dual_bound(ctx: PricingContext, prices: Prices) -> tuple[float, FloatArray, IntArray]:
-    """Weak-duality lower bound for any prices, with each type's best settlement and its price.
+def dual_bound(
+    ctx: PricingContext, prices: Prices, choices: int = 1
+) -> tuple[float, FloatArray, IntArray]:
+    """Weak-duality lower bound for any prices, with each type's best settlement and its price
+    (with `choices` > 1: its that many best, (T, choices), cheapest first).
 
     D = Σ_t supply_t · min(U, min_s c_ts + π_s) − Σ_sb width_sb · max(0, π_s − γ_b)
         − Σ_s λ_s · room_s (children, medical) − Σ_sg (reward − μ_sg) · V_sg.
     """
     policy = ctx.problem.policy
     types = ctx.types
-    best = np.empty(len(types.count))
-    best_at = np.empty(len(types.count), dtype=np.int64)
+    choices = min(choices, ctx.room.shape[0])
+    best = np.empty((len(types.count), choices))
+    best_at = np.empty((len(types.count), choices), dtype=np.int64)
     for start in range(0, len(types.count), PRICING_CHUNK):
         t = np.arange(start, min(start + PRICING_CHUNK, len(types.count)))
         cost = chunk_costs(ctx, prices, t)
-        best_at[t] = np.argmin(cost, axis=1)
-        best[t] = cost[np.arange(len(t)), best_at[t]]
-    marginal = np.minimum(best, policy.unplaced_penalty)
+        if choices == 1:
+            at = np.argmin(cost, axis=1)[:, None]
+        else:
+            at = np.argpartition(cost, choices - 1, axis=1)[:, :choices]
+            at = np.take_along_axis(at, np.argsort(np.take_along_axis(cost, at, 1), 1), 1)
+        best_at[t] = at
+        best[t] = np.take_along_axis(cost, at, 1)
+    marginal = np.minimum(best[:, 0], policy.unplaced_penalty)
     supply = (types.count * types.size).astype(np.float64)
     gammas = np.asarray(policy.congestion.costs)
     band_rent = np.maximum(0.0, prices.persons[:, None] - gammas[None, :])
@@ -179,6 +191,8 @@ def dual_bound(ctx: PricingContext, prices: Prices) -> tuple[float, FloatArray, 
         - float(prices.medical @ ctx.room[:, MEDICAL])
         - float(np.sum((policy.employment_reward - prices.workers) * ctx.problem.vacancies))
     )
+    if choices == 1:
+        return bound, best[:, 0], best_at[:, 0]
     return bound, best, best_at
 
 
@@ -196,8 +210,9 @@ def initial_arcs(ctx: PricingContext) -> tuple[IntArray, IntArray]:
     return unique_fitting_arcs(ctx, np.concatenate([t, wish_t]), np.concatenate([s, wish_s]))
 
 
-def direct_arcs(ctx: PricingContext) -> tuple[IntArray, IntArray]:
-    """Arcs only a type's own cost can price: its wishes, and the nearest jobs of its workers."""
+def direct_arcs(ctx: PricingContext, jobs: int = JOBS_PER_ORIGIN) -> tuple[IntArray, IntArray]:
+    """Arcs only a type's own cost can price: its wishes, and the `jobs` nearest settlements
+    hiring each group of its workers."""
     problem, types = ctx.problem, ctx.types
     wish_t, wish_rank = np.nonzero(types.preferences >= 0)
     extra_t, extra_s = [wish_t], [types.preferences[wish_t, wish_rank]]
@@ -205,7 +220,7 @@ def direct_arcs(ctx: PricingContext) -> tuple[IntArray, IntArray]:
         hiring = np.flatnonzero((problem.vacancies[:, g] > 0) & problem.eligible)
         if len(hiring) == 0:
             continue
-        near = hiring[np.argsort(ctx.km[:, hiring], axis=1)[:, :JOBS_PER_ORIGIN]]  # (O, ≤ J)
+        near = hiring[np.argsort(ctx.km[:, hiring], axis=1)[:, :jobs]]  # (O, ≤ J)
         with_workers = np.flatnonzero(types.workers[:, g] > 0)
         extra_t.append(np.repeat(with_workers, near.shape[1]))
         extra_s.append(near[types.origin[with_workers]].reshape(-1))
@@ -216,8 +231,12 @@ def unique_fitting_arcs(ctx: PricingContext, t: IntArray, s: IntArray) -> tuple[
     """Drop duplicate arcs and arcs where one household of the type does not fit."""
     demand = ctx.types.demand[t] * ctx.scale
     fit = ctx.problem.eligible[s] & np.all(demand <= ctx.room[s], axis=1)
-    pairs = np.unique(np.stack([t[fit], s[fit]], axis=1), axis=0)
-    return pairs[:, 0].copy(), pairs[:, 1].copy()
+    settlements = ctx.room.shape[0]
+    # one integer key per pair sorts several times faster than rows of pairs
+    pairs = np.sort(t[fit] * settlements + s[fit])
+    # sort and drop repeats: numpy 2's hashing np.unique is slower on millions of keys
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+    return pairs // settlements, pairs % settlements
 
 
 def add_priced_arcs(
@@ -230,20 +249,23 @@ def add_priced_arcs(
     best_at: IntArray,
     shared: FloatArray | None = None,
 ) -> tuple[IntArray, IntArray]:
-    """Append each type's best full-priced settlement when it beats every route the network
-    has for the type: its own arcs and, when given, its `shared` class route."""
+    """Append each type's best full-priced settlements (one or several per type) where they
+    beat every route the network has for the type: its own arcs and, when given, its
+    `shared` class route."""
     marginal = np.full(len(ctx.types.count), INFINITE) if shared is None else shared.copy()
     np.minimum.at(marginal, t, per_person + prices.persons[s])
     marginal = np.minimum(marginal, ctx.problem.policy.unplaced_penalty)
-    better = np.flatnonzero(best < marginal - 1e-6)
+    # best and best_at may hold several choices per type, (T, k)
+    best, best_at = best.reshape(len(marginal), -1), best_at.reshape(len(marginal), -1)
+    better, choice = np.nonzero(best < marginal[:, None] - 1e-6)
     if len(better) == 0:
         return t, s
     settlements = ctx.room.shape[0]
     known = np.sort(t * settlements + s)
-    wanted = better * settlements + best_at[better]
+    wanted = better * settlements + best_at[better, choice]
     spot = np.minimum(np.searchsorted(known, wanted), len(known) - 1)
     fresh = known[spot] != wanted if len(known) else np.ones(len(wanted), dtype=np.bool_)
-    return np.concatenate([t, better[fresh]]), np.concatenate([s, best_at[better][fresh]])
+    return np.concatenate([t, better[fresh]]), np.concatenate([s, best_at[better, choice][fresh]])
 
 
 # smoothing temperatures (km-equivalents per person) of the dual ascent, coarse to fine

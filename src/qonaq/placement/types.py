@@ -30,14 +30,15 @@ class HouseholdTypes:
 def household_types(problem: PlacementProblem) -> HouseholdTypes:
     """Group households that no cost term or constraint can tell apart."""
     origins = np.stack([problem.origin_lat, problem.origin_lon], axis=1)
-    unique_origins, origin_of = np.unique(origins, axis=0, return_inverse=True)
+    unique_origins, origin_of = unique_rows(origins)
     key = np.concatenate(
         [origin_of.reshape(-1, 1), problem.demand, problem.workers, problem.preferences], axis=1
     )
-    rows, of_household, count = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    rows, of_household = unique_rows(key)
+    count = np.bincount(of_household, minlength=len(rows))
     groups = problem.workers.shape[1]
     return HouseholdTypes(
-        of_household=of_household.reshape(-1).astype(np.int64),
+        of_household=of_household,
         count=count.astype(np.int64),
         origin=rows[:, 0].astype(np.int64),
         origin_lat=unique_origins[:, 0].copy(),
@@ -46,3 +47,16 @@ def household_types(problem: PlacementProblem) -> HouseholdTypes:
         workers=rows[:, 4 : 4 + groups].astype(np.int64),
         preferences=rows[:, 4 + groups :].astype(np.int64),
     )
+
+
+def unique_rows(table: np.ndarray) -> tuple[np.ndarray, IntArray]:
+    """The distinct rows in lexicographic order and each row's place among them: what
+    np.unique(axis=0) gives, by one lexsort (several times faster on a million rows)."""
+    if len(table) == 0:
+        return table[:0], np.empty(0, dtype=np.int64)
+    order = np.lexsort(table.T[::-1])
+    ordered = table[order]
+    starts = np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)]
+    of_row = np.empty(len(table), dtype=np.int64)
+    of_row[order] = np.cumsum(starts) - 1
+    return ordered[starts], of_row

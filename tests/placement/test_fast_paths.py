@@ -1,0 +1,93 @@
+"""The fast paths of a million-person plan give exactly what the plain ones give."""
+
+import numpy as np
+import pytest
+
+from qonaq.csvinput import read_rows, validate_rows
+from qonaq.placement.assign import MoveCosts
+from qonaq.placement.costs import marginal_costs, placed_totals, road_km
+from qonaq.placement.files import HOUSEHOLD_COLUMNS, clean_households, parse_households
+from qonaq.placement.model import UNPLACED, HouseholdRecord, HouseholdTable, build_problem
+from qonaq.placement.policy import DEFAULT_POLICY
+from qonaq.placement.types import unique_rows
+from tests.placement.factories import random_instance
+
+HOUSEHOLDS = """id,size,children,medical,origin_lat,origin_lon,occupations,preferences
+h1,3,1,0,51.23,51.37,it; driver,s1;s0
+h2,1,0,0,51.23,51.37,it,
+
+h3,4,2,1,51.23,51.37,teacher;;,s1;s1
+"""
+
+
+def test_column_wise_households_equal_the_row_by_row_records() -> None:
+    ids = {"s0", "s1"}
+    table = clean_households("households.csv", ids, HOUSEHOLDS)
+    assert table is not None
+    quoted = clean_households("households.csv", ids, HOUSEHOLDS.replace("it,", '"it",'))
+    assert quoted is not None
+    header, rows = read_rows("households.csv", HOUSEHOLDS)
+    plain = validate_rows("households.csv", header, rows, HouseholdRecord, HOUSEHOLD_COLUMNS)
+    assert list(table) == list(quoted) == list(plain)
+    assert list(parse_households("households.csv", ids, HOUSEHOLDS)) == plain
+    assert table[2].occupations == ("teacher",) and table[2].preferences == ("s1", "s1")
+    assert table[-1] == table[2] and list(table[1:]) == list(table)[1:]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        HOUSEHOLDS.replace("h2,1,0,0", "h2,1,2,0"),  # more children than members
+        HOUSEHOLDS.replace("s1;s0", "s1;s9"),  # unknown settlement
+        HOUSEHOLDS.replace("h2,", "h1,"),  # duplicate id
+        HOUSEHOLDS.replace("51.23,51.37,it,", "51.23,51.37,it,,extra"),  # ragged row
+        HOUSEHOLDS.replace("h2,1,", "h2,x,"),  # not a number
+        "\n" + HOUSEHOLDS,  # no header where csv expects it
+    ],
+)
+def test_any_doubt_leaves_the_wording_to_the_row_by_row_path(text: str) -> None:
+    assert clean_households("households.csv", {"s0", "s1"}, text) is None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_tables_build_the_same_problem_as_records(seed: int) -> None:
+    places, arrivals, jobs = random_instance(seed, households=40)
+    from_records = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    from_table = build_problem(places, HouseholdTable.of(arrivals), jobs, DEFAULT_POLICY)
+    for name in ("demand", "workers", "preferences", "origin_lat", "origin_lon"):
+        assert np.array_equal(getattr(from_records, name), getattr(from_table, name)), name
+    assert from_records.household_ids == from_table.household_ids
+
+
+def test_unique_rows_is_numpy_unique_on_rows() -> None:
+    rows = np.random.default_rng(3).integers(-1, 4, size=(500, 6))
+    distinct, of_row = unique_rows(rows)
+    expected, inverse = np.unique(rows, axis=0, return_inverse=True)
+    assert np.array_equal(distinct, expected)
+    assert np.array_equal(of_row, inverse.reshape(-1))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_move_costs_equal_marginal_costs(seed: int) -> None:
+    places, arrivals, jobs = random_instance(seed, households=30)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    rng = np.random.default_rng(seed)
+    eligible = np.flatnonzero(problem.eligible)
+    assignment = np.where(
+        rng.random(len(arrivals)) < 0.5,
+        rng.choice(eligible, size=len(arrivals)) if len(eligible) else UNPLACED,
+        UNPLACED,
+    )
+    added, workers = placed_totals(problem, assignment)
+    load = problem.load + added
+    moves = MoveCosts.of(problem)
+    for h in range(len(arrivals)):
+        km = road_km(
+            problem.policy,
+            problem.origin_lat[[h]],
+            problem.origin_lon[[h]],
+            problem.lat,
+            problem.lon,
+        )[0]
+        expected = marginal_costs(problem, load, workers, km, h).total
+        assert np.allclose(moves.total(problem, load, workers, km, h), expected, rtol=1e-12)
