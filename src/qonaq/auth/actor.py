@@ -12,4 +12,3 @@ class Actor:
     user_id: int | None = None
     # a host acts only for this settlement
     settlement_id: str | None = None
-
