@@ -6,6 +6,10 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from qonaq.db.session import transaction
+from qonaq.geo.settlements_file import parse_settlements
+from qonaq.settlements.service import import_settlements
+from tests.settlements.test_importer import csv_text
 from tests.web.conftest import PASSWORD, Site
 
 FORM = {
@@ -163,3 +167,33 @@ def test_form_errors_are_in_the_readers_language(sqlite_site: Site) -> None:
     assert gettext("kk", "birth date is in the future") in response.text
     assert gettext("kk", "Birth date") in response.text
     assert "birth date is in the future" not in response.text
+
+
+def test_an_override_without_reason_is_shown_again_and_nothing_is_placed(
+    sqlite_site: Site,
+) -> None:
+    far_away = "far,Far,East Kazakhstan,49.9,82.6,30000,town,1,500,100,20,0,0,0"
+    with transaction(sqlite_site.engine) as db_session:
+        records = parse_settlements("far.csv", csv_text(far_away))
+        import_settlements(
+            db_session=db_session, records=records, actor_label="test", source="far.csv"
+        )
+    client, token = signed_in(sqlite_site, "registrar")
+    registered = client.post(
+        "/desk/register", data={**FORM, "csrf_token": token}, follow_redirects=False
+    )
+    household_url = registered.headers["location"]
+    page = client.get(household_url)
+    recommended = set(re.findall(r'data-settlement="([^"]+)"', page.text))
+    assert len(recommended) == 3 and "far" not in recommended
+    refused = client.post(
+        f"{household_url}/confirm", data={"csrf_token": token, "settlement_id": "far"}
+    )
+    assert refused.status_code == 409 and "written reason" in refused.text
+    # the page still offers the options, and the household is still pending
+    assert "data-settlement" in refused.text
+    household_id = household_url.rsplit("/", 1)[1]
+    status = sqlite_site.client.get(
+        f"/api/v1/households/{household_id}", headers=sqlite_site.auth("registrar")
+    )
+    assert status.json()["status"] == "pending"

@@ -146,7 +146,9 @@ async def desk_register(
     }
     try:
         data = HouseholdCreate.model_validate(household_from_form(form, members))
-        household = register_household(db_session=session, data=data, actor=actor_of(user))
+        # a savepoint: a refused registration writes nothing, and the form is shown again
+        with session.begin_nested():
+            household = register_household(db_session=session, data=data, actor=actor_of(user))
     except ValidationError as exc:
         return render(
             request,
@@ -234,18 +236,19 @@ def household_confirm(
         language=language,
     )
     try:
-        placement = confirm_placement(
-            db_session=session, household_id=household_id, settlement_id=settlement_id,
-            actor=actor_of(user), recommended=[o.settlement_id for o in options],
-            override_reason=override_reason,
-        )  # fmt: skip
+        # a savepoint: a refused confirmation leaves nothing behind, and the page still renders
+        with session.begin_nested():
+            placement = confirm_placement(
+                db_session=session, household_id=household_id, settlement_id=settlement_id,
+                actor=actor_of(user), recommended=[o.settlement_id for o in options],
+                override_reason=override_reason,
+            )  # fmt: skip
     except RegistryError as exc:
-        session.rollback()
         return _household_page(request, session, language, household, [exc.words(language)], 409)
     return RedirectResponse(f"/letters/{placement.id}", 303)
 
 
-def verification_code(request: Request, placement_id: RowId) -> str:
+def verification_code(request: Request, placement_id: int) -> str:
     """A short keyed code that makes a letter's QR link unguessable."""
     secret: bytes = request.app.state.letter_secret
     return hmac.new(secret, str(placement_id).encode(), hashlib.sha256).hexdigest()[:16]
