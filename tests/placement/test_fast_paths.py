@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from qonaq.csvinput import read_rows, validate_rows
-from qonaq.placement.assign import MoveCosts
+from qonaq.placement.assign import MoveCosts, may_improve
 from qonaq.placement.costs import marginal_costs, placed_totals, road_km
 from qonaq.placement.files import HOUSEHOLD_COLUMNS, clean_households, parse_households
 from qonaq.placement.model import UNPLACED, HouseholdRecord, HouseholdTable, build_problem
@@ -91,3 +91,43 @@ def test_move_costs_equal_marginal_costs(seed: int) -> None:
         )[0]
         expected = marginal_costs(problem, load, workers, km, h).total
         assert np.allclose(moves.total(problem, load, workers, km, h), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_screen_and_scalar_costs_equal_move_costs(seed: int) -> None:
+    places, arrivals, jobs = random_instance(seed, households=30)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    eligible = np.flatnonzero(problem.eligible)
+    if not len(eligible):
+        return
+    rng = np.random.default_rng(seed)
+    assignment = rng.choice(eligible, size=len(arrivals))
+    added, workers = placed_totals(problem, assignment)
+    load = problem.load + added
+    moves = MoveCosts.of(problem)
+    households = np.arange(len(arrivals))
+    promising, target = may_improve(problem, moves, load, workers, households, assignment)
+    for h in households.tolist():
+        km = road_km(
+            problem.policy,
+            problem.origin_lat[[h]],
+            problem.origin_lon[[h]],
+            problem.lat,
+            problem.lon,
+        )[0]
+        where = int(assignment[h])
+        joined = moves.total(problem, load, workers, km, h)
+        for s in set(range(len(places))) - {where}:
+            assert np.isclose(moves.joining(problem, load, workers, km, h, s), joined[s])
+        # the screen: taken out of its home, is there a settlement cheaper than coming back?
+        home_load, home_workers = load.copy(), workers.copy()
+        home_load[where] -= problem.demand[h]
+        home_workers[where] -= problem.workers[h]
+        total = moves.total(problem, home_load, home_workers, km, h)
+        staying = moves.joining(problem, home_load, home_workers, km, h, where, False)
+        if np.isfinite(total[where]):
+            assert np.isclose(staying, total[where])
+        total[where] = np.inf
+        assert bool(promising[h]) == bool(total.min() < staying - 1e-6)
+        if promising[h]:
+            assert np.isclose(total[target[h]], total.min())

@@ -5,12 +5,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qonaq.placement.costs import band_edges, congestion, road_km
+from qonaq.placement.costs import band_edges, road_km
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
 from qonaq.placement.solve import Relaxation
 
 # the single-household move search stops after this long; its gains come early
 IMPROVE_SECONDS = 3.0
+# households whose moves are screened together, in numpy, before the exact one-by-one search
+SCREEN_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,44 @@ class MoveCosts:
         # a dimension already over capacity only accepts households that need none of it
         fits = np.all((self.room_limit - load >= demand) | (demand == 0), axis=1)
         return np.where(fits & self.eligible, total, np.inf)
+
+    def joining(
+        self,
+        problem: PlacementProblem,
+        load: IntArray,
+        workers: IntArray,
+        km: FloatArray,
+        household: int,
+        where: int,
+        check_fit: bool = True,
+    ) -> float:
+        """total(...)[where] alone, in scalars: the four placed terms of the household joining
+        settlement `where` at these loads, +inf where it does not fit unless `check_fit` is
+        off (a household taken out of its own settlement may always come back)."""
+        demand = problem.demand[household]
+        if check_fit:
+            room = self.room_limit[where] - load[where]
+            if not self.eligible[where] or np.any((room < demand) & (demand > 0)):
+                return float("inf")
+        size = float(demand[PERSONS])
+        persons = float(load[where, PERSONS])
+        added = 0.0
+        for start, end, gamma in zip(
+            self.starts[where].tolist(),
+            self.ends[where].tolist(),
+            self.gammas.tolist(),
+            strict=True,
+        ):
+            added += gamma * (min(max(persons + size, start), end) - min(max(persons, start), end))
+        total = size * float(km[where]) + added
+        own = problem.workers[household]
+        for g in np.flatnonzero(own).tolist():
+            open_jobs = int(problem.vacancies[where, g]) - int(workers[where, g])
+            total -= problem.policy.employment_reward * min(max(open_jobs, 0), int(own[g]))
+        for rank, wish in enumerate(problem.preferences[household].tolist()):
+            if wish == where:
+                total -= size * problem.policy.preference_rewards[rank]
+        return total
 
 
 def round_flow(problem: PlacementProblem, relaxation: Relaxation) -> IntArray:
@@ -172,32 +212,6 @@ def assign(problem: PlacementProblem, relaxation: Relaxation) -> IntArray:
     return place_remaining(problem, improve(problem, completed, type_of=twins), twins)
 
 
-def removal_saving(
-    problem: PlacementProblem,
-    load: IntArray,
-    workers: IntArray,
-    km_to_current: float,
-    household: int,
-    where: int,
-) -> float:
-    """What the objective loses when `household` leaves settlement `where` (four placed terms)."""
-    policy = problem.policy
-    size = int(problem.demand[household, PERSONS])
-    capacity = problem.capacity[[where], PERSONS].astype(np.float64)
-    after = load[[where], PERSONS].astype(np.float64)
-    slice_cost = float(
-        (congestion(policy, capacity, after) - congestion(policy, capacity, after - size))[0]
-    )
-    own = problem.workers[household]
-    vacancies = problem.vacancies[where]
-    matched_loss = int(
-        np.sum(np.minimum(vacancies, workers[where]) - np.minimum(vacancies, workers[where] - own))
-    )
-    wish = np.flatnonzero(problem.preferences[household] == where)
-    preference = -size * policy.preference_rewards[int(wish[0])] if len(wish) else 0.0
-    return size * km_to_current + slice_cost - policy.employment_reward * matched_loss + preference
-
-
 def improve(
     problem: PlacementProblem,
     assignment: IntArray,
@@ -224,32 +238,33 @@ def improve(
         movers = placed[
             np.lexsort((improved[placed], twin_of[placed], -problem.demand[placed, PERSONS]))
         ]
-        for household in movers.tolist():
+        for begin in range(0, len(movers), SCREEN_BATCH):
             if time.perf_counter() > deadline:
                 return improved
-            where = int(improved[household])
-            if (int(twin_of[household]), where) == stuck:
-                continue
-            km = origin_km(problem, km_cache, household)
-            load[where] -= problem.demand[household]
-            workers[where] -= problem.workers[household]
-            total = moves.total(problem, load, workers, km, household)
-            best = int(np.argmin(total))
-            # coming back costs what staying saves; an overfull home needs the long way
-            saving = float(total[where])
-            if not np.isfinite(saving):
-                load[where] += problem.demand[household]
-                workers[where] += problem.workers[household]
-                saving = removal_saving(problem, load, workers, float(km[where]), household, where)
+            batch = movers[begin : begin + SCREEN_BATCH]
+            # one representative per (type, settlement): twins have the same options
+            keys = twin_of[batch] * len(problem.settlement_ids) + improved[batch]
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            promising, _ = may_improve(problem, moves, load, workers, batch[first], improved)
+            chosen = promising[inverse.ravel()]
+            for household in batch[chosen].tolist():
+                where = int(improved[household])
+                if (int(twin_of[household]), where) == stuck:
+                    continue
+                km = origin_km(problem, km_cache, household)
                 load[where] -= problem.demand[household]
                 workers[where] -= problem.workers[household]
-            if total[best] < saving - 1e-6 and best != where:
-                where, moved, stuck = best, moved + 1, (-1, -1)
-            else:
-                stuck = (int(twin_of[household]), where)
-            improved[household] = where
-            load[where] += problem.demand[household]
-            workers[where] += problem.workers[household]
+                total = moves.total(problem, load, workers, km, household)
+                best = int(np.argmin(total))
+                # coming back costs what staying saves: the exact sum, whatever the home's room
+                staying = moves.joining(problem, load, workers, km, household, where, False)
+                if total[best] < staying - 1e-6 and best != where:
+                    where, moved, stuck = best, moved + 1, (-1, -1)
+                else:
+                    stuck = (int(twin_of[household]), where)
+                improved[household] = where
+                load[where] += problem.demand[household]
+                workers[where] += problem.workers[household]
         if moved == 0:
             break
     return improved
@@ -267,3 +282,71 @@ def origin_km(
         )[0]
         cache[origin] = km
     return km
+
+
+def may_improve(
+    problem: PlacementProblem,
+    moves: MoveCosts,
+    load: IntArray,
+    workers: IntArray,
+    households: IntArray,
+    assignment: IntArray,
+) -> tuple[np.ndarray, IntArray]:
+    """(B,) bool: which households have a move that lowers the objective at the current loads,
+    all at once, and (B,) the best such move. Only a screen: the search re-prices every move
+    exactly before it makes it."""
+    where = assignment[households]
+    rows = np.arange(len(households))
+    demand = problem.demand[households]
+    size = demand[:, PERSONS].astype(np.float64)
+    # few distinct origins (the entry hubs): their distances once, then gathered
+    origins, origin_of = np.unique(
+        np.stack([problem.origin_lat[households], problem.origin_lon[households]], axis=1),
+        axis=0,
+        return_inverse=True,
+    )
+    km = road_km(problem.policy, origins[:, 0], origins[:, 1], problem.lat, problem.lon)[
+        origin_of.ravel()
+    ]
+    persons = load[:, PERSONS].astype(np.float64)
+    # joining s (the household still counted at home): one row per distinct size and
+    # per distinct workers vector, gathered, since both take few values
+    sizes, size_of = np.unique(demand[:, PERSONS], return_inverse=True)
+    base = np.minimum(np.maximum(persons[:, None], moves.starts), moves.ends)
+    joined = np.minimum(
+        np.maximum(persons[None, :, None] + sizes[:, None, None], moves.starts), moves.ends
+    )
+    total = size[:, None] * km + ((joined - base) @ moves.gammas)[size_of.ravel()]
+    # staying: home without it
+    home = persons[where] - size
+    home_starts, home_ends = moves.starts[where], moves.ends[where]
+    stay_slice = np.minimum(np.maximum(home[:, None] + size[:, None], home_starts), home_ends)
+    stay_slice -= np.minimum(np.maximum(home[:, None], home_starts), home_ends)
+    stay = size * km[rows, where] + stay_slice @ moves.gammas
+    own = problem.workers[households]
+    reward = problem.policy.employment_reward
+    hiring = np.flatnonzero(own.any(axis=0))
+    if len(hiring):
+        crews, crew_of = np.unique(own[:, hiring], axis=0, return_inverse=True)
+        open_jobs = np.maximum(problem.vacancies[:, hiring] - workers[:, hiring], 0)
+        gained = np.minimum(open_jobs[None, :, :], crews[:, None, :]).sum(axis=2)
+        total -= reward * gained[crew_of.ravel()]
+        open_home = problem.vacancies[where][:, hiring] - (
+            workers[where][:, hiring] - own[:, hiring]
+        )
+        stay -= reward * np.minimum(np.maximum(open_home, 0), own[:, hiring]).sum(axis=1)
+    fits = np.ones(total.shape, dtype=np.bool_)
+    for d in range(3):
+        room = moves.room_limit[:, d] - load[:, d]
+        fits &= (room[None, :] >= demand[:, d, None]) | (demand[:, d, None] == 0)
+    total = np.where(fits & moves.eligible[None, :], total, np.inf)
+    total[rows, where] = stay
+    for rank, bonus in enumerate(problem.policy.preference_rewards):
+        wish = problem.preferences[households, rank]
+        wished = wish >= 0
+        total[rows[wished], wish[wished]] -= size[wished] * bonus
+    stay_cost = total[rows, where].copy()
+    total[rows, where] = np.inf
+    target = np.argmin(total, axis=1)
+    promising: np.ndarray = total[rows, target] < stay_cost - 1e-6
+    return promising, target
