@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qonaq.geo.gazetteer import regions_geojson
+from qonaq.geo.gazetteer import display_name, localized_name, regions_geojson
 from qonaq.i18n import N_, gettext
 from qonaq.registry.models import Household, Placement
 from qonaq.settlements.models import Region, Settlement
@@ -59,10 +59,10 @@ def _per_day(db_session: Session, moment: Any, persons: Any, *where: Any) -> dic
 def dashboard(*, db_session: Session, language: str = "en") -> DashboardRead:
     """The current national picture, its titles in `language`."""
     words = {w: gettext(language, w) for w in CHART_WORDS}
-    places = db_session.execute(select(Settlement, Region.name).join(Region)).all()
+    places = db_session.execute(select(Settlement, Region).join(Region)).all()
     loads = [
         SettlementLoad(
-            name=f"{s.name} ({region})",
+            name=display_name(s, region, language),
             lat=s.lat,
             lon=s.lon,
             arrivals=s.load_persons,
@@ -79,8 +79,8 @@ def dashboard(*, db_session: Session, language: str = "en") -> DashboardRead:
         (
             PressedSettlement(
                 id=s.id,
-                name=s.name,
-                region=region,
+                name=localized_name(s, language),
+                region=localized_name(region, language),
                 load=s.load_persons,
                 capacity=s.cap_persons,
                 fill=s.load_persons / s.cap_persons if s.cap_persons else 0.0,

@@ -109,14 +109,14 @@ def regions_geojson() -> dict[str, Any]:
     return collection
 
 
-def localized_name(place: NamedInThreeLanguages, lang: Language = "en") -> str:
+def localized_name(place: NamedInThreeLanguages, lang: str = "en") -> str:
     """The place's name in `lang`, falling back to English when that name is empty."""
-    name = {"en": place.name, "ru": place.name_ru, "kk": place.name_kk}[lang]
+    name = {"ru": place.name_ru, "kk": place.name_kk}.get(lang, place.name)
     return name or place.name
 
 
 def display_name(
-    place: NamedInThreeLanguages, region: NamedInThreeLanguages, lang: Language = "en"
+    place: NamedInThreeLanguages, region: NamedInThreeLanguages, lang: str = "en"
 ) -> str:
     """A place as users see it, always with its region: "Aktau (Mangystau Region)"."""
     place_name = localized_name(place, lang)

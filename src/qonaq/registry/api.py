@@ -1,5 +1,6 @@
 """JSON routes for registering households, placing them, and recording arrivals."""
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -49,21 +50,48 @@ def household_read(household: Household) -> HouseholdRead:
     )  # fmt: skip
 
 
+def placement_reads(session: SessionDep, placements: Sequence[Placement]) -> list[PlacementRead]:
+    """The API view of placements, with settlement, region and household reference.
+
+    Settlements and households are read in one query each, not one per placement.
+    """
+    settlement_ids = {p.settlement_id for p in placements}
+    places = {
+        s.id: (s, r)
+        for s, r in session.execute(
+            select(Settlement, Region).join(Region).where(Settlement.id.in_(settlement_ids))
+        ).all()
+    }
+    references = dict(
+        session.execute(
+            select(Household.id, Household.reference).where(
+                Household.id.in_({p.household_id for p in placements})
+            )
+        ).all()
+    )
+    return [
+        PlacementRead(
+            id=p.id,
+            household_id=p.household_id,
+            household_reference=references[p.household_id],
+            settlement_id=p.settlement_id,
+            settlement_name=places[p.settlement_id][0].name,
+            region_name=places[p.settlement_id][1].name,
+            status=p.status,
+            persons=p.persons,
+            children=p.children,
+            medical=p.medical,
+            recommendation_rank=p.recommendation_rank,
+            override_reason=p.override_reason,
+            expected_arrival=p.expected_arrival,
+        )
+        for p in placements
+    ]
+
+
 def placement_read(session: SessionDep, placement: Placement) -> PlacementRead:
-    """The API view of a placement, with the settlement's name and region."""
-    settlement, region = session.execute(
-        select(Settlement, Region).join(Region).where(Settlement.id == placement.settlement_id)
-    ).one()
-    household = session.get(Household, placement.household_id)
-    assert household is not None
-    return PlacementRead(
-        id=placement.id, household_id=placement.household_id,
-        household_reference=household.reference, settlement_id=placement.settlement_id,
-        settlement_name=settlement.name, region_name=region.name, status=placement.status,
-        persons=placement.persons, children=placement.children, medical=placement.medical,
-        recommendation_rank=placement.recommendation_rank,
-        override_reason=placement.override_reason, expected_arrival=placement.expected_arrival,
-    )  # fmt: skip
+    """The API view of one placement."""
+    return placement_reads(session, [placement])[0]
 
 
 def _household(session: SessionDep, household_id: int) -> Household:
@@ -129,8 +157,8 @@ def get_settlement_placements(
         select(Placement)
         .where(Placement.settlement_id == settlement_id)
         .order_by(Placement.expected_arrival, Placement.id)
-    )
-    return [placement_read(session, p) for p in placements]
+    ).all()
+    return placement_reads(session, placements)
 
 
 @router.post("/placements/{placement_id}/arrival", response_model=PlacementRead)

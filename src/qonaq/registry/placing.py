@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
+from qonaq.geo.gazetteer import localized_name
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.i18n import N_
 from qonaq.placement.desk import Recommendation, desk_index, recommend
@@ -28,7 +29,6 @@ from qonaq.registry.service import (
     reserve_capacity,
 )
 from qonaq.settlements.models import Hub, Region, Settlement, Vacancy
-from qonaq.settlements.service import localized
 
 RECORD_FIELDS = (
     "id", "name", "name_ru", "name_kk", "region_id", "lat", "lon", "population", "kind", "open",
@@ -322,9 +322,7 @@ def _option_read(
     return OptionRead(
         rank=rank,
         settlement_id=settlement.id,
-        settlement_name=localized(
-            settlement.name, settlement.name_ru, settlement.name_kk, language
-        ),
+        settlement_name=localized_name(settlement, language),
         region_name=settlement.region,
         total=option.marginal_cost,
         travel=option.travel,
@@ -349,8 +347,8 @@ def origin_name(*, db_session: Session, household: Household, language: str) -> 
     if household.origin_hub_id:
         hub = db_session.get(Hub, household.origin_hub_id)
         if hub is not None:
-            return localized(hub.name, hub.name_ru, hub.name_kk, language)
+            return localized_name(hub, language)
     settlement = db_session.get(Settlement, household.origin_settlement_id or "")
     if settlement is not None:
-        return localized(settlement.name, settlement.name_ru, settlement.name_kk, language)
+        return localized_name(settlement, language)
     return "?"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
 from qonaq.db.base import utc_now
+from qonaq.geo.gazetteer import display_name
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.settlements.models import Hub, Region, Settlement
 
@@ -283,11 +284,6 @@ class Choice:
     label: str
 
 
-def localized(name: str, name_ru: str, name_kk: str, language: str) -> str:
-    """The name in `language`, falling back to the English name."""
-    return {"ru": name_ru, "kk": name_kk}.get(language) or name
-
-
 def settlement_choices(
     *, db_session: Session, language: str, kinds: tuple[str, ...] | None = None
 ) -> list[Choice]:
@@ -296,12 +292,7 @@ def settlement_choices(
     if kinds is not None:
         query = query.where(Settlement.kind.in_(kinds))
     choices = [
-        Choice(
-            s.id,
-            f"{localized(s.name, s.name_ru, s.name_kk, language)} "
-            f"({localized(r.name, r.name_ru, r.name_kk, language)})",
-        )
-        for s, r in db_session.execute(query).all()
+        Choice(s.id, display_name(s, r, language)) for s, r in db_session.execute(query).all()
     ]
     return sorted(choices, key=lambda c: c.label)
 
@@ -309,11 +300,4 @@ def settlement_choices(
 def hub_choices(*, db_session: Session, language: str) -> list[Choice]:
     """Entry hubs as form choices, labelled 'Name (Region)' in `language`."""
     rows = db_session.execute(select(Hub, Region).join(Region).order_by(Hub.name)).all()
-    return [
-        Choice(
-            h.id,
-            f"{localized(h.name, h.name_ru, h.name_kk, language)} "
-            f"({localized(r.name, r.name_ru, r.name_kk, language)})",
-        )
-        for h, r in rows
-    ]
+    return [Choice(h.id, display_name(h, r, language)) for h, r in rows]

@@ -9,13 +9,14 @@ from sqlalchemy import select
 
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
+from qonaq.geo.gazetteer import display_name
 from qonaq.i18n import N_
-from qonaq.registry.api import placement_read
+from qonaq.registry.api import placement_reads
 from qonaq.registry.models import Placement
 from qonaq.registry.service import NotFound, record_arrival
 from qonaq.settlements.models import Region, Settlement
 from qonaq.settlements.schemas import CapacityDeclare
-from qonaq.settlements.service import declare_capacity, localized
+from qonaq.settlements.service import declare_capacity
 from qonaq.web.deps import Language, RowId, SessionDep, check_csrf, require
 from qonaq.web.templating import render
 
@@ -39,14 +40,11 @@ def _host_page(
         select(Placement)
         .where(Placement.settlement_id == settlement.id, Placement.status != "cancelled")
         .order_by(Placement.expected_arrival, Placement.id)
-    )
-    label = (
-        f"{localized(settlement.name, settlement.name_ru, settlement.name_kk, language)} "
-        f"({localized(region.name, region.name_ru, region.name_kk, language)})"
-    )
+    ).all()
+    label = display_name(settlement, region, language)
     context = {
         "settlement": {**{c: getattr(settlement, c) for c in _SETTLEMENT_FIELDS}, "label": label},
-        "placements": [placement_read(session, p) for p in placements],
+        "placements": placement_reads(session, placements),
         "message": message,
         "errors": errors or [],
     }
@@ -133,8 +131,7 @@ def settlements_page(
     rows = session.execute(select(Settlement, Region).join(Region)).all()
     places = [
         {
-            "label": f"{localized(s.name, s.name_ru, s.name_kk, language)} "
-            f"({localized(r.name, r.name_ru, r.name_kk, language)})",
+            "label": display_name(s, r, language),
             "kind": s.kind,
             "capacity": s.cap_persons,
             "load": s.load_persons,
