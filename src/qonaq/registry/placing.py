@@ -19,14 +19,13 @@ from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY, Policy, load_policy
 from qonaq.placement.reasons import Reason, render
 from qonaq.placement.solve import Prices
-from qonaq.registry.models import Household, Placement
+from qonaq.registry.models import Household
 from qonaq.registry.service import (
     RegistryError,
-    Reservation,
     household_occupations,
     household_preferences,
     occupations_of,
-    reserve_capacity,
+    reserve_placement,
 )
 from qonaq.settlements.models import Hub, Region, Settlement, Vacancy
 
@@ -148,16 +147,11 @@ def apply_plan(
         settlement_id = plan.settlement_of(h)
         if not settlement_id:
             continue
-        need = Reservation(household.size, household.children, household.medical)
-        reserve_capacity(db_session=db_session, settlement_id=settlement_id, need=need)
-        db_session.add(
-            Placement(
-                household_id=household.id, settlement_id=settlement_id, status="reserved",
-                persons=need.persons, children=need.children, medical=need.medical,
-                created_by=actor.user_id,
-            )
-        )  # fmt: skip
-        household.status = "placed"
+        settlement = db_session.get(Settlement, settlement_id)
+        assert settlement is not None  # the plan only names settlements it was given
+        reserve_placement(
+            db_session=db_session, household=household, settlement=settlement, actor=actor
+        )
         placed.append([household.id, settlement_id])
     record_event(
         db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,

@@ -261,6 +261,30 @@ def expected_arrival(household: Household, settlement: Settlement, today: date) 
     return today + timedelta(days=1 + math.ceil(km * CIRCUITY / KM_PER_TRAVEL_DAY))
 
 
+def reserve_placement(
+    *,
+    db_session: Session,
+    household: Household,
+    settlement: Settlement,
+    actor: Actor,
+    rank: int | None = None,
+    override_reason: str | None = None,
+) -> Placement:
+    """Reserve a household's places in a settlement and mark it placed; callers audit why."""
+    need = Reservation(household.size, household.children, household.medical)
+    reserve_capacity(db_session=db_session, settlement_id=settlement.id, need=need)
+    placement = Placement(
+        household_id=household.id, settlement_id=settlement.id, status="reserved",
+        persons=need.persons, children=need.children, medical=need.medical,
+        recommendation_rank=rank, override_reason=override_reason,
+        expected_arrival=expected_arrival(household, settlement, datetime.now(UTC).date()),
+        created_by=actor.user_id,
+    )  # fmt: skip
+    db_session.add(placement)
+    household.status = "placed"
+    return placement
+
+
 def confirm_placement(
     *,
     db_session: Session,
@@ -287,18 +311,11 @@ def confirm_placement(
     reason = (override_reason or "").strip() or None
     if rank is None and (reason is None or len(reason) < 5):
         raise RegistryError(N_("a settlement that was not recommended needs a written reason"))
-    need = Reservation(household.size, household.children, household.medical)
-    reserve_capacity(db_session=db_session, settlement_id=settlement_id, need=need)
-    placement = Placement(
-        household_id=household.id, settlement_id=settlement_id, status="reserved",
-        persons=need.persons, children=need.children, medical=need.medical,
-        recommendation_rank=rank, override_reason=reason if rank is None else None,
-        expected_arrival=expected_arrival(household, settlement, datetime.now(UTC).date()),
-        created_by=actor.user_id,
-    )  # fmt: skip
-    db_session.add(placement)
     before = household_summary(household)
-    household.status = "placed"
+    placement = reserve_placement(
+        db_session=db_session, household=household, settlement=settlement, actor=actor,
+        rank=rank, override_reason=reason if rank is None else None,
+    )  # fmt: skip
     db_session.flush()
     record_event(
         db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
