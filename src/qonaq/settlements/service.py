@@ -88,12 +88,12 @@ def import_settlements(
     source: str,
 ) -> ImportResult:
     """Create or update settlements from validated records, in the caller's transaction."""
-    regions_created = _ensure_regions(db_session, records)
+    region_ids, regions_created = _region_ids(db_session, records)
     existing = {s.id: s for s in db_session.scalars(select(Settlement))}
     created = updated = 0
     for record in records:
         values = {f: getattr(record, f) for f in IMPORTED_FIELDS}
-        region_id = record.region_id or _region_id_for(db_session, record.region)
+        region_id = record.region_id or region_ids[record.region]
         settlement = existing.get(record.id)
         if settlement is None:
             db_session.add(
@@ -118,26 +118,24 @@ def import_settlements(
     return ImportResult(created=created, updated=updated, regions_created=regions_created)
 
 
-def _ensure_regions(db_session: Session, records: Sequence[SettlementRecord]) -> int:
-    # a user's file may name regions we have not seen: create them from the name
-    wanted: dict[str, str] = {}
-    for record in records:
-        if record.region_id:
-            wanted.setdefault(record.region_id, record.region)
-        elif find_region(db_session=db_session, text=record.region) is None:
-            wanted.setdefault(region_key(record.region), record.region)
+def _region_ids(
+    db_session: Session, records: Sequence[SettlementRecord]
+) -> tuple[dict[str, str], int]:
+    """The region id of each region name in the records, creating regions not seen before."""
+    # each distinct name is looked up once, not once per settlement
+    ids: dict[str, str] = {}
+    for name in {r.region for r in records if not r.region_id}:
+        found = find_region(db_session=db_session, text=name)
+        ids[name] = found.id if found is not None else region_key(name)
+    wanted = {region_id: name for name, region_id in ids.items()}
+    wanted |= {r.region_id: r.region for r in records if r.region_id}
     created = 0
     for region_id, name in wanted.items():
         if db_session.get(Region, region_id) is None:
             db_session.add(Region(id=region_id, name=name, name_ru="", name_kk=""))
             created += 1
     db_session.flush()
-    return created
-
-
-def _region_id_for(db_session: Session, name: str) -> str:
-    found = find_region(db_session=db_session, text=name)
-    return found.id if found is not None else region_key(name)
+    return ids, created
 
 
 REGION_WORDS = (" region", " oblysy", " oblast", " облысы", " область")
