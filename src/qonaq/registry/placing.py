@@ -2,6 +2,7 @@
 
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -16,7 +17,7 @@ from qonaq.i18n import N_
 from qonaq.placement.desk import Recommendation, desk_index, recommend
 from qonaq.placement.model import HouseholdRecord, PlacementProblem, VacancyRecord, build_problem
 from qonaq.placement.plan import PlacementPlan, plan_placement
-from qonaq.placement.policy import DEFAULT_POLICY, Policy, load_policy
+from qonaq.placement.policy import Policy, load_policy
 from qonaq.placement.reasons import Reason, render
 from qonaq.placement.solve import Prices
 from qonaq.registry.models import Household
@@ -169,14 +170,12 @@ POLICY_DIR = Path(__file__).parents[1] / "placement" / "policies"
 
 def policy_names() -> list[str]:
     """The shipped policies a coordinator can choose, 'default' first."""
-    names = sorted(p.stem for p in POLICY_DIR.glob("*.toml")) if POLICY_DIR.is_dir() else []
-    return ["default", *(n for n in names if n != "default")]
+    return sorted((p.stem for p in POLICY_DIR.glob("*.toml")), key=lambda n: (n != "default", n))
 
 
+@lru_cache(maxsize=16)
 def policy_named(name: str) -> Policy:
-    """A shipped policy by name; RegistryError for an unknown name."""
-    if name == "default" and not (POLICY_DIR / "default.toml").exists():
-        return DEFAULT_POLICY
+    """A shipped policy by name, read once per process; RegistryError for an unknown name."""
     if name not in policy_names():
         raise RegistryError(
             N_("unknown policy %(name)s; known: %(known)s"),
