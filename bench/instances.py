@@ -7,6 +7,7 @@ import numpy as np
 
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.placement.model import HouseholdRecord, VacancyRecord
+from qonaq.registry.synthetic import SIZE_SHARES
 
 OCCUPATIONS: tuple[str, ...] = (
     "it",
@@ -34,7 +35,6 @@ FALLBACK_HUBS: tuple[tuple[str, float, float, float], ...] = (
     ("Astana airport", 51.02, 71.47, 0.10),
     ("Almaty airport", 43.35, 77.04, 0.08),
 )
-SIZE_SHARES = np.array([0.40, 0.22, 0.15, 0.11, 0.06, 0.03, 0.02, 0.01])
 
 
 @dataclass(frozen=True)
