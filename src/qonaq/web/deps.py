@@ -35,7 +35,9 @@ def db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(db_session)]
+# "function" scope: commit before the response leaves, so a client that follows a redirect
+# (or a second desk reading the loads) never sees the state from before the write
+SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def current_user(request: Request, session: SessionDep) -> User:
