@@ -5,12 +5,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qonaq.placement import lp
 from qonaq.placement.check import is_close, recompute_objective, violations
 from qonaq.placement.costs import marginal_costs, road_km
 from qonaq.placement.flow import solve_relaxation
-from qonaq.placement.lp import solve_lp_relaxation
+from qonaq.placement.lp import SolverTimeLimit, solve_lp_relaxation
 from qonaq.placement.model import UNPLACED, build_problem
-from qonaq.placement.plan import plan_placement
+from qonaq.placement.plan import MIP_MAX_PAIRS, plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY, Policy
 from qonaq.placement.solve import (
     DualLayout,
@@ -30,8 +31,8 @@ PROTECT = Policy(
 )
 
 
-def check_plan(seed: int, method: str, policy: Policy, tight: bool) -> None:
-    places, arrivals, jobs = random_instance(seed, tight=tight)
+def check_plan(seed: int, method: str, policy: Policy, tight: bool, **size: int) -> None:
+    places, arrivals, jobs = random_instance(seed, tight=tight, **size)
     problem = build_problem(places, arrivals, jobs, policy)
     plan = plan_placement(problem, method=method)
     mapping = {h: plan.settlement_of(i) for i, h in enumerate(problem.household_ids)}
@@ -119,3 +120,16 @@ def test_the_smoothed_dual_is_a_lower_bound_and_the_ascent_raises_it_toward_the_
     after, _, _ = dual_bound(ctx, ascend_dual(ctx, start))
     lp_value = solve_lp_relaxation(problem, types, rounds=20).lower_bound
     assert before - 1e-6 * abs(before) <= after <= lp_value + 1e-6 * abs(lp_value)
+
+
+def test_an_lp_out_of_time_falls_back_to_the_flows_when_the_method_is_automatic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    size = {"settlements": 60, "households": 400}
+    places, arrivals, jobs = random_instance(3, tight=False, **size)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    assert len(problem.settlement_ids) * len(household_types(problem).count) > MIP_MAX_PAIRS
+    monkeypatch.setattr(lp, "LP_SECONDS", 0.0)
+    with pytest.raises(SolverTimeLimit):
+        plan_placement(problem, method="lp")
+    check_plan(3, "auto", DEFAULT_POLICY, tight=False, **size)

@@ -34,6 +34,14 @@ MIP_SECONDS = 20.0
 SAMPLE_COLUMN_ROUNDS = 2
 
 
+# the LP relaxation gives up after this long (a larger wave then goes to the flows)
+LP_SECONDS = 60.0
+
+
+class SolverTimeLimit(RuntimeError):
+    """HiGHS reached its time limit without a solution to use."""
+
+
 @dataclass(frozen=True)
 class LpSolution:
     """Households per arc, the row duals as prices, the objective and the bound."""
@@ -45,9 +53,15 @@ class LpSolution:
 
 
 def solve_lp(
-    ctx: PricingContext, t: IntArray, s: IntArray, *, whole: bool = False, seconds: float = 60.0
+    ctx: PricingContext,
+    t: IntArray,
+    s: IntArray,
+    *,
+    whole: bool = False,
+    seconds: float | None = None,
 ) -> LpSolution:
-    """Solve the LP relaxation restricted to the arcs (t, s); `whole` makes households integral."""
+    """Solve the LP relaxation restricted to the arcs (t, s); `whole` makes households integral.
+    HiGHS stops after `seconds` (default LP_SECONDS)."""
     problem, types = ctx.problem, ctx.types
     n_types, n_settlements = len(types.count), len(problem.settlement_ids)
     bands = ctx.widths.shape[1]
@@ -136,7 +150,7 @@ def solve_lp(
         ] * (n_cols - arcs - n_types)
     highs = silent_highs()
     highs.setOptionValue("threads", 1)
-    highs.setOptionValue("time_limit", seconds)
+    highs.setOptionValue("time_limit", LP_SECONDS if seconds is None else seconds)
     highs.setOptionValue("mip_rel_gap", 1e-6)
     highs.passModel(lp)
     highs.run()
@@ -146,7 +160,8 @@ def solve_lp(
         and status == highspy.HighsModelStatus.kTimeLimit
         and highs.getInfo().primal_solution_status == 2
     ):
-        raise RuntimeError(f"HiGHS: {highs.modelStatusToString(status)}")
+        failure = SolverTimeLimit if status == highspy.HighsModelStatus.kTimeLimit else RuntimeError
+        raise failure(f"HiGHS: {highs.modelStatusToString(status)}")
     if whole:
         solution = highs.getSolution()
         primal = np.asarray(solution.col_value)

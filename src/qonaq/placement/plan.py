@@ -8,7 +8,7 @@ import numpy as np
 from qonaq.placement.assign import assign
 from qonaq.placement.costs import ObjectiveParts, evaluate
 from qonaq.placement.flow import solve_relaxation
-from qonaq.placement.lp import solve_lp_relaxation, solve_small_mip
+from qonaq.placement.lp import SolverTimeLimit, solve_lp_relaxation, solve_small_mip
 from qonaq.placement.model import UNPLACED, IntArray, PlacementProblem
 from qonaq.placement.solve import Prices, Progress
 from qonaq.placement.types import household_types
@@ -53,8 +53,10 @@ class PlacementPlan:
 
 # up to this many type-settlement pairs the integer program itself is solved (HiGHS MIP)
 MIP_MAX_PAIRS = 20_000
-# up to this many household types the exact LP (HiGHS) is fast enough; beyond, priced flows
-LP_MAX_TYPES = 3000
+# up to this many household types the exact LP (HiGHS) is fast enough (30,000 persons make
+# about 8,000 types: 12 s, gap 0.12 %, where the flows take 6.5 s for a gap of 1.2 %);
+# beyond, priced flows
+LP_MAX_TYPES = 8000
 METHODS = ("auto", "mip", "lp", "flow")
 
 
@@ -72,7 +74,8 @@ def plan_placement(
     if not problem.household_ids or not problem.eligible.any():
         return nothing_to_place(problem, started)
     types = household_types(problem)
-    if method == "auto":
+    automatic = method == "auto"
+    if automatic:
         pairs = len(types.count) * len(problem.settlement_ids)
         method = (
             "mip"
@@ -82,7 +85,13 @@ def plan_placement(
             else "flow"
         )
     solver = {"mip": solve_small_mip, "lp": solve_lp_relaxation, "flow": solve_relaxation}[method]
-    relaxation = solver(problem, types, progress=progress)
+    try:
+        relaxation = solver(problem, types, progress=progress)
+    except SolverTimeLimit:
+        if not automatic:
+            raise
+        # an unusually hard LP for its size: the flows always finish
+        relaxation = solve_relaxation(problem, types, progress=progress)
     assignment = assign(problem, relaxation)
     return PlacementPlan(
         problem=problem,
