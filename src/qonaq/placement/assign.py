@@ -6,11 +6,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from qonaq.placement.costs import band_edges, road_km
+from qonaq.placement.exchange import exchange
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
 from qonaq.placement.solve import Relaxation
 
 # the single-household move search stops after this long; its gains come early
 IMPROVE_SECONDS = 3.0
+# and after the trades, which open a few more moves, after this long
+AFTER_TRADES_SECONDS = 1.0
 # households whose moves are screened together, in numpy, before the exact one-by-one search
 SCREEN_BATCH = 256
 
@@ -203,13 +206,21 @@ def place_remaining(problem: PlacementProblem, assignment: IntArray, type_of: In
 
 
 def assign(problem: PlacementProblem, relaxation: Relaxation) -> IntArray:
-    """Whole households from the relaxed flow: round, repair capacities, place the rest greedily."""
+    """Whole households from the relaxed flow: round, repair capacities, place the rest
+    greedily, then improve by single moves and by trades between alike households."""
     rounded = round_flow(problem, relaxation)
     repaired = repair(problem, rounded)
-    completed = place_remaining(problem, repaired, relaxation.types.of_household)
-    # moves can free room that an unplaced household fits into
     twins = relaxation.types.of_household
-    return place_remaining(problem, improve(problem, completed, type_of=twins), twins)
+    completed = place_remaining(problem, repaired, twins)
+    moved = improve(problem, completed, type_of=twins)
+    traded = improve(
+        problem,
+        exchange(problem, relaxation.types, moved),
+        type_of=twins,
+        seconds=AFTER_TRADES_SECONDS,
+    )
+    # moves can free room that an unplaced household fits into
+    return place_remaining(problem, traded, twins)
 
 
 def improve(
