@@ -12,7 +12,9 @@ from qonaq.auth.actor import Actor
 from qonaq.cli.common import fail, user_errors
 from qonaq.db import migrate
 from qonaq.db.session import make_engine, transaction
+from qonaq.placement import lp
 from qonaq.placement.files import read_inputs, summary, write_plan
+from qonaq.placement.lp import SolverTimeLimit
 from qonaq.placement.model import PlacementProblem, build_problem
 from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import Policy, load_policy
@@ -68,11 +70,19 @@ def _solve(problem: PlacementProblem, method: str, console: Console) -> Placemen
         transient=True,
     ) as bar:
         task = bar.add_task("building", total=1.0)
-        return plan_placement(
-            problem,
-            method=method,
-            progress=lambda message, done: bar.update(task, description=message, completed=done),
-        )
+        try:
+            return plan_placement(
+                problem,
+                method=method,
+                progress=lambda message, done: bar.update(
+                    task, description=message, completed=done
+                ),
+            )
+        except SolverTimeLimit:
+            raise fail(
+                f"the exact LP ran out of its {lp.LP_SECONDS:.0f} s on this wave: "
+                "use --method auto (it switches to the priced flows) or --method flow"
+            ) from None
 
 
 def _place_from_db(
