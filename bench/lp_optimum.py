@@ -1,0 +1,76 @@
+"""The exact LP optimum of a benchmark wave, to split a plan's gap into its two halves:
+how far the plan is above the LP optimum and how far the bound is below it.
+
+`python -m bench.lp_optimum 100000` (slow on purpose: 12.5 minutes at 100,000 persons).
+HiGHS solves the LP over each type's cheapest settlements at the flows' prices and the
+flows' own pairs, adding every pair the duals price below its type's best (column
+generation) until none is; the last LP's value is then the optimum over every pair.
+"""
+
+import sys
+import time
+
+import numpy as np
+
+from bench.instances import national_instance
+from qonaq.placement.flow import solve_relaxation
+from qonaq.placement.lp import solve_lp
+from qonaq.placement.model import build_problem
+from qonaq.placement.plan import plan_placement
+from qonaq.placement.policy import DEFAULT_POLICY
+from qonaq.placement.solve import (
+    add_priced_arcs,
+    arc_costs,
+    direct_arcs,
+    dual_bound,
+    pricing_context,
+    unique_fitting_arcs,
+)
+from qonaq.placement.types import household_types
+
+# each type's cheapest settlements at the flows' prices that start the LP
+STARTING_CHOICES = 3
+# HiGHS' limit per LP round
+ROUND_SECONDS = 600.0
+
+
+def main() -> None:
+    """Print the plan, its bound and the LP optimum for a wave of argv[1] persons."""
+    persons = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    instance = national_instance(persons)
+    problem = build_problem(
+        instance.settlements, instance.households, instance.vacancies, DEFAULT_POLICY
+    )
+    plan = plan_placement(problem, method="flow")
+    print(f"plan {plan.objective:,.0f}, bound {plan.lower_bound:,.0f}, gap {plan.gap:.2%}")
+    started = time.perf_counter()
+    types = household_types(problem)
+    relaxation = solve_relaxation(problem, types)
+    ctx = pricing_context(problem, types)
+    _, _, cheapest = dual_bound(ctx, relaxation.prices, STARTING_CHOICES)
+    own_t, own_s = direct_arcs(ctx, 2)
+    t, s = unique_fitting_arcs(
+        ctx,
+        np.concatenate([np.repeat(np.arange(len(types.count)), STARTING_CHOICES),
+                        relaxation.arc_type, own_t]),
+        np.concatenate([cheapest.reshape(-1), relaxation.arc_settlement, own_s]),
+    )  # fmt: skip
+    while True:
+        solution = solve_lp(ctx, t, s, seconds=ROUND_SECONDS)
+        _, best, best_at = dual_bound(ctx, solution.prices)
+        print(f"  {len(t):,} pairs: LP {solution.objective:,.0f}", flush=True)
+        costs = arc_costs(ctx, solution.prices, t, s)
+        grown_t, grown_s = add_priced_arcs(ctx, solution.prices, t, s, costs, best, best_at)
+        if len(grown_t) == len(t):
+            break
+        t, s = grown_t, grown_s
+    optimum = solution.objective
+    above, below = plan.objective / optimum - 1, plan.lower_bound / optimum - 1
+    print(
+        f"LP optimum {optimum:,.0f} ({time.perf_counter() - started:.0f} s): the plan is "
+        f"{above:+.2%} above it, the bound {below:+.2%}"
+    )
+
+
+if __name__ == "__main__":
+    main()
