@@ -9,6 +9,8 @@ open. The single-household moves of `assign.improve` cannot make these trades, s
 one needs a place another household holds.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
@@ -67,34 +69,75 @@ def trade_within(
     own = problem.workers[households]
     take_workers(workers, held, own, -1)
     open_jobs = np.maximum(problem.vacancies - workers, 0)[slot_s]  # (slots, G)
-    n_kinds, n_slots = len(kinds), len(slot_s)
-    # a job node per (slot, group) with open jobs, after the kinds and the slots
-    job_j, job_g = np.nonzero(open_jobs > 0)
-    job_node = np.full(open_jobs.shape, -1, dtype=np.int64)
-    job_node[job_j, job_g] = n_kinds + n_slots + np.arange(len(job_j))
-    sink = n_kinds + n_slots + len(job_j)
-    group = worker_group(types.workers[kinds])
-    hires = group[arc_t] >= 0
-    hires[hires] = job_node[arc_j[hires], group[arc_t[hires]]] >= 0
-    reward = problem.policy.employment_reward
-    tails = np.concatenate([arc_t, arc_t[hires], n_kinds + n_slots + np.arange(len(job_j)),
-                            n_kinds + np.arange(n_slots)])  # fmt: skip
-    heads = np.concatenate([n_kinds + arc_j, job_node[arc_j[hires], group[arc_t[hires]]],
-                            n_kinds + job_j, np.full(n_slots, sink)])  # fmt: skip
-    capacities = np.concatenate([supply[arc_t], supply[arc_t[hires]],
-                                 open_jobs[job_j, job_g], slots])  # fmt: skip
-    costs = np.concatenate([cost[arc_t, arc_j], cost[arc_t[hires], arc_j[hires]] - reward,
-                            np.zeros(len(job_j) + n_slots)])  # fmt: skip
-    flows = solve_trades(tails, heads, capacities, costs, supply, sink)
-    # the settlement each arc leads to: its slot's, directly or through a job node
-    leads_to = np.concatenate([slot_s[arc_j], slot_s[arc_j[hires]]])
+    network = trade_network(
+        cost, arc_t, arc_j, supply, slots, open_jobs, worker_group(types.workers[kinds]),
+        problem.policy.employment_reward,
+    )  # fmt: skip
+    flows = solve_trades(network, supply)
+    # the settlement each kind-leaving arc leads to: its slot's, directly or via a job node
+    leads_to = slot_s[network.slot_of_arc]
     used = np.flatnonzero(flows[: len(leads_to)] > 0)
-    order = used[np.argsort(tails[used], kind="stable")]
+    order = used[np.argsort(network.tails[used], kind="stable")]
     traded = assignment.copy()
     # households sorted by kind take their kind's places in turn
     traded[households[np.argsort(local, kind="stable")]] = np.repeat(leads_to[order], flows[order])
     take_workers(workers, traded[households], own, 1)
     return traded
+
+
+@dataclass(frozen=True)
+class TradeNetwork:
+    """Kinds → (job node →) slot → sink, as OR-Tools wants it; the arcs leaving the kinds
+    come first, and `slot_of_arc` names the slot each of them leads to."""
+
+    tails: IntArray
+    heads: IntArray
+    capacities: IntArray
+    costs: FloatArray
+    slot_of_arc: IntArray
+    sink: int
+
+
+def trade_network(
+    cost: FloatArray,
+    arc_t: IntArray,
+    arc_j: IntArray,
+    supply: IntArray,
+    slots: IntArray,
+    open_jobs: IntArray,
+    group: IntArray,
+    reward: float,
+) -> TradeNetwork:
+    """Nodes: kinds, then slots, then a job node per (slot, group) with open jobs, then the
+    sink. A worker's kind reaches a slot directly or, for the reward, through the job node of
+    its group there, which passes at most the open jobs."""
+    n_kinds, n_slots = cost.shape
+    job_j, job_g = np.nonzero(open_jobs > 0)
+    job_node = np.full(open_jobs.shape, -1, dtype=np.int64)
+    job_node[job_j, job_g] = n_kinds + n_slots + np.arange(len(job_j))
+    hires = group[arc_t] >= 0
+    hires[hires] = job_node[arc_j[hires], group[arc_t[hires]]] >= 0
+    hire_t, hire_j = arc_t[hires], arc_j[hires]
+    sink = n_kinds + n_slots + len(job_j)
+    return TradeNetwork(
+        tails=np.concatenate(
+            [arc_t, hire_t, n_kinds + n_slots + np.arange(len(job_j)), n_kinds + np.arange(n_slots)]
+        ),
+        heads=np.concatenate(
+            [
+                n_kinds + arc_j,
+                job_node[hire_j, group[hire_t]],
+                n_kinds + job_j,
+                np.full(n_slots, sink),
+            ]
+        ),
+        capacities=np.concatenate([supply[arc_t], supply[hire_t], open_jobs[job_j, job_g], slots]),
+        costs=np.concatenate(
+            [cost[arc_t, arc_j], cost[hire_t, hire_j] - reward, np.zeros(len(job_j) + n_slots)]
+        ),
+        slot_of_arc=np.concatenate([arc_j, hire_j]),
+        sink=sink,
+    )
 
 
 def worker_group(workers: IntArray) -> IntArray:
@@ -141,24 +184,20 @@ def take_workers(workers: IntArray, where: IntArray, own: IntArray, sign: int) -
         ).astype(workers.dtype)
 
 
-def solve_trades(
-    tails: IntArray,
-    heads: IntArray,
-    capacities: IntArray,
-    costs: FloatArray,
-    supply: IntArray,
-    sink: int,
-) -> IntArray:
+def solve_trades(network: TradeNetwork, supply: IntArray) -> IntArray:
     """The optimal flow on every arc (OR-Tools), each kind sending its households."""
     solver = min_cost_flow.SimpleMinCostFlow()
     solver.add_arcs_with_capacity_and_unit_cost(
-        tails, heads, capacities.astype(np.int64), np.rint(costs * COST_SCALE).astype(np.int64)
+        network.tails,
+        network.heads,
+        network.capacities.astype(np.int64),
+        np.rint(network.costs * COST_SCALE).astype(np.int64),
     )
-    supplies = np.zeros(sink + 1, dtype=np.int64)
+    supplies = np.zeros(network.sink + 1, dtype=np.int64)
     supplies[: len(supply)] = supply
-    supplies[sink] = -int(supply.sum())
-    solver.set_nodes_supplies(np.arange(sink + 1), supplies)
+    supplies[network.sink] = -int(supply.sum())
+    solver.set_nodes_supplies(np.arange(network.sink + 1), supplies)
     if solver.solve() != solver.OPTIMAL:
         raise RuntimeError("the trade flow has no optimal solution")
-    flows: IntArray = solver.flows(np.arange(len(tails))).astype(np.int64)
+    flows: IntArray = solver.flows(np.arange(len(network.tails))).astype(np.int64)
     return flows
