@@ -1,7 +1,10 @@
 """Write a benchmark instance as the three input files of `qonaq place`."""
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
+
+from pydantic import BaseModel
 
 from bench.instances import Instance
 from qonaq.geo.settlements_file import SETTLEMENT_COLUMNS
@@ -12,47 +15,25 @@ def write_instance(instance: Instance, folder: Path) -> dict[str, Path]:
     """settlements.csv, households.csv and vacancies.csv in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {name: folder / f"{name}.csv" for name in ("settlements", "households", "vacancies")}
-    with paths["settlements"].open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(SETTLEMENT_COLUMNS)
-        for s in instance.settlements:
-            writer.writerow(
-                [
-                    s.id,
-                    s.name,
-                    s.region,
-                    s.lat,
-                    s.lon,
-                    s.population,
-                    s.kind,
-                    str(s.open).lower(),
-                    s.cap_persons,
-                    s.cap_children,
-                    s.cap_medical,
-                    s.load_persons,
-                    s.load_children,
-                    s.load_medical,
-                ]
-            )
-    with paths["households"].open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(HOUSEHOLD_COLUMNS)
-        for h in instance.households:
-            writer.writerow(
-                [
-                    h.id,
-                    h.size,
-                    h.children,
-                    h.medical,
-                    h.origin_lat,
-                    h.origin_lon,
-                    ";".join(h.occupations),
-                    ";".join(h.preferences),
-                ]
-            )
-    with paths["vacancies"].open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(VACANCY_COLUMNS)
-        for v in instance.vacancies:
-            writer.writerow([v.settlement_id, v.occupation, v.vacancies])
+    write_records(paths["settlements"], SETTLEMENT_COLUMNS, instance.settlements)
+    write_records(paths["households"], HOUSEHOLD_COLUMNS, instance.households)
+    write_records(paths["vacancies"], VACANCY_COLUMNS, instance.vacancies)
     return paths
+
+
+def write_records(path: Path, columns: tuple[str, ...], records: Iterable[BaseModel]) -> None:
+    """One row per record, its fields in the file's column order (columns are field names)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for record in records:
+            writer.writerow([cell(getattr(record, column)) for column in columns])
+
+
+def cell(value: object) -> object:
+    """A field as the input files spell it: true/false, `;`-separated lists."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ";".join(value)
+    return value

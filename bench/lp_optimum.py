@@ -14,24 +14,19 @@ import numpy as np
 
 from bench.instances import national_instance
 from qonaq.placement.flow import solve_relaxation
-from qonaq.placement.lp import solve_lp
+from qonaq.placement.lp import solve_lp_relaxation
 from qonaq.placement.model import build_problem
 from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY
-from qonaq.placement.solve import (
-    add_priced_arcs,
-    arc_costs,
-    direct_arcs,
-    dual_bound,
-    pricing_context,
-    unique_fitting_arcs,
-)
+from qonaq.placement.solve import direct_arcs, dual_bound, pricing_context, unique_fitting_arcs
 from qonaq.placement.types import household_types
 
 # each type's cheapest settlements at the flows' prices that start the LP
 STARTING_CHOICES = 3
 # HiGHS' limit per LP round
 ROUND_SECONDS = 600.0
+# column rounds at most (100,000 persons need about ten)
+MAX_ROUNDS = 50
 
 
 def main() -> None:
@@ -55,16 +50,16 @@ def main() -> None:
                         relaxation.arc_type, own_t]),
         np.concatenate([cheapest.reshape(-1), relaxation.arc_settlement, own_s]),
     )  # fmt: skip
-    while True:
-        solution = solve_lp(ctx, t, s, seconds=ROUND_SECONDS)
-        _, best, best_at = dual_bound(ctx, solution.prices)
-        print(f"  {len(t):,} pairs: LP {solution.objective:,.0f}", flush=True)
-        costs = arc_costs(ctx, solution.prices, t, s)
-        grown_t, grown_s = add_priced_arcs(ctx, solution.prices, t, s, costs, best, best_at)
-        if len(grown_t) == len(t):
-            break
-        t, s = grown_t, grown_s
-    optimum = solution.objective
+    exact = solve_lp_relaxation(
+        problem,
+        types,
+        rounds=MAX_ROUNDS,
+        start=(t, s),
+        seconds=ROUND_SECONDS,
+        progress=lambda message, _done: print(f"  {message}", flush=True),
+    )
+    # once no pair is missing, the best bound is the LP's own value
+    optimum = exact.lower_bound
     above, below = plan.objective / optimum - 1, plan.lower_bound / optimum - 1
     print(
         f"LP optimum {optimum:,.0f} ({time.perf_counter() - started:.0f} s): the plan is "

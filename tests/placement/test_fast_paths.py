@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from qonaq.csvinput import read_rows, validate_rows
-from qonaq.placement.assign import MoveCosts, may_improve
-from qonaq.placement.costs import marginal_costs, placed_totals, road_km
+from qonaq.placement.assign import MoveCosts, may_improve, origin_km
+from qonaq.placement.costs import marginal_costs, placed_totals
 from qonaq.placement.files import HOUSEHOLD_COLUMNS, clean_households, parse_households
 from qonaq.placement.model import UNPLACED, HouseholdRecord, HouseholdTable, build_problem
 from qonaq.placement.policy import DEFAULT_POLICY
@@ -82,13 +82,7 @@ def test_move_costs_equal_marginal_costs(seed: int) -> None:
     load = problem.load + added
     moves = MoveCosts.of(problem)
     for h in range(len(arrivals)):
-        km = road_km(
-            problem.policy,
-            problem.origin_lat[[h]],
-            problem.origin_lon[[h]],
-            problem.lat,
-            problem.lon,
-        )[0]
+        km = origin_km(problem, {}, h)
         expected = marginal_costs(problem, load, workers, km, h).total
         assert np.allclose(moves.total(problem, load, workers, km, h), expected, rtol=1e-12)
 
@@ -108,13 +102,7 @@ def test_screen_and_scalar_costs_equal_move_costs(seed: int) -> None:
     households = np.arange(len(arrivals))
     promising, target = may_improve(problem, moves, load, workers, households, assignment)
     for h in households.tolist():
-        km = road_km(
-            problem.policy,
-            problem.origin_lat[[h]],
-            problem.origin_lon[[h]],
-            problem.lat,
-            problem.lon,
-        )[0]
+        km = origin_km(problem, {}, h)
         where = int(assignment[h])
         joined = moves.total(problem, load, workers, km, h)
         for s in set(range(len(places))) - {where}:

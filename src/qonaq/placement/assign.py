@@ -183,17 +183,7 @@ def place_remaining(problem: PlacementProblem, assignment: IntArray, type_of: In
     for household in waiting.tolist():
         if int(type_of[household]) in hopeless:
             continue
-        origin = (float(problem.origin_lat[household]), float(problem.origin_lon[household]))
-        km = km_cache.get(origin)
-        if km is None:
-            km = road_km(
-                problem.policy,
-                np.array([origin[0]]),
-                np.array([origin[1]]),
-                problem.lat,
-                problem.lon,
-            )[0]
-            km_cache[origin] = km
+        km = origin_km(problem, km_cache, household)
         total = moves.total(problem, load, workers, km, household)
         best = int(np.argmin(total))
         if not np.isfinite(total[best]):

@@ -33,10 +33,7 @@ def exchange(problem: PlacementProblem, types: HouseholdTypes, assignment: IntAr
     traded = assignment.copy()
     placed = traded != UNPLACED
     workers = np.zeros_like(problem.vacancies)
-    for g in range(workers.shape[1]):
-        workers[:, g] = np.bincount(
-            traded[placed], weights=problem.workers[placed, g], minlength=len(workers)
-        ).astype(workers.dtype)
+    take_workers(workers, traded[placed], problem.workers[placed], 1)
     for demand_class in np.unique(class_of[tradable]).tolist():
         members = np.flatnonzero(tradable & (class_of == demand_class))
         traded = trade_within(problem, types, km, traded, members, workers)

@@ -197,13 +197,17 @@ def solve_lp_relaxation(
     *,
     rounds: int = COLUMN_ROUNDS,
     progress: Progress | None = None,
+    start: tuple[IntArray, IntArray] | None = None,
+    seconds: float | None = None,
 ) -> Relaxation:
-    """LP over candidate arcs, adding each type's best priced settlement until none is missing."""
+    """LP over candidate arcs (`start`, else each type's nearest settlements, wishes and jobs),
+    adding each type's best priced settlement until none is missing; HiGHS gets `seconds`
+    per round (default LP_SECONDS)."""
     ctx = pricing_context(problem, types)
-    t, s = initial_arcs(ctx)
+    t, s = initial_arcs(ctx) if start is None else start
     best_bound = -np.inf
     for round_number in range(rounds):
-        solution = solve_lp(ctx, t, s)
+        solution = solve_lp(ctx, t, s, seconds=seconds)
         bound, best, best_at = dual_bound(ctx, solution.prices)
         best_bound = max(best_bound, bound)
         if progress is not None:
