@@ -6,6 +6,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qonaq.placement import lp
+from qonaq.placement.ascent import (
+    SOFT_PLAN_MIN,
+    ascend_dual,
+    class_rows,
+    dual_layout,
+    near_discounts,
+    smoothed_dual,
+    soft_plan,
+)
 from qonaq.placement.check import is_close, recompute_objective, violations
 from qonaq.placement.costs import marginal_costs, road_km
 from qonaq.placement.flow import solve_relaxation
@@ -13,14 +22,7 @@ from qonaq.placement.lp import SolverTimeLimit, solve_lp_relaxation
 from qonaq.placement.model import UNPLACED, build_problem
 from qonaq.placement.plan import MIP_MAX_PAIRS, plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY, Policy
-from qonaq.placement.solve import (
-    DualLayout,
-    ascend_dual,
-    dual_bound,
-    price_free_costs,
-    pricing_context,
-    smoothed_dual,
-)
+from qonaq.placement.solve import Prices, PricingContext, dual_bound, pricing_context
 from qonaq.placement.types import household_types
 from tests.placement.factories import household, random_instance, settlement
 from tests.placement.milp import optimal_objective
@@ -105,21 +107,104 @@ def test_a_medium_wave_keeps_every_rule_and_reports_a_true_bound(method: str) ->
     assert 0 <= plan.gap < 0.2
 
 
+def dense_smoothed_dual(ctx: PricingContext, prices: Prices, tau: float) -> float:
+    """The smoothed dual written out pair by pair, for a small problem."""
+    problem, types = ctx.problem, ctx.types
+    policy = problem.policy
+    value = 0.0
+    for t in range(len(types.count)):
+        n = types.size[t]
+        options = [policy.unplaced_penalty]
+        for s in range(len(problem.settlement_ids)):
+            demand = types.demand[t]
+            if not problem.eligible[s] or np.any(demand > problem.remaining[s]):
+                continue
+            cost = ctx.km[types.origin[t], s] + prices.persons[s]
+            cost += (demand[1] * prices.children[s] + demand[2] * prices.medical[s]) / n
+            cost -= types.workers[t] @ prices.workers[s] / n
+            for rank, wish in enumerate(types.preferences[t]):
+                cost -= policy.preference_rewards[rank] * (wish == s)
+            options.append(cost)
+        soft_min = -tau * np.logaddexp.reduce(-np.asarray(options) / tau)
+        value += types.count[t] * n * soft_min
+    rent = (prices.persons[:, None] - np.asarray(policy.congestion.costs)[None, :]) / tau
+    value -= float(np.sum(ctx.widths * tau * np.logaddexp(0.0, rent)))
+    value -= float(prices.children @ problem.remaining[:, 1])
+    value -= float(prices.medical @ problem.remaining[:, 2])
+    value -= float(np.sum((policy.employment_reward - prices.workers) * problem.vacancies))
+    return value
+
+
+def test_the_smoothed_dual_by_class_rows_and_discounts_is_the_dual_written_out_pair_by_pair() -> (
+    None
+):
+    places, arrivals, jobs = random_instance(11, settlements=25, households=300, tight=True)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    ctx = pricing_context(problem, household_types(problem))
+    layout, rows = dual_layout(ctx), class_rows(ctx)
+    rng = np.random.default_rng(5)
+    n = layout.settlements
+    for tau in (2.0, 0.3):
+        x = np.concatenate(
+            [
+                rng.uniform(-50, 1500, n),
+                rng.uniform(0, 80, 2 * n) * (rng.random(2 * n) < 0.4),
+                rng.uniform(0, 300, len(layout.hiring_s)),
+            ]
+        )
+        prices = layout.prices(x, problem.vacancies.shape[1])
+        every = near_discounts(ctx, rows, layout, prices, np.inf)
+        value, gradient = smoothed_dual(ctx, layout, rows, every, x, tau)
+        assert is_close(value, dense_smoothed_dual(ctx, prices, tau))
+        # the gradient is the dual's: compare with central differences on a few prices
+        for j in rng.choice(len(x), size=8, replace=False).tolist():
+            step = np.zeros_like(x)
+            step[j] = 1e-4
+            ahead, _ = smoothed_dual(ctx, layout, rows, every, x + step, tau)
+            behind, _ = smoothed_dual(ctx, layout, rows, every, x - step, tau)
+            assert abs((ahead - behind) / 2e-4 - gradient[j]) <= 1e-3 * (1 + abs(gradient[j]))
+
+
 def test_the_smoothed_dual_is_a_lower_bound_and_the_ascent_raises_it_toward_the_lp() -> None:
     places, arrivals, jobs = random_instance(7, settlements=30, households=1500, tight=True)
     problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
     types = household_types(problem)
     ctx = pricing_context(problem, types)
     start = solve_relaxation(problem, types, rounds=1, ascend=False).prices
-    hiring_s, hiring_g = np.nonzero(problem.vacancies > 0)
-    layout = DualLayout(len(problem.settlement_ids), hiring_s, hiring_g)
-    base = price_free_costs(ctx)
-    smooth, _ = smoothed_dual(ctx, layout, base, layout.flat(start), 1.0)
+    layout, rows = dual_layout(ctx), class_rows(ctx)
+    every = near_discounts(ctx, rows, layout, start, np.inf)
+    smooth, _ = smoothed_dual(ctx, layout, rows, every, layout.flat(start), 1.0)
     before, _, _ = dual_bound(ctx, start)
     assert smooth <= before + 1e-6 * abs(before)
-    after, _, _ = dual_bound(ctx, ascend_dual(ctx, start))
+    after, _, _ = dual_bound(ctx, ascend_dual(ctx, start).prices)
     lp_value = solve_lp_relaxation(problem, types, rounds=20).lower_bound
     assert before - 1e-6 * abs(before) <= after <= lp_value + 1e-6 * abs(lp_value)
+    # the ascent ends within 1 % of the LP optimum on this tight instance
+    assert after >= lp_value - 0.01 * abs(lp_value)
+
+
+def test_the_soft_plan_spreads_each_type_over_its_cheapest_options() -> None:
+    places, arrivals, jobs = random_instance(9, settlements=30, households=800, tight=False)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    types = household_types(problem)
+    ctx = pricing_context(problem, types)
+    prices = solve_relaxation(problem, types, rounds=1, ascend=False).prices
+    t, s, households = soft_plan(ctx, prices, 0.5)
+    _, cheapest_cost, cheapest = dual_bound(ctx, prices)
+    # types with a settlement well below the unplaced cost keep all their households but
+    # the pairs under the threshold; the others stay (mostly) unplaced
+    placeable = cheapest_cost < problem.policy.unplaced_penalty - 20
+    assert 0 < placeable.sum() < len(types.count)
+    kept = np.bincount(t, weights=households, minlength=len(types.count))
+    assert np.all(kept <= types.count + 1e-9)
+    lost = (types.count - kept)[placeable]
+    assert np.all(lost <= SOFT_PLAN_MIN * len(problem.settlement_ids) + 1e-6)
+    assert np.all(kept[~placeable] < types.count[~placeable])
+    # every type's heaviest pair is its cheapest settlement
+    heaviest = np.full(len(types.count), -1)
+    order = np.lexsort((households, t))
+    heaviest[t[order]] = s[order]
+    assert np.array_equal(heaviest[placeable], cheapest[placeable])
 
 
 def test_an_lp_out_of_time_falls_back_to_the_flows_when_the_method_is_automatic(
