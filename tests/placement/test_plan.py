@@ -189,7 +189,8 @@ def test_the_soft_plan_spreads_each_type_over_its_cheapest_options() -> None:
     types = household_types(problem)
     ctx = pricing_context(problem, types)
     prices = solve_relaxation(problem, types, rounds=1, ascend=False).prices
-    t, s, households = soft_plan(ctx, prices, 0.5)
+    soft = soft_plan(ctx, prices, 0.5)
+    t, s, households = soft.pair_type, soft.settlement, soft.households
     _, cheapest_cost, cheapest = dual_bound(ctx, prices)
     # types with a settlement well below the unplaced cost keep all their households but
     # the pairs under the threshold; the others stay (mostly) unplaced

@@ -235,9 +235,17 @@ def smoothed_dual(
     return value, gradient
 
 
-def soft_plan(
-    ctx: PricingContext, prices: Prices, tau: float
-) -> tuple[IntArray, IntArray, FloatArray]:
+@dataclass(frozen=True)
+class SoftPlan:
+    """Households per (type, settlement) pair, and each type's cheapest option on the way."""
+
+    pair_type: IntArray
+    settlement: IntArray
+    households: FloatArray
+    cheapest: FloatArray  # (T,) min(U, min_s c_ts + π_s): what `bound_of` needs
+
+
+def soft_plan(ctx: PricingContext, prices: Prices, tau: float) -> SoftPlan:
     """Households per (type, settlement) where each type spreads over its options by the
     soft-min's weights at temperature τ: near the LP's optimum when the prices are near its
     duals, since the smoothed dual's gradient is how far that spread misses every capacity."""
@@ -245,10 +253,12 @@ def soft_plan(
     unplaced = ctx.problem.policy.unplaced_penalty
     found_t, found_s = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     found_x = [np.empty(0)]
+    cheapest = np.empty(len(types.count))
     for start in range(0, len(types.count), PRICING_CHUNK):
         t = np.arange(start, min(start + PRICING_CHUNK, len(types.count)))
         cost = chunk_costs(ctx, prices, t)
         low = np.minimum(cost.min(axis=1), unplaced)
+        cheapest[t] = low
         weight = np.exp(-(cost - low[:, None]) / tau)
         total = weight.sum(axis=1) + np.exp(-(unplaced - low) / tau)
         households = weight * (types.count[t] / total)[:, None]
@@ -256,7 +266,9 @@ def soft_plan(
         found_t.append(t[i])
         found_s.append(s)
         found_x.append(households[i, s])
-    return np.concatenate(found_t), np.concatenate(found_s), np.concatenate(found_x)
+    return SoftPlan(
+        np.concatenate(found_t), np.concatenate(found_s), np.concatenate(found_x), cheapest
+    )
 
 
 @dataclass(frozen=True)

@@ -179,20 +179,25 @@ def dual_bound(
             at = np.take_along_axis(at, np.argsort(np.take_along_axis(cost, at, 1), 1), 1)
         best_at[t] = at
         best[t] = np.take_along_axis(cost, at, 1)
-    marginal = np.minimum(best[:, 0], policy.unplaced_penalty)
+    bound = bound_of(ctx, prices, np.minimum(best[:, 0], policy.unplaced_penalty))
+    if choices == 1:
+        return bound, best[:, 0], best_at[:, 0]
+    return bound, best, best_at
+
+
+def bound_of(ctx: PricingContext, prices: Prices, marginal: FloatArray) -> float:
+    """`dual_bound` from each type's cheapest per-person option min(U, min_s c_ts + π_s)."""
+    policy, types = ctx.problem.policy, ctx.types
     supply = (types.count * types.size).astype(np.float64)
     gammas = np.asarray(policy.congestion.costs)
     band_rent = np.maximum(0.0, prices.persons[:, None] - gammas[None, :])
-    bound = (
+    return (
         float(supply @ marginal)
         - float(np.sum(ctx.widths * band_rent))
         - float(prices.children @ ctx.room[:, CHILDREN])
         - float(prices.medical @ ctx.room[:, MEDICAL])
         - float(np.sum((policy.employment_reward - prices.workers) * ctx.problem.vacancies))
     )
-    if choices == 1:
-        return bound, best[:, 0], best_at[:, 0]
-    return bound, best, best_at
 
 
 def initial_arcs(ctx: PricingContext) -> tuple[IntArray, IntArray]:
