@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qonaq.placement import lp
+from qonaq.placement import flow, lp
 from qonaq.placement.ascent import (
     SOFT_PLAN_MIN,
     ascend_dual,
@@ -17,7 +17,7 @@ from qonaq.placement.ascent import (
 )
 from qonaq.placement.check import is_close, recompute_objective, violations
 from qonaq.placement.costs import marginal_costs, road_km
-from qonaq.placement.flow import solve_relaxation
+from qonaq.placement.flow import solve_relaxation, travel_prices
 from qonaq.placement.lp import SolverTimeLimit, solve_lp_relaxation
 from qonaq.placement.model import UNPLACED, build_problem
 from qonaq.placement.plan import MIP_MAX_PAIRS, plan_placement
@@ -92,8 +92,13 @@ def test_nothing_to_place_or_nowhere_to_go(method: str) -> None:
         assert plan.objective == plan.lower_bound == 300_000
 
 
-@pytest.mark.parametrize("method", ["lp", "flow"])
-def test_a_medium_wave_keeps_every_rule_and_reports_a_true_bound(method: str) -> None:
+@pytest.mark.parametrize(("method", "huge"), [("lp", False), ("flow", False), ("flow", True)])
+def test_a_medium_wave_keeps_every_rule_and_reports_a_true_bound(
+    method: str, huge: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if huge:
+        # planned as a huge wave is: lean flows, the ascent from travel prices
+        monkeypatch.setattr(flow, "HUGE_WAVE_TYPES", 0)
     places, arrivals, jobs = random_instance(42, settlements=40, households=3200, tight=True)
     problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
     plan = plan_placement(problem, method=method)
@@ -165,12 +170,19 @@ def test_the_smoothed_dual_by_class_rows_and_discounts_is_the_dual_written_out_p
             assert abs((ahead - behind) / 2e-4 - gradient[j]) <= 1e-3 * (1 + abs(gradient[j]))
 
 
-def test_the_smoothed_dual_is_a_lower_bound_and_the_ascent_raises_it_toward_the_lp() -> None:
+@pytest.mark.parametrize("start_from", ["flow", "travel"])
+def test_the_smoothed_dual_is_a_lower_bound_and_the_ascent_raises_it_toward_the_lp(
+    start_from: str,
+) -> None:
     places, arrivals, jobs = random_instance(7, settlements=30, households=1500, tight=True)
     problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
     types = household_types(problem)
     ctx = pricing_context(problem, types)
-    start = solve_relaxation(problem, types, rounds=1, ascend=False).prices
+    start = (
+        solve_relaxation(problem, types, rounds=1, ascend=False).prices
+        if start_from == "flow"
+        else travel_prices(problem, types, cost_scale=100.0)
+    )
     layout, rows = dual_layout(ctx), class_rows(ctx)
     every = near_discounts(ctx, rows, layout, start, np.inf)
     smooth, _ = smoothed_dual(ctx, layout, rows, every, layout.flat(start), 1.0)

@@ -49,6 +49,23 @@ def household_types(problem: PlacementProblem) -> HouseholdTypes:
     )
 
 
+def plain_types(types: HouseholdTypes) -> HouseholdTypes:
+    """The types merged across workers and wishes, one per origin and demand: the
+    households as travel, congestion and needs alone tell them apart."""
+    key = np.concatenate([types.origin[:, None], types.demand], axis=1)
+    rows, of_type = unique_rows(key)
+    return HouseholdTypes(
+        of_household=of_type[types.of_household],
+        count=np.bincount(of_type, weights=types.count, minlength=len(rows)).astype(np.int64),
+        origin=rows[:, 0].astype(np.int64),
+        origin_lat=types.origin_lat,
+        origin_lon=types.origin_lon,
+        demand=rows[:, 1:].astype(np.int64),
+        workers=np.zeros((len(rows), types.workers.shape[1]), dtype=np.int64),
+        preferences=np.full((len(rows), types.preferences.shape[1]), -1, dtype=np.int64),
+    )
+
+
 def unique_rows(table: np.ndarray) -> tuple[np.ndarray, IntArray]:
     """The distinct rows in lexicographic order and each row's place among them: what
     np.unique(axis=0) gives, by one lexsort (several times faster on a million rows)."""
