@@ -27,16 +27,38 @@ from qonaq.placement.solve import (
 )
 from qonaq.placement.types import unique_rows
 
-# (temperature τ in km-equivalents per person, L-BFGS-B iterations, discount margin), coarse
-# to fine: each stage starts from the last one's prices, and a smaller τ brings the smoothed
-# dual closer to the bound itself (100,000 persons: 4.5 s, 0.1 % below the LP optimum)
-ASCENT_STAGES = ((4.0, 60, 150.0), (1.0, 60, 80.0), (0.25, 100, 40.0), (0.08, 100, 20.0))
+
+@dataclass(frozen=True)
+class Stage:
+    """One temperature of the ascent."""
+
+    tau: float  # km-equivalents per person
+    iterations: int  # L-BFGS-B's at most
+    margin: float  # discounts kept within this much of their type's cheapest option
+    until: float  # the stage ends by this share of the ascent's time
+
+
+# coarse to fine: each stage starts from the last one's prices, and a smaller τ brings the
+# smoothed dual closer to the bound itself (100,000 persons: 4.5 s, 0.1 % below the LP optimum)
+ASCENT_STAGES = (
+    Stage(4.0, 60, 150.0, 0.3),
+    Stage(1.0, 60, 80.0, 0.55),
+    Stage(0.25, 100, 40.0, 0.8),
+    Stage(0.08, 100, 20.0, 1.0),
+)
+# a huge wave's: three stages, the last always with a third of the time, since its prices
+# are the soft plan's (1M persons: a last stage cut to a few iterations left a plan 3 % off)
+HUGE_ASCENT_STAGES = (
+    Stage(4.0, 40, 100.0, 0.35),
+    Stage(1.0, 40, 60.0, 0.65),
+    Stage(0.25, 100, 30.0, 1.0),
+)
 # the ascent stops after this long: any prices give a valid bound, so stopping early is safe
 ASCENT_SECONDS = 12.0
 # and on a huge wave, whose end-to-end time is the target, after this long
-HUGE_ASCENT_SECONDS = 10.0
+HUGE_ASCENT_SECONDS = 8.5
 # the soft plan keeps pairs with at least this many households
-SOFT_PLAN_MIN = 1e-3
+SOFT_PLAN_MIN = 0.01
 
 
 @dataclass(frozen=True)
@@ -284,12 +306,13 @@ def ascend_dual(
     prices: Prices,
     seconds: float = ASCENT_SECONDS,
     progress: Progress | None = None,
+    stages: tuple[Stage, ...] = ASCENT_STAGES,
 ) -> Ascent:
-    """Better prices by quasi-Newton ascent (L-BFGS-B) on the smoothed dual, stage by stage
-    (`ASCENT_STAGES`), for at most `seconds`."""
+    """Better prices by quasi-Newton ascent (L-BFGS-B) on the smoothed dual, stage by stage,
+    for at most `seconds`."""
     from scipy.optimize import minimize
 
-    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
     problem = ctx.problem
     layout = dual_layout(ctx)
     rows = class_rows(ctx)
@@ -300,21 +323,21 @@ def ascend_dual(
         + [(0.0, problem.policy.employment_reward)] * len(layout.hiring_s)
     )
     x = layout.flat(prices)
-
-    def out_of_time(intermediate_result: object) -> None:
+    reached = stages[0].tau
+    for number, stage in enumerate(stages):
+        deadline = started + stage.until * seconds
         if time.perf_counter() > deadline:
-            raise StopIteration
+            continue
+        reached = stage.tau
+        near = near_discounts(ctx, rows, layout, layout.prices(x, groups), stage.margin)
 
-    reached = ASCENT_STAGES[0][0]
-    for stage, (tau, iterations, margin) in enumerate(ASCENT_STAGES):
-        if time.perf_counter() > deadline:
-            break
-        reached = tau
-        near = near_discounts(ctx, rows, layout, layout.prices(x, groups), margin)
-
-        def negative(flat: FloatArray, tau: float = tau, near: Discounts = near) -> tuple:
+        def negative(flat: FloatArray, tau: float = stage.tau, near: Discounts = near) -> tuple:
             value, gradient = smoothed_dual(ctx, layout, rows, near, flat, tau)
             return -value, -gradient
+
+        def out_of_time(intermediate_result: object, deadline: float = deadline) -> None:
+            if time.perf_counter() > deadline:
+                raise StopIteration
 
         found = minimize(
             negative,
@@ -322,10 +345,10 @@ def ascend_dual(
             jac=True,
             method="L-BFGS-B",
             bounds=limits,
-            options={"maxiter": iterations},
+            options={"maxiter": stage.iterations},
             callback=out_of_time,
         )
         x = found.x
         if progress is not None:
-            progress(f"ascent at τ = {tau}", (stage + 1) / len(ASCENT_STAGES))
+            progress(f"ascent at τ = {stage.tau}", (number + 1) / len(stages))
     return Ascent(layout.prices(x, groups), reached)

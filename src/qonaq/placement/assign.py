@@ -10,10 +10,11 @@ from qonaq.placement.exchange import exchange
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
 from qonaq.placement.solve import Relaxation
 
-# the single-household move search stops after this long; its gains come early
-IMPROVE_SECONDS = 3.0
+# the single-household move search stops after this long; its gains come early (1M
+# persons: 0.15 % of the objective in the first second, 0.05 % in the next two)
+IMPROVE_SECONDS = 1.0
 # and after the trades, which open a few more moves, after this long
-AFTER_TRADES_SECONDS = 1.0
+AFTER_TRADES_SECONDS = 0.5
 # households whose moves are screened together, in numpy, before the exact one-by-one search
 SCREEN_BATCH = 256
 

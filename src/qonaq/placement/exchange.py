@@ -19,7 +19,7 @@ from qonaq.placement.model import UNPLACED, FloatArray, IntArray, PlacementProbl
 from qonaq.placement.types import HouseholdTypes
 
 # settlements a type may trade into: its cheapest by travel and wishes, and where it is
-TRADE_CANDIDATES = 30
+TRADE_CANDIDATES = 15
 # flow costs in 1/100 km-equivalent
 COST_SCALE = 100.0
 

@@ -95,8 +95,8 @@ def clean_households(
         origins = np.array([column["origin_lat"], column["origin_lon"]], dtype=np.float64)
     except (OSError, UnicodeDecodeError, ValueError, TypeError, csv.Error):
         return None
-    occupations = [split_list(cell) for cell in column["occupations"]]
-    wishes = [split_list(cell) for cell in column["preferences"]]
+    occupations = split_cells(column["occupations"])
+    wishes = split_cells(column["preferences"])
     workers = np.fromiter(map(len, occupations), dtype=np.int64, count=len(occupations))
     wished = np.fromiter(map(len, wishes), dtype=np.int64, count=len(wishes))
     size, children, medical = numbers[:, 0], numbers[:, 1], numbers[:, 2]
@@ -145,6 +145,12 @@ def read_quoted_columns(text: str) -> tuple[list[str], list[Sequence[str]]]:
     if not rows:
         return header, [() for _ in header]
     return header, list(zip(*rows, strict=True))
+
+
+def split_cells(cells: Sequence[str]) -> list[tuple[str, ...]]:
+    """split_list of every cell of a column, each distinct cell split once (they repeat)."""
+    parts = {cell: split_list(cell) for cell in set(cells)}
+    return [parts[cell] for cell in cells]
 
 
 def split_list(value: str | None) -> tuple[str, ...]:

@@ -17,8 +17,11 @@ from ortools.graph.python import min_cost_flow
 
 from qonaq.placement.ascent import (
     ASCENT_SECONDS,
+    ASCENT_STAGES,
     HUGE_ASCENT_SECONDS,
+    HUGE_ASCENT_STAGES,
     SoftPlan,
+    Stage,
     ascend_dual,
     soft_plan,
 )
@@ -51,12 +54,14 @@ class FlowEffort:
     cost_scale: float  # integer flow costs are in 1/cost_scale km-equivalent
     sample_rounds: int  # column-generation rounds of the sample LP
     ascent_seconds: float  # the dual ascent's time
+    ascent_stages: tuple[Stage, ...]  # and its temperatures
     travel_start: bool  # the ascent starts from `travel_prices`, not from Lagrangian rounds
 
 
 FULL_EFFORT = FlowEffort(
     rounds=2, rounds_without_ascent=6, jobs_per_origin=10, arcs_per_round=1, cost_scale=100.0,
-    sample_rounds=2, ascent_seconds=ASCENT_SECONDS, travel_start=False,
+    sample_rounds=2, ascent_seconds=ASCENT_SECONDS,
+    ascent_stages=ASCENT_STAGES, travel_start=False,
 )  # fmt: skip
 # beyond HUGE_WAVE_TYPES types (1M persons: 160,000) a flow takes seconds and job arcs are
 # most of its network: fewer own job arcs, a coarser cost unit, one sample LP round, and the
@@ -64,7 +69,8 @@ FULL_EFFORT = FlowEffort(
 # bound after the ascent, 7 s sooner)
 LEAN_EFFORT = FlowEffort(
     rounds=0, rounds_without_ascent=2, jobs_per_origin=4, arcs_per_round=3, cost_scale=10.0,
-    sample_rounds=1, ascent_seconds=HUGE_ASCENT_SECONDS, travel_start=True,
+    sample_rounds=1, ascent_seconds=HUGE_ASCENT_SECONDS,
+    ascent_stages=HUGE_ASCENT_STAGES, travel_start=True,
 )  # fmt: skip
 HUGE_WAVE_TYPES = 50_000
 # the ascent prices every type-settlement pair about six times (its stages, the bound, the
@@ -402,7 +408,9 @@ def solve_relaxation(
         t, s = add_priced_arcs(ctx, prices, t, s, direct_costs, best, best_at, shared)
         prices = next_prices(ctx, prices, side_usage(ctx, pair_t, pair_s, persons), round_number)
     if ascend:
-        ascended = ascend_dual(ctx, best_prices, effort.ascent_seconds, progress)
+        ascended = ascend_dual(
+            ctx, best_prices, effort.ascent_seconds, progress, effort.ascent_stages
+        )
         best_prices = ascended.prices
         if ascended.tau <= SOFT_PLAN_TAU:
             soft = soft_plan(ctx, best_prices, ascended.tau)
