@@ -13,8 +13,10 @@ this prices 1,100 class rows and 0.8 million discounts instead of 55 million pai
 import time
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import scipy.sparse as sparse
+from scipy.optimize import minimize
 
 from qonaq.placement.model import CHILDREN, MEDICAL, FloatArray, IntArray
 from qonaq.placement.solve import (
@@ -131,8 +133,7 @@ class Discounts:
     needs: FloatArray  # (E, 2) children and medical places per person
     wish: FloatArray  # (E,) preference reward per person
     jobs: sparse.csr_matrix  # (E, hiring pairs): workers per person of that pair's group
-    starts: IntArray  # where each type's run begins
-    owners: IntArray  # the type of each run
+    type_start: IntArray  # (T + 1,) type t's pairs are [type_start[t], type_start[t + 1])
 
 
 def near_discounts(
@@ -179,7 +180,6 @@ def discounts_of(
     wish = np.zeros(len(pair_t))
     for rank, reward in enumerate(ctx.preference_reward.tolist()):
         wish += reward * (types.preferences[pair_t, rank] == pair_s)
-    starts = np.flatnonzero(np.r_[True, pair_t[1:] != pair_t[:-1]]) if len(pair_t) else pair_t
     cls = rows.of_type[pair_t]
     return Discounts(
         type_of=pair_t,
@@ -188,8 +188,7 @@ def discounts_of(
         needs=rows.needs[cls],
         wish=wish,
         jobs=jobs,
-        starts=starts,
-        owners=pair_t[starts],
+        type_start=np.searchsorted(pair_t, np.arange(len(types.count) + 1)),
     )
 
 
@@ -209,36 +208,29 @@ def smoothed_dual(
     n = layout.settlements
     unplaced = policy.unplaced_penalty
     persons, children, medical, workers = x[:n], x[n : 2 * n], x[2 * n : 3 * n], x[3 * n :]
-    row = rows.km + rows.needs[:, :1] * children + rows.needs[:, 1:] * medical + persons
-    row[~rows.fits] = np.inf
-    row_low = np.minimum(row.min(axis=1), unplaced)
-    weight = np.exp(-(row - row_low[:, None]) / tau)  # (C, S)
-    row_sum = weight.sum(axis=1)
-    # each type: the class row's sum, less its discounted cells at row price, plus at theirs
-    cls = rows.of_type
-    cell_weight = weight.ravel().take(near.cell)
-    cost = row.ravel().take(near.cell) - near.jobs @ workers - near.wish
-    low = row_low[cls]
-    rest = row_sum[cls]
-    if len(cost):
-        low[near.owners] = np.minimum(low[near.owners], np.minimum.reduceat(cost, near.starts))
-        rest[near.owners] -= np.add.reduceat(cell_weight, near.starts)
-    rest = np.maximum(rest, 0.0)  # rounding: the discounted cells may be the whole row
-    shift = np.exp(-(row_low[cls] - low) / tau)
-    own = np.exp(-(cost - low[near.type_of]) / tau)
-    total = shift * rest + np.exp(-(unplaced - low) / tau)
-    if len(cost):
-        total[near.owners] += np.add.reduceat(own, near.starts)
-    value = float(rows.supply @ (low - tau * np.log(total)))
-    # persons each settlement draws: class rows, then the discounted cells' correction
-    scale = rows.supply * shift / total
-    drawn = np.bincount(cls, weights=scale, minlength=len(row_low))[:, None] * weight
-    at_own = rows.supply[near.type_of] * own / total[near.type_of]
-    correction = at_own - scale[near.type_of] * cell_weight
-    used = [drawn.sum(axis=0), rows.needs[:, 0] @ drawn, rows.needs[:, 1] @ drawn]
-    for j, column in enumerate((None, near.needs[:, 0], near.needs[:, 1])):
-        weights = correction if column is None else correction * column
-        used[j] = used[j] + np.bincount(near.settlement, weights=weights, minlength=n)
+    row, row_low, weight, row_sum = class_weights(
+        rows.km, rows.needs, rows.fits, persons, children, medical, tau, float(unplaced)
+    )
+    types_value, scale, at_own, correction = soft_mins(
+        rows.supply,
+        rows.of_type,
+        row,
+        row_low,
+        weight,
+        row_sum,
+        near.type_start,
+        near.cell,
+        near.wish,
+        near.jobs.indptr,
+        near.jobs.indices,
+        near.jobs.data,
+        workers,
+        tau,
+        float(unplaced),
+    )
+    value = float(types_value)
+    by_class = np.bincount(rows.of_type, weights=scale, minlength=len(row_low)).astype(float)
+    used = settlement_draws(by_class, weight, rows.needs, correction, near.settlement, near.needs)
     gammas = np.asarray(policy.congestion.costs)
     rent = (persons[:, None] - gammas[None, :]) / tau
     value -= float(np.sum(ctx.widths * tau * np.logaddexp(0.0, rent)))
@@ -255,6 +247,117 @@ def smoothed_dual(
         ]
     )
     return value, gradient
+
+
+@numba.njit(parallel=True, cache=True, error_model="numpy")
+def soft_mins(
+    supply: FloatArray,
+    of_type: IntArray,
+    row: FloatArray,
+    row_low: FloatArray,
+    weight: FloatArray,
+    row_sum: FloatArray,
+    type_start: IntArray,
+    cell: IntArray,
+    wish: FloatArray,
+    job_start: IntArray,
+    job_pair: IntArray,
+    job_workers: FloatArray,
+    workers: FloatArray,
+    tau: float,
+    unplaced: float,
+) -> tuple[float, FloatArray, FloatArray, FloatArray]:
+    """Each type's soft-min, on every core: its class row's sum (flat `row`, `weight`, by
+    class × settlement) corrected at its discounted cells. Returns the types' part of the
+    value; per type, the persons it draws per unit of class-row weight; per discounted
+    cell, the persons it draws and how many more than at its class row's weight."""
+    value = np.empty(len(supply))
+    scale = np.empty(len(supply))
+    drawn = np.empty(len(cell))
+    correction = np.empty(len(cell))
+    for t in numba.prange(len(supply)):
+        c, first, last = of_type[t], type_start[t], type_start[t + 1]
+        low, rest = row_low[c], row_sum[c]
+        for e in range(first, last):
+            paid = 0.0
+            for j in range(job_start[e], job_start[e + 1]):
+                paid += job_workers[j] * workers[job_pair[j]]
+            drawn[e] = row[cell[e]] - paid - wish[e]  # the cell's cost, for now
+            low = min(low, drawn[e])
+            rest -= weight[cell[e]]
+        shift = np.exp(-(row_low[c] - low) / tau)
+        # rounding: the discounted cells may be the whole row
+        total = shift * max(rest, 0.0) + np.exp(-(unplaced - low) / tau)
+        for e in range(first, last):
+            drawn[e] = np.exp(-(drawn[e] - low) / tau)
+            total += drawn[e]
+        value[t] = supply[t] * (low - tau * np.log(total))
+        scale[t] = supply[t] * shift / total
+        for e in range(first, last):
+            drawn[e] *= supply[t] / total
+            correction[e] = drawn[e] - scale[t] * weight[cell[e]]
+    return value.sum(), scale, drawn, correction
+
+
+@numba.njit(parallel=True, cache=True, error_model="numpy")
+def class_weights(
+    km: FloatArray,
+    needs: FloatArray,
+    fits: np.ndarray,
+    persons: FloatArray,
+    children: FloatArray,
+    medical: FloatArray,
+    tau: float,
+    unplaced: float,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Each class row (flat, class × settlement): its per-person cost, infinite where its
+    households do not fit; its cheapest (or the unplaced cost); its soft-min weights
+    e^(−(row − cheapest)/τ) and their sum."""
+    classes, settlements = km.shape
+    row = np.empty(classes * settlements)
+    weight = np.empty(classes * settlements)
+    row_low = np.empty(classes)
+    row_sum = np.empty(classes)
+    for c in numba.prange(classes):
+        low = unplaced
+        for s in range(settlements):
+            cost = km[c, s] + needs[c, 0] * children[s] + needs[c, 1] * medical[s] + persons[s]
+            row[c * settlements + s] = cost if fits[c, s] else np.inf
+            low = min(low, row[c * settlements + s])
+        total = 0.0
+        for s in range(settlements):
+            weight[c * settlements + s] = np.exp(-(row[c * settlements + s] - low) / tau)
+            total += weight[c * settlements + s]
+        row_low[c], row_sum[c] = low, total
+    return row, row_low, weight, row_sum
+
+
+@numba.njit(parallel=True, cache=True, error_model="numpy")
+def settlement_draws(
+    by_class: FloatArray,
+    weight: FloatArray,
+    needs: FloatArray,
+    correction: FloatArray,
+    cell_settlement: IntArray,
+    cell_needs: FloatArray,
+) -> FloatArray:
+    """(3, S) persons, children and medical places each settlement draws: the class rows at
+    their weights, then the discounted cells' correction."""
+    classes = len(by_class)
+    settlements = len(weight) // classes
+    used = np.zeros((3, settlements))
+    for s in numba.prange(settlements):
+        for c in range(classes):
+            drawn = by_class[c] * weight[c * settlements + s]
+            used[0, s] += drawn
+            used[1, s] += drawn * needs[c, 0]
+            used[2, s] += drawn * needs[c, 1]
+    for e in range(len(correction)):
+        s = cell_settlement[e]
+        used[0, s] += correction[e]
+        used[1, s] += correction[e] * cell_needs[e, 0]
+        used[2, s] += correction[e] * cell_needs[e, 1]
+    return used
 
 
 @dataclass(frozen=True)
@@ -310,19 +413,21 @@ def ascend_dual(
 ) -> Ascent:
     """Better prices by quasi-Newton ascent (L-BFGS-B) on the smoothed dual, stage by stage,
     for at most `seconds`."""
-    from scipy.optimize import minimize
-
-    started = time.perf_counter()
     problem = ctx.problem
     layout = dual_layout(ctx)
     rows = class_rows(ctx)
+    x = layout.flat(prices)
+    # numba compiles the kernels on their first call, or loads them from its cache: not on
+    # the ascent's clock (a first run after installing spends seconds there)
+    none = np.empty(0, dtype=np.int64)
+    smoothed_dual(ctx, layout, rows, discounts_of(ctx, rows, layout, none, none), x, 1.0)
+    started = time.perf_counter()
     n, groups = layout.settlements, problem.vacancies.shape[1]
     limits = (
         [(None, None)] * n
         + [(0.0, None)] * (2 * n)
         + [(0.0, problem.policy.employment_reward)] * len(layout.hiring_s)
     )
-    x = layout.flat(prices)
     reached = stages[0].tau
     for number, stage in enumerate(stages):
         deadline = started + stage.until * seconds

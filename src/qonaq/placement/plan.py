@@ -4,6 +4,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from qonaq.placement.assign import assign
 from qonaq.placement.costs import ObjectiveParts, evaluate
@@ -85,14 +86,17 @@ def plan_placement(
             else "flow"
         )
     solver = {"mip": solve_small_mip, "lp": solve_lp_relaxation, "flow": solve_relaxation}[method]
-    try:
-        relaxation = solver(problem, types, progress=progress)
-    except SolverTimeLimit:
-        if not automatic:
-            raise
-        # an unusually hard LP for its size: the flows always finish
-        relaxation = solve_relaxation(problem, types, progress=progress)
-    assignment = assign(problem, relaxation)
+    # the ascent's compiled kernels take every core; OpenBLAS's threads, waiting hot beside
+    # them for matrix products too small to share, made them half as fast (1M persons)
+    with threadpool_limits(limits=1, user_api="blas"):
+        try:
+            relaxation = solver(problem, types, progress=progress)
+        except SolverTimeLimit:
+            if not automatic:
+                raise
+            # an unusually hard LP for its size: the flows always finish
+            relaxation = solve_relaxation(problem, types, progress=progress)
+        assignment = assign(problem, relaxation)
     return PlacementPlan(
         problem=problem,
         assignment=assignment,
