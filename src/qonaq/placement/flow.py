@@ -47,39 +47,31 @@ from qonaq.placement.types import HouseholdTypes, plain_types
 class FlowEffort:
     """How much each flow carries and how many there are."""
 
-    rounds: int  # Lagrangian rounds before the ascent
-    rounds_without_ascent: int  # Lagrangian rounds when the ascent is skipped
+    rounds: int  # Lagrangian rounds, when the ascent is skipped
     jobs_per_origin: int  # nearest hiring settlements per worker group with a type's own arc
     arcs_per_round: int  # a type's cheapest missing settlements added after each round
     cost_scale: float  # integer flow costs are in 1/cost_scale km-equivalent
     sample_rounds: int  # column-generation rounds of the sample LP
     ascent_seconds: float  # the dual ascent's time
     ascent_stages: tuple[Stage, ...]  # and its temperatures
-    travel_start: bool  # the ascent starts from `travel_prices`, not from Lagrangian rounds
 
 
 FULL_EFFORT = FlowEffort(
-    rounds=2, rounds_without_ascent=6, jobs_per_origin=10, arcs_per_round=1, cost_scale=100.0,
-    sample_rounds=2, ascent_seconds=ASCENT_SECONDS,
-    ascent_stages=ASCENT_STAGES, travel_start=False,
+    rounds=6, jobs_per_origin=10, arcs_per_round=1, cost_scale=100.0, sample_rounds=2,
+    ascent_seconds=ASCENT_SECONDS, ascent_stages=ASCENT_STAGES,
 )  # fmt: skip
 # beyond HUGE_WAVE_TYPES types (1M persons: 160,000) a flow takes seconds and job arcs are
-# most of its network: fewer own job arcs, a coarser cost unit, one sample LP round, and the
-# ascent starts from travel prices instead of a flow of every type (1M persons: the same
-# bound after the ascent, 7 s sooner)
+# most of its network: fewer own job arcs, a coarser cost unit, one sample LP round, and a
+# shorter ascent
 LEAN_EFFORT = FlowEffort(
-    rounds=0, rounds_without_ascent=2, jobs_per_origin=4, arcs_per_round=3, cost_scale=10.0,
-    sample_rounds=1, ascent_seconds=HUGE_ASCENT_SECONDS,
-    ascent_stages=HUGE_ASCENT_STAGES, travel_start=True,
+    rounds=2, jobs_per_origin=4, arcs_per_round=3, cost_scale=10.0, sample_rounds=1,
+    ascent_seconds=HUGE_ASCENT_SECONDS, ascent_stages=HUGE_ASCENT_STAGES,
 )  # fmt: skip
 HUGE_WAVE_TYPES = 50_000
-# the ascent prices every type-settlement pair about six times (its stages, the bound, the
-# soft plan): beyond this many pairs that alone would take over 15 s, and the Lagrangian
+# the ascent prices every type-settlement pair about five times (its stages, the soft
+# plan): beyond this many pairs that alone would take over 15 s, and the Lagrangian
 # rounds alone give the bound and the plan (100,000 persons over 7,000 settlements: 160 M)
 ASCENT_MAX_PAIRS = 80_000_000
-# the soft plan is rounded only from prices climbed at this temperature or below (an ascent
-# cut short by its time limit); else a flow over every arc at the prices gives the plan
-SOFT_PLAN_TAU = 0.25
 # km-equivalents per child or medical place when such places first run short
 SIDE_PRICE_START = 50.0
 # rounds stop when the bound improves by less than this share
@@ -359,28 +351,59 @@ def solve_relaxation(
     ascend: bool = True,
     progress: Progress | None = None,
 ) -> Relaxation:
-    """Lagrangian rounds of priced min-cost flows, then (`ascend`) a quasi-Newton ascent of
-    the smoothed dual and a flow that rounds its soft plan; keeps the best bound."""
+    """With `ascend` (and at most ASCENT_MAX_PAIRS type-settlement pairs): a quasi-Newton
+    ascent of the smoothed dual from travel prices and a flow that rounds its soft plan.
+    Otherwise `rounds` of Lagrangian prices and min-cost flows; the best bound is kept."""
     ctx = pricing_context(problem, types)
-    classes = type_classes(ctx)
-    reward = problem.policy.employment_reward
-    n_settlements = len(problem.settlement_ids)
     effort = LEAN_EFFORT if len(types.count) > HUGE_WAVE_TYPES else FULL_EFFORT
-    ascend = ascend and len(types.count) * n_settlements <= ASCENT_MAX_PAIRS
-    if ascend and effort.travel_start and rounds is None:
-        prices = travel_prices(problem, types, effort.cost_scale)
-    elif len(problem.household_ids) > 2 * SAMPLE_HOUSEHOLDS:
+    if ascend and len(types.count) * len(problem.settlement_ids) <= ASCENT_MAX_PAIRS:
+        return ascended_relaxation(ctx, effort, progress)
+    return lagrangian_relaxation(ctx, effort, rounds or effort.rounds, progress)
+
+
+def ascended_relaxation(
+    ctx: PricingContext, effort: FlowEffort, progress: Progress | None
+) -> Relaxation:
+    """The ascent from travel prices (100,000 persons: 4 s in all and a bound 0.06 % below
+    the LP optimum; from a sample LP and two Lagrangian flows: 11 s and 0.1 %), the exact
+    bound of its prices, and its soft plan rounded by a flow."""
+    types = ctx.types
+    start = travel_prices(ctx.problem, types, effort.cost_scale)
+    ascended = ascend_dual(ctx, start, effort.ascent_seconds, progress, effort.ascent_stages)
+    soft = soft_plan(ctx, ascended.prices, ascended.tau)
+    pair_t, pair_s, persons = rounded_soft_plan(
+        ctx, ascended.prices, soft, type_classes(ctx), effort.cost_scale
+    )
+    return Relaxation(
+        types=types,
+        arc_type=pair_t,
+        arc_settlement=pair_s,
+        arc_households=persons / types.size[pair_t],
+        # the soft plan priced every pair: its cheapest options give the exact bound
+        lower_bound=bound_of(ctx, ascended.prices, soft.cheapest),
+        prices=ascended.prices,
+    )
+
+
+def lagrangian_relaxation(
+    ctx: PricingContext, effort: FlowEffort, rounds: int, progress: Progress | None
+) -> Relaxation:
+    """Rounds of min-cost flows under Lagrangian side prices, from a sample LP's prices:
+    each flow's exact persons prices, new side prices from how it used each resource, and
+    each type's cheapest missing settlements as new arcs. The last flow is the plan."""
+    problem, types = ctx.problem, ctx.types
+    classes = type_classes(ctx)
+    n_settlements = len(problem.settlement_ids)
+    if len(problem.household_ids) > 2 * SAMPLE_HOUSEHOLDS:
         prices = sample_prices(problem, SAMPLE_HOUSEHOLDS, rounds=effort.sample_rounds)
     else:
         zero = np.zeros(n_settlements)
+        reward = problem.policy.employment_reward
         prices = Prices(zero, zero, zero, np.where(problem.vacancies > 0, reward, 0.0))
     t, s = direct_arcs(ctx, effort.jobs_per_origin)
     if len(t) == 0:
         # the network needs at least one direct arc array entry type; an empty one is fine
         t, s = np.empty(0, np.int64), np.empty(0, np.int64)
-    if rounds is None:
-        # without the ascent, the rounds alone must push the bound up
-        rounds = effort.rounds if ascend else effort.rounds_without_ascent
     best_bound, best_prices = -INFINITE, prices
     for round_number in range(rounds):
         # the direct arcs' costs serve the network and then the pricing of missing arcs
@@ -407,24 +430,6 @@ def solve_relaxation(
         shared = class_route_costs(ctx, network, prices, classes)
         t, s = add_priced_arcs(ctx, prices, t, s, direct_costs, best, best_at, shared)
         prices = next_prices(ctx, prices, side_usage(ctx, pair_t, pair_s, persons), round_number)
-    if ascend:
-        ascended = ascend_dual(
-            ctx, best_prices, effort.ascent_seconds, progress, effort.ascent_stages
-        )
-        best_prices = ascended.prices
-        if ascended.tau <= SOFT_PLAN_TAU:
-            soft = soft_plan(ctx, best_prices, ascended.tau)
-            # the soft plan priced every pair: its cheapest options give the exact bound
-            best_bound = max(best_bound, bound_of(ctx, best_prices, soft.cheapest))
-            pair_t, pair_s, persons = rounded_soft_plan(
-                ctx, best_prices, soft, classes, effort.cost_scale
-            )
-        else:
-            # climbed too short a way for its soft plan: a flow over every arc at its prices
-            best_bound = max(best_bound, dual_bound(ctx, best_prices)[0])
-            network = build_network(ctx, best_prices, t, s, classes, cost_scale=effort.cost_scale)
-            flows = solve_network(network)
-            pair_t, pair_s, persons = type_settlement_flows(network, flows, classes, t, s)
     return Relaxation(
         types=types,
         arc_type=pair_t,
@@ -436,10 +441,10 @@ def solve_relaxation(
 
 
 def travel_prices(problem: PlacementProblem, types: HouseholdTypes, cost_scale: float) -> Prices:
-    """Where a huge wave's ascent starts: π exact for the min-cost flow of its households
-    told apart by origin and demand alone (travel and congestion: 1M persons make 1,100
-    such types, a flow of 0.1 s) and no other price: at 1M persons the ascent climbs
-    higher from there than from half or all of the reward on every job."""
+    """Where the ascent starts: π exact for the min-cost flow of the households told apart
+    by origin and demand alone (travel and congestion: 1M persons make 1,100 such types, a
+    flow of 0.1 s), and no other price: at 1M persons the ascent climbs higher from there
+    than from half or all of the reward on every job, or from a sample LP and a flow."""
     plain = plain_types(types)
     ctx = pricing_context(problem, plain)
     n_settlements = len(problem.settlement_ids)
