@@ -11,8 +11,11 @@ from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, Place
 from qonaq.placement.solve import Relaxation
 
 # the single-household move search stops after this long; its gains come early (1M
-# persons: 0.15 % of the objective in the first second, 0.05 % in the next two)
+# persons after the ascent's rounded soft plan: 0.15 % of the objective in the first
+# second, 0.05 % in the next two)
 IMPROVE_SECONDS = 1.0
+# and after a plain Lagrangian flow, further from optimal, after this long
+FAR_IMPROVE_SECONDS = 3.0
 # and after the trades, which open a few more moves, after this long
 AFTER_TRADES_SECONDS = 0.5
 # households whose moves are screened together, in numpy, before the exact one-by-one search
@@ -196,14 +199,17 @@ def place_remaining(problem: PlacementProblem, assignment: IntArray, type_of: In
     return completed
 
 
-def assign(problem: PlacementProblem, relaxation: Relaxation) -> IntArray:
+def assign(
+    problem: PlacementProblem, relaxation: Relaxation, improve_seconds: float = IMPROVE_SECONDS
+) -> IntArray:
     """Whole households from the relaxed flow: round, repair capacities, place the rest
-    greedily, then improve by single moves and by trades between alike households."""
+    greedily, then improve by single moves (for `improve_seconds`) and by trades between
+    alike households."""
     rounded = round_flow(problem, relaxation)
     repaired = repair(problem, rounded)
     twins = relaxation.types.of_household
     completed = place_remaining(problem, repaired, twins)
-    moved = improve(problem, completed, type_of=twins)
+    moved = improve(problem, completed, type_of=twins, seconds=improve_seconds)
     traded = improve(
         problem,
         exchange(problem, relaxation.types, moved),

@@ -54,18 +54,21 @@ class FlowEffort:
     sample_rounds: int  # column-generation rounds of the sample LP
     ascent_seconds: float  # the dual ascent's time
     ascent_stages: tuple[Stage, ...]  # and its temperatures
+    ascent_sample_rounds: int  # the sample LP's rounds for the ascent's side prices, 0: none
 
 
 FULL_EFFORT = FlowEffort(
     rounds=6, jobs_per_origin=10, arcs_per_round=1, cost_scale=100.0, sample_rounds=2,
-    ascent_seconds=ASCENT_SECONDS, ascent_stages=ASCENT_STAGES,
+    ascent_seconds=ASCENT_SECONDS, ascent_stages=ASCENT_STAGES, ascent_sample_rounds=2,
 )  # fmt: skip
 # beyond HUGE_WAVE_TYPES types (1M persons: 160,000) a flow takes seconds and job arcs are
 # most of its network: fewer own job arcs, a coarser cost unit, one sample LP round, and a
-# shorter ascent
+# shorter ascent with no sample LP (3 s of the 20 s target; the bound climbs higher there
+# from no side prices at all)
 LEAN_EFFORT = FlowEffort(
     rounds=2, jobs_per_origin=4, arcs_per_round=3, cost_scale=10.0, sample_rounds=1,
     ascent_seconds=HUGE_ASCENT_SECONDS, ascent_stages=HUGE_ASCENT_STAGES,
+    ascent_sample_rounds=0,
 )  # fmt: skip
 HUGE_WAVE_TYPES = 50_000
 # the ascent prices every type-settlement pair about five times (its stages, the soft
@@ -356,19 +359,30 @@ def solve_relaxation(
     Otherwise `rounds` of Lagrangian prices and min-cost flows; the best bound is kept."""
     ctx = pricing_context(problem, types)
     effort = LEAN_EFFORT if len(types.count) > HUGE_WAVE_TYPES else FULL_EFFORT
-    if ascend and len(types.count) * len(problem.settlement_ids) <= ASCENT_MAX_PAIRS:
+    if ascend and ascends(problem, types):
         return ascended_relaxation(ctx, effort, progress)
     return lagrangian_relaxation(ctx, effort, rounds or effort.rounds, progress)
+
+
+def ascends(problem: PlacementProblem, types: HouseholdTypes) -> bool:
+    """Whether the flows climb the dual: at most ASCENT_MAX_PAIRS type-settlement pairs."""
+    return len(types.count) * len(problem.settlement_ids) <= ASCENT_MAX_PAIRS
 
 
 def ascended_relaxation(
     ctx: PricingContext, effort: FlowEffort, progress: Progress | None
 ) -> Relaxation:
-    """The ascent from travel prices (100,000 persons: 4 s in all and a bound 0.06 % below
-    the LP optimum; from a sample LP and two Lagrangian flows: 11 s and 0.1 %), the exact
-    bound of its prices, and its soft plan rounded by a flow."""
-    types = ctx.types
-    start = travel_prices(ctx.problem, types, effort.cost_scale)
+    """The ascent from travel prices and, but on a huge wave, a sample LP's side prices
+    (100,000 persons: a bound 0.06 % below the LP optimum, from a sample LP and two
+    Lagrangian flows 0.1 % in twice the time), the exact bound of its prices, and its soft
+    plan rounded by a flow."""
+    problem, types = ctx.problem, ctx.types
+    start = travel_prices(problem, types, effort.cost_scale)
+    if effort.ascent_sample_rounds and len(problem.household_ids) > 2 * SAMPLE_HOUSEHOLDS:
+        # the bound ends the same from here, but the desks' prices are better: 100,000
+        # persons decided one by one at a desk ended 2.5 % above the batch plan, not 3.6 %
+        side = sample_prices(problem, SAMPLE_HOUSEHOLDS, rounds=effort.ascent_sample_rounds)
+        start = Prices(start.persons, side.children, side.medical, side.workers)
     ascended = ascend_dual(ctx, start, effort.ascent_seconds, progress, effort.ascent_stages)
     soft = soft_plan(ctx, ascended.prices, ascended.tau)
     pair_t, pair_s, persons = rounded_soft_plan(

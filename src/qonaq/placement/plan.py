@@ -6,9 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from qonaq.placement.assign import assign
+from qonaq.placement.assign import FAR_IMPROVE_SECONDS, IMPROVE_SECONDS, assign
 from qonaq.placement.costs import ObjectiveParts, evaluate
-from qonaq.placement.flow import solve_relaxation
+from qonaq.placement.flow import ascends, solve_relaxation
 from qonaq.placement.lp import SolverTimeLimit, solve_lp_relaxation, solve_small_mip
 from qonaq.placement.model import UNPLACED, IntArray, PlacementProblem
 from qonaq.placement.solve import Prices, Progress
@@ -96,7 +96,9 @@ def plan_placement(
                 raise
             # an unusually hard LP for its size: the flows always finish
             relaxation = solve_relaxation(problem, types, progress=progress)
-        assignment = assign(problem, relaxation)
+        # a plain Lagrangian flow leaves more for the local search than the ascent's plan
+        far = method == "flow" and not ascends(problem, types)
+        assignment = assign(problem, relaxation, FAR_IMPROVE_SECONDS if far else IMPROVE_SECONDS)
     return PlacementPlan(
         problem=problem,
         assignment=assignment,
