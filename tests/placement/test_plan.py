@@ -92,13 +92,18 @@ def test_nothing_to_place_or_nowhere_to_go(method: str) -> None:
         assert plan.objective == plan.lower_bound == 300_000
 
 
-@pytest.mark.parametrize(("method", "huge"), [("lp", False), ("flow", False), ("flow", True)])
+@pytest.mark.parametrize(
+    ("method", "size"), [("lp", ""), ("flow", ""), ("flow", "huge"), ("flow", "no ascent")]
+)
 def test_a_medium_wave_keeps_every_rule_and_reports_a_true_bound(
-    method: str, huge: bool, monkeypatch: pytest.MonkeyPatch
+    method: str, size: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if huge:
-        # planned as a huge wave is: lean flows, the ascent from travel prices
+    if size == "huge":
+        # planned as a huge wave is: lean flows, the ascent from travel prices alone
         monkeypatch.setattr(flow, "HUGE_WAVE_TYPES", 0)
+    if size == "no ascent":
+        # as a country of very many settlements is: Lagrangian rounds, a longer search
+        monkeypatch.setattr(flow, "ASCENT_MAX_PAIRS", 0)
     places, arrivals, jobs = random_instance(42, settlements=40, households=3200, tight=True)
     problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
     plan = plan_placement(problem, method=method)

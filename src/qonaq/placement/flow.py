@@ -372,15 +372,14 @@ def ascends(problem: PlacementProblem, types: HouseholdTypes) -> bool:
 def ascended_relaxation(
     ctx: PricingContext, effort: FlowEffort, progress: Progress | None
 ) -> Relaxation:
-    """The ascent from travel prices and, but on a huge wave, a sample LP's side prices
-    (100,000 persons: a bound 0.06 % below the LP optimum, from a sample LP and two
-    Lagrangian flows 0.1 % in twice the time), the exact bound of its prices, and its soft
-    plan rounded by a flow."""
+    """The ascent from travel prices and, but on a huge wave, a sample LP's side prices;
+    the exact bound of the prices it reaches, and its soft plan rounded by a flow."""
     problem, types = ctx.problem, ctx.types
     start = travel_prices(problem, types, effort.cost_scale)
     if effort.ascent_sample_rounds and len(problem.household_ids) > 2 * SAMPLE_HOUSEHOLDS:
-        # the bound ends the same from here, but the desks' prices are better: 100,000
-        # persons decided one by one at a desk ended 2.5 % above the batch plan, not 3.6 %
+        # the desks' prices are better from here: 100,000 persons decided one by one
+        # ended 2.5 % above the batch plan, not 3.6 % (the bound: 0.19 % below the LP
+        # optimum, not 0.06 %)
         side = sample_prices(problem, SAMPLE_HOUSEHOLDS, rounds=effort.ascent_sample_rounds)
         start = Prices(start.persons, side.children, side.medical, side.workers)
     ascended = ascend_dual(ctx, start, effort.ascent_seconds, progress, effort.ascent_stages)
