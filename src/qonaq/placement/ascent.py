@@ -11,6 +11,7 @@ this prices 1,100 class rows and about a million discounts instead of 55 million
 compiled loops (numba) over every core: 18 ms per step.
 """
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -61,6 +62,10 @@ HUGE_ASCENT_STAGES = (
 ASCENT_SECONDS = 12.0
 # and on a huge wave, whose end-to-end time is the target, after this long
 HUGE_ASCENT_SECONDS = 8.5
+# one compiled parallel loop at a time per process: numba's fallback threading layer
+# (workqueue, where OpenMP is missing) aborts the process when two threads launch one at
+# once, as two coordinators re-planning together would
+KERNELS = threading.Lock()
 # the soft plan keeps pairs with at least this many households
 SOFT_PLAN_MIN = 0.01
 
@@ -208,29 +213,32 @@ def smoothed_dual(
     n = layout.settlements
     unplaced = policy.unplaced_penalty
     persons, children, medical, workers = x[:n], x[n : 2 * n], x[2 * n : 3 * n], x[3 * n :]
-    row, row_low, weight, row_sum = class_weights(
-        rows.km, rows.needs, rows.fits, persons, children, medical, tau, float(unplaced)
-    )
-    types_value, scale, at_own, correction = soft_mins(
-        rows.supply,
-        rows.of_type,
-        row,
-        row_low,
-        weight,
-        row_sum,
-        near.type_start,
-        near.cell,
-        near.wish,
-        near.jobs.indptr,
-        near.jobs.indices,
-        near.jobs.data,
-        workers,
-        tau,
-        float(unplaced),
-    )
-    value = float(types_value)
-    by_class = np.bincount(rows.of_type, weights=scale, minlength=len(row_low)).astype(float)
-    used = settlement_draws(by_class, weight, rows.needs, correction, near.settlement, near.needs)
+    with KERNELS:
+        row, row_low, weight, row_sum = class_weights(
+            rows.km, rows.needs, rows.fits, persons, children, medical, tau, float(unplaced)
+        )
+        types_value, scale, at_own, correction = soft_mins(
+            rows.supply,
+            rows.of_type,
+            row,
+            row_low,
+            weight,
+            row_sum,
+            near.type_start,
+            near.cell,
+            near.wish,
+            near.jobs.indptr,
+            near.jobs.indices,
+            near.jobs.data,
+            workers,
+            tau,
+            float(unplaced),
+        )
+        value = float(types_value)
+        by_class = np.bincount(rows.of_type, weights=scale, minlength=len(row_low)).astype(float)
+        used = settlement_draws(
+            by_class, weight, rows.needs, correction, near.settlement, near.needs
+        )
     gammas = np.asarray(policy.congestion.costs)
     rent = (persons[:, None] - gammas[None, :]) / tau
     value -= float(np.sum(ctx.widths * tau * np.logaddexp(0.0, rent)))
