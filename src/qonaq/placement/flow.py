@@ -456,7 +456,7 @@ def lagrangian_relaxation(
 def travel_prices(problem: PlacementProblem, types: HouseholdTypes, cost_scale: float) -> Prices:
     """Where the ascent starts: π exact for the min-cost flow of the households told apart
     by origin and demand alone (travel and congestion: 1M persons make 1,100 such types, a
-    flow of 0.1 s), and no other price: at 1M persons the ascent climbs higher from there
+    flow of 0.05 s), and no other price: at 1M persons the ascent climbs higher from there
     than from half or all of the reward on every job, or from a sample LP and a flow."""
     plain = plain_types(types)
     ctx = pricing_context(problem, plain)
