@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qonaq.db.base import Base, UtcDateTime, utc_now
@@ -66,13 +66,23 @@ class Person(Base):
     disability: Mapped[bool] = mapped_column(default=False)
 
 
+# placements that hold their settlement's capacity
+ACTIVE_STATUSES = ("reserved", "arrived")
+ACTIVE_PLACEMENT = "status IN ('reserved','arrived')"
+
+
 class Placement(Base):
     """A household's place in a settlement, holding that settlement's capacity while active."""
 
     __tablename__ = "placements"
     __table_args__ = (
         CheckConstraint("status IN ('reserved','arrived','no_show','cancelled')", name="status"),
-    )
+        # one household, one place: the database refuses a second active placement
+        Index(
+            "uq_placements_active_household", "household_id", unique=True,
+            sqlite_where=text(ACTIVE_PLACEMENT), postgresql_where=text(ACTIVE_PLACEMENT),
+        ),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
