@@ -4,6 +4,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +19,14 @@ class Settings(BaseSettings):
     require_all: bool = False
     # signs the verification links in placement letters' QR codes; generated once if unset
     secret_key: str = ""
+    # requests one server process serves at once, each with its own database connection;
+    # the others wait in line (at most queue_timeout seconds, then 503 "busy, try again")
+    concurrent_requests: int = Field(default=16, ge=1, le=256)
+    queue_timeout: float = Field(default=10.0, gt=0)
+    # seconds to wait for a pooled database connection, then 503
+    db_pool_timeout: float = Field(default=5.0, gt=0)
+    # seconds a SQLite writer waits for another desk's write to finish, then 503
+    sqlite_busy_timeout: float = Field(default=15.0, gt=0)
     host: str = "127.0.0.1"
     port: int = 8000
 

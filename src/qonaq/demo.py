@@ -132,13 +132,14 @@ def main(argv: list[str]) -> None:
     with transaction(engine) as db_session:
         pending = placing.pending_households(db_session=db_session)
         if len(pending) > LEFT_FOR_THE_DESK:
-            summary = placing.apply(
+            plan = placing.preview(
                 db_session=db_session, policy_name="default", actor=DEMO_ACTOR,
-                state=placing.PlacementState(), limit=len(pending) - LEFT_FOR_THE_DESK,
+                limit=len(pending) - LEFT_FOR_THE_DESK,
             )  # fmt: skip
+            applied = placing.apply(db_session=db_session, plan_id=plan.plan_id, actor=DEMO_ACTOR)
             console.print(
-                f"night batch plan: {summary.placed_households} households placed, "
-                f"gap {summary.gap:.2%}; {LEFT_FOR_THE_DESK} left for the desks"
+                f"night batch plan: {applied.placed} households placed, "
+                f"gap {plan.gap:.2%}; {LEFT_FOR_THE_DESK} left for the desks"
             )
         console.print(capacity_table(capacity_by_region(db_session=db_session)))
     simulate_2022(console, settings.var_dir / "simulation")

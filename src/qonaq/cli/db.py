@@ -4,6 +4,7 @@ import typer
 
 from qonaq.db import migrate
 from qonaq.db.session import make_engine, transaction
+from qonaq.registry.integrity import integrity_problems
 from qonaq.settlements.seed import seed_kz
 
 app = typer.Typer(help="Create, migrate and seed the database.", no_args_is_help=True)
@@ -38,3 +39,17 @@ def seed(country: str = typer.Argument(..., help="Country code; shipped: kz.")) 
     with transaction(engine) as db_session:
         result = seed_kz(db_session=db_session)
     typer.echo(f"seeded kz: {result.created} settlements created, {result.updated} updated")
+
+
+@app.command()
+def check() -> None:
+    """Check the registry's invariants: loads equal active placements, one placement per
+    household, no household without members. Lists each problem; exit 1 if any."""
+    with transaction(make_engine(), writes=False) as db_session:
+        problems = integrity_problems(db_session=db_session)
+    for problem in problems:
+        typer.echo(problem)
+    if problems:
+        typer.echo(f"{len(problems)} problems", err=True)
+        raise typer.Exit(1)
+    typer.echo("database consistent")

@@ -19,6 +19,7 @@ from qonaq.placement.model import PlacementProblem, build_problem
 from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import Policy, load_policy
 from qonaq.registry import placing
+from qonaq.registry.replans import apply_stored_plan, store_plan
 
 CLI_ACTOR = Actor(label="cli", role="admin")
 
@@ -88,17 +89,25 @@ def _solve(problem: PlacementProblem, method: str, console: Console) -> Placemen
 def _place_from_db(
     rules: Policy, method: str, console: Console, out: Path, apply: bool, started: float
 ) -> PlacementPlan:
-    # one transaction: the plan is made and, with --apply, reserved against the same loads
+    # plan in a read transaction (desks keep confirming meanwhile), then keep the plan and
+    # apply exactly it in one write transaction that skips whoever a desk placed meanwhile
     migrate.upgrade()
-    with transaction(make_engine()) as db_session:
+    engine = make_engine()
+    with transaction(engine, writes=False) as db_session:
         problem, pending = placing.pending_problem(db_session=db_session, policy=rules)
         plan = _solve(problem, method, console)
         write_plan(plan, out, time.perf_counter() - started)
-        if apply:
-            placing.apply_plan(
-                db_session=db_session, plan=plan, households=pending, actor=CLI_ACTOR
-            )
-            console.print(f"reserved places for {plan.placed_households:,} households")
+    if apply:
+        with transaction(engine) as db_session:
+            stored = store_plan(
+                db_session=db_session, plan=plan, household_ids=[h.id for h in pending],
+                policy=rules.name, actor=CLI_ACTOR,
+            )  # fmt: skip
+            applied = apply_stored_plan(db_session=db_session, plan_id=stored.id, actor=CLI_ACTOR)
+        console.print(
+            f"plan {applied.plan_id}: reserved places for {applied.placed:,} households; "
+            f"skipped {applied.not_pending:,} placed meanwhile, {applied.no_room:,} without room"
+        )
     return plan
 
 

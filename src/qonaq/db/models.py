@@ -3,10 +3,10 @@
 from qonaq.audit.models import AuditEvent
 from qonaq.auth.models import AuthToken, User
 from qonaq.db.base import Base
-from qonaq.registry.models import Household, Person, Placement
+from qonaq.registry.models import Household, Person, Placement, Plan, PlanAssignment
 from qonaq.settlements.models import Hub, Region, Settlement, Vacancy
 
 __all__ = [
-    "AuditEvent", "AuthToken", "Base", "Household", "Hub", "Person", "Placement",
-    "Region", "Settlement", "User", "Vacancy",
+    "AuditEvent", "AuthToken", "Base", "Household", "Hub", "Person", "Placement", "Plan",
+    "PlanAssignment", "Region", "Settlement", "User", "Vacancy",
 ]  # fmt: skip

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
@@ -116,28 +116,20 @@ def get_household(household_id: RowId, session: SessionDep, user: Desk) -> House
 
 @router.get("/households/{household_id}/recommendations", response_model=list[placing.OptionRead])
 def get_recommendations(
-    household_id: RowId, request: Request, session: SessionDep, user: Desk
+    household_id: RowId, session: SessionDep, user: Desk
 ) -> list[placing.OptionRead]:
     """The three best settlements for this household now, with every cost term and reasons."""
     household = _household(session, household_id)
-    return placing.desk_options(
-        db_session=session,
-        household=household,
-        state=request.app.state.placement,
-        language=user.language,
-    )
+    return placing.desk_options(db_session=session, household=household, language=user.language)
 
 
 @router.post("/households/{household_id}/placement", response_model=PlacementRead, status_code=201)
 def post_placement(
-    household_id: RowId, body: PlacementConfirm, request: Request, session: SessionDep, user: Desk
+    household_id: RowId, body: PlacementConfirm, session: SessionDep, user: Desk
 ) -> PlacementRead:
     """Confirm a settlement: reserves its capacity atomically (409 when it is full)."""
     household = _household(session, household_id)
-    options = placing.desk_options(
-        db_session=session, household=household, state=request.app.state.placement,
-        language=user.language,
-    )  # fmt: skip
+    options = placing.desk_options(db_session=session, household=household, language=user.language)
     placement = confirm_placement(
         db_session=session, household_id=household_id, settlement_id=body.settlement_id,
         actor=actor_of(user), recommended=[o.settlement_id for o in options],
@@ -193,16 +185,26 @@ class ReplanRequest(BaseModel):
 def post_replan_preview(
     body: ReplanRequest, session: SessionDep, user: Coordinator
 ) -> placing.ReplanRead:
-    """What a batch re-plan of every pending household would do (nothing is written)."""
-    return placing.preview(db_session=session, policy_name=body.policy)
+    """A batch plan of every pending household, stored as previewed: nothing is placed yet."""
+    return placing.preview(db_session=session, policy_name=body.policy, actor=actor_of(user))
 
 
-@router.post("/replan/apply", response_model=placing.ReplanRead)
-def post_replan_apply(
-    body: ReplanRequest, request: Request, session: SessionDep, user: Coordinator
-) -> placing.ReplanRead:
-    """Re-plan every pending household and reserve their places, in one transaction."""
-    return placing.apply(
-        db_session=session, policy_name=body.policy, actor=actor_of(user),
-        state=request.app.state.placement,
-    )  # fmt: skip
+class AppliedRead(BaseModel):
+    """What applying a previewed plan did."""
+
+    plan_id: int
+    placed: int
+    not_pending: int
+    no_room: int
+
+
+@router.post(
+    "/replan/{plan_id}/apply",
+    response_model=AppliedRead,
+    responses={404: {"description": "no such plan"}, 409: {"description": "already applied"}},
+)
+def post_replan_apply(plan_id: RowId, session: SessionDep, user: Coordinator) -> AppliedRead:
+    """Place exactly the previewed plan's households that are still pending and still fit,
+    once (409 for a plan already applied or superseded by a later one)."""
+    applied = placing.apply(db_session=session, plan_id=plan_id, actor=actor_of(user))
+    return AppliedRead(**vars(applied))

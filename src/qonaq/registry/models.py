@@ -96,3 +96,47 @@ class Placement(Base):
     expected_arrival: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class Plan(Base):
+    """A batch plan of the pending households as previewed, then applied exactly as it was.
+
+    Applying re-checks each household (still pending?) and each settlement (still room?),
+    so a plan previewed before desks confirmed some of its households never places them twice.
+    """
+
+    __tablename__ = "plans"
+    __table_args__ = (
+        CheckConstraint("status IN ('previewed','applied','superseded')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12), default="previewed", index=True)
+    households: Mapped[int] = mapped_column(Integer)
+    placed_households: Mapped[int] = mapped_column(Integer)
+    objective: Mapped[float] = mapped_column(Float)
+    lower_bound: Mapped[float] = mapped_column(Float)
+    gap: Mapped[float] = mapped_column(Float)
+    # the objective's terms and the plan's prices per settlement, as JSON
+    parts: Mapped[str] = mapped_column(Text)
+    prices: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    applied_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    applied_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # what applying did: households placed, and those skipped (placed meanwhile, or no room)
+    applied_households: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    skipped_households: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class PlanAssignment(Base):
+    """One household's settlement in a plan."""
+
+    __tablename__ = "plan_assignments"
+
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    settlement_id: Mapped[str] = mapped_column(ForeignKey("settlements.id"))

@@ -1,15 +1,17 @@
 """Placing registered households with the placement engine: desk options and batch re-plans."""
 
+import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
 from qonaq.geo.gazetteer import localized_name
 from qonaq.geo.settlements_file import SettlementRecord
@@ -20,13 +22,13 @@ from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import Policy, load_policy
 from qonaq.placement.reasons import Reason, render
 from qonaq.placement.solve import Prices
-from qonaq.registry.models import Household
+from qonaq.registry.models import Household, Plan
+from qonaq.registry.replans import Applied, apply_stored_plan, store_plan
 from qonaq.registry.service import (
     RegistryError,
     household_occupations,
     household_preferences,
     occupations_of,
-    reserve_placement,
 )
 from qonaq.settlements.models import Hub, Region, Settlement, Vacancy
 
@@ -139,32 +141,6 @@ def load_changes(plan: PlacementPlan, records: list[SettlementRecord]) -> list[L
     return sorted(changes, key=lambda c: c.after - c.before, reverse=True)
 
 
-def apply_plan(
-    *, db_session: Session, plan: PlacementPlan, households: list[Household], actor: Actor
-) -> int:
-    """Reserve capacity for every household the plan places, in the caller's transaction."""
-    placed: list[list[object]] = []
-    for h, household in enumerate(households):
-        settlement_id = plan.settlement_of(h)
-        if not settlement_id:
-            continue
-        settlement = db_session.get(Settlement, settlement_id)
-        assert settlement is not None  # the plan only names settlements it was given
-        reserve_placement(
-            db_session=db_session, household=household, settlement=settlement, actor=actor
-        )
-        placed.append([household.id, settlement_id])
-    record_event(
-        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
-        action="replan.apply", object_type="plan", object_id="pending",
-        after={
-            "placed": len(placed), "unplaced": len(households) - len(placed),
-            "objective": plan.objective, "gap": plan.gap, "placements": placed,
-        },
-    )  # fmt: skip
-    return len(placed)
-
-
 POLICY_DIR = Path(__file__).parents[1] / "placement" / "policies"
 
 
@@ -185,22 +161,52 @@ def policy_named(name: str) -> Policy:
     return load_policy(POLICY_DIR / f"{name}.toml")
 
 
-@dataclass
-class PlacementState:
-    """What desks share between requests: the prices of the last batch plan, per policy."""
+def desk_prices(*, db_session: Session, policy_name: str) -> dict[str, object] | None:
+    """The prices of the last applied batch plan of `policy_name`, read once per process.
 
-    prices: dict[str, Prices] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    Every server process and every restart steers its desks by the same plan.
+    """
+    plan_id = db_session.scalars(
+        select(Plan.id)
+        .where(Plan.policy == policy_name, Plan.status == "applied")
+        .order_by(Plan.applied_at.desc(), Plan.id.desc())
+        .limit(1)
+    ).first()
+    if plan_id is None:
+        return None
+    with _PRICES_LOCK:
+        cached = _PRICES.get(plan_id)
+    if cached is None:
+        cached = json.loads(db_session.scalars(select(Plan.prices).where(Plan.id == plan_id)).one())
+        with _PRICES_LOCK:
+            _PRICES[plan_id] = cached
+    return cached
 
-    def remember(self, policy: str, prices: Prices) -> None:
-        """Keep the duals of a batch plan so desk decisions stay close to it through the day."""
-        with self.lock:
-            self.prices[policy] = prices
 
-    def latest(self, policy: str) -> Prices | None:
-        """The prices of the last batch plan under `policy`, if any."""
-        with self.lock:
-            return self.prices.get(policy)
+_PRICES: dict[int, dict[str, object]] = {}
+_PRICES_LOCK = threading.Lock()
+
+
+def prices_for(
+    stored: dict[str, object], records: list[SettlementRecord], vacancies: list[VacancyRecord]
+) -> Prices:
+    """A stored plan's prices in the order the desk reads settlements and hiring groups."""
+    groups: list[str] = stored["groups"]  # type: ignore[assignment]
+    by_id: dict[str, list[Any]] = stored["settlements"]  # type: ignore[assignment]
+    hiring = sorted({v.occupation for v in vacancies if v.vacancies > 0})
+    column = {g: groups.index(g) for g in hiring if g in groups}
+    rows = [by_id.get(r.id, [0.0, 0.0, 0.0, []]) for r in records]
+    workers = np.zeros((len(records), len(hiring)))
+    for s, row in enumerate(rows):
+        for g, name in enumerate(hiring):
+            if name in column and row[3]:
+                workers[s, g] = row[3][column[name]]
+    return Prices(
+        persons=np.array([r[0] for r in rows], dtype=np.float64),
+        children=np.array([r[1] for r in rows], dtype=np.float64),
+        medical=np.array([r[2] for r in rows], dtype=np.float64),
+        workers=workers,
+    )
 
 
 class LoadChangeRead(BaseModel):
@@ -217,6 +223,7 @@ class LoadChangeRead(BaseModel):
 class ReplanRead(BaseModel):
     """What a batch re-plan does: households placed, its objective and gap, load changes."""
 
+    plan_id: int
     policy: str
     placed_households: int
     unplaced_households: int
@@ -226,8 +233,11 @@ class ReplanRead(BaseModel):
     changes: list[LoadChangeRead]
 
 
-def _replan_read(policy: str, plan: PlacementPlan, records: list[SettlementRecord]) -> ReplanRead:
+def _replan_read(
+    plan_id: int, policy: str, plan: PlacementPlan, records: list[SettlementRecord]
+) -> ReplanRead:
     return ReplanRead(
+        plan_id=plan_id,
         policy=policy,
         placed_households=plan.placed_households,
         unplaced_households=plan.unplaced_households,
@@ -238,25 +248,23 @@ def _replan_read(policy: str, plan: PlacementPlan, records: list[SettlementRecor
     )
 
 
-def preview(*, db_session: Session, policy_name: str) -> ReplanRead:
-    """What a batch re-plan of every pending household would do; nothing is written."""
-    policy = policy_named(policy_name)
-    records = settlement_records(db_session=db_session)
-    plan, _households = replan(db_session=db_session, policy=policy)
-    return _replan_read(policy_name, plan, records)
-
-
-def apply(
-    *, db_session: Session, policy_name: str, actor: Actor, state: PlacementState,
-    limit: int | None = None,
-) -> ReplanRead:  # fmt: skip
-    """Re-plan the pending households, reserve their places, remember the plan's prices."""
+def preview(
+    *, db_session: Session, policy_name: str, actor: Actor, limit: int | None = None
+) -> ReplanRead:
+    """A batch plan of the pending households, stored as previewed; nothing is placed yet."""
     policy = policy_named(policy_name)
     records = settlement_records(db_session=db_session)
     plan, households = replan(db_session=db_session, policy=policy, limit=limit)
-    apply_plan(db_session=db_session, plan=plan, households=households, actor=actor)
-    state.remember(policy_name, plan.prices)
-    return _replan_read(policy_name, plan, records)
+    row = store_plan(
+        db_session=db_session, plan=plan, household_ids=[h.id for h in households],
+        policy=policy_name, actor=actor,
+    )  # fmt: skip
+    return _replan_read(row.id, policy_name, plan, records)
+
+
+def apply(*, db_session: Session, plan_id: int, actor: Actor) -> Applied:
+    """Place exactly the households of a previewed plan that are still pending and still fit."""
+    return apply_stored_plan(db_session=db_session, plan_id=plan_id, actor=actor)
 
 
 class ReasonRead(BaseModel):
@@ -285,15 +293,15 @@ class OptionRead(BaseModel):
 
 
 def desk_options(
-    *, db_session: Session, household: Household, state: PlacementState, language: str,
-    policy_name: str = "default",
-) -> list[OptionRead]:  # fmt: skip
+    *, db_session: Session, household: Household, language: str, policy_name: str = "default"
+) -> list[OptionRead]:
     """The best three settlements for one household against the current loads, with reasons."""
     policy = policy_named(policy_name)
     records = settlement_records(db_session=db_session)
-    desk = desk_index(
-        records, vacancy_records(db_session=db_session), policy, prices=state.latest(policy_name)
-    )
+    vacancies = vacancy_records(db_session=db_session)
+    stored = desk_prices(db_session=db_session, policy_name=policy_name)
+    prices = prices_for(stored, records, vacancies) if stored is not None else None
+    desk = desk_index(records, vacancies, policy, prices=prices)
     record = household_record(db_session=db_session, household=household)
     origin = origin_name(db_session=db_session, household=household, language=language)
     by_id = {r.id: r for r in records}

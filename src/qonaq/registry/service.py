@@ -261,6 +261,31 @@ def expected_arrival(household: Household, settlement: Settlement, today: date) 
     return today + timedelta(days=1 + math.ceil(km * CIRCUITY / KM_PER_TRAVEL_DAY))
 
 
+def claim_pending(*, db_session: Session, household: Household) -> None:
+    """pending → placed in one conditional UPDATE: of two desks, exactly one wins.
+
+    The copy in memory may be stale (read earlier in the request), so only the database's
+    answer counts; the loser gets Conflict with the status the winner left.
+    """
+    claimed = db_session.execute(
+        update(Household)
+        .where(Household.id == household.id, Household.status == "pending")
+        .values(status="placed")
+        .execution_options(synchronize_session=False)
+    )
+    db_session.refresh(household, ["status"])
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise _already(household)
+
+
+def _already(household: Household) -> Conflict:
+    return Conflict(
+        N_("household %(reference)s is already %(status)s"),
+        reference=household.reference,
+        status=household.status,
+    )
+
+
 def reserve_placement(
     *,
     db_session: Session,
@@ -270,7 +295,12 @@ def reserve_placement(
     rank: int | None = None,
     override_reason: str | None = None,
 ) -> Placement:
-    """Reserve a household's places in a settlement and mark it placed; callers audit why."""
+    """Claim a pending household, then reserve its places; callers audit why.
+
+    The household row is written before the settlement row, in every transaction that
+    writes both, so desks and re-plans never wait on each other in a cycle.
+    """
+    claim_pending(db_session=db_session, household=household)
     need = Reservation(household.size, household.children, household.medical)
     reserve_capacity(db_session=db_session, settlement_id=settlement.id, need=need)
     placement = Placement(
@@ -281,7 +311,6 @@ def reserve_placement(
         created_by=actor.user_id,
     )  # fmt: skip
     db_session.add(placement)
-    household.status = "placed"
     return placement
 
 
@@ -295,15 +324,11 @@ def confirm_placement(
     override_reason: str | None,
 ) -> Placement:
     """Place a pending household: reserve the capacity atomically and record who chose what."""
-    household = db_session.get(Household, household_id, with_for_update=True)
+    household = db_session.get(Household, household_id)
     if household is None:
         raise NotFound(N_("no household %(id)s"), id=household_id)
-    if household.status != "pending":
-        raise Conflict(
-            N_("household %(reference)s is already %(status)s"),
-            reference=household.reference,
-            status=household.status,
-        )
+    if household.status != "pending":  # the common case, told before any write
+        raise _already(household)
     settlement = db_session.get(Settlement, settlement_id)
     if settlement is None:
         raise NotFound(N_("unknown settlement %(id)s"), id=settlement_id)
@@ -311,7 +336,7 @@ def confirm_placement(
     reason = (override_reason or "").strip() or None
     if rank is None and (reason is None or len(reason) < 5):
         raise RegistryError(N_("a settlement that was not recommended needs a written reason"))
-    before = household_summary(household)
+    before = {**household_summary(household), "status": "pending"}
     placement = reserve_placement(
         db_session=db_session, household=household, settlement=settlement, actor=actor,
         rank=rank, override_reason=reason if rank is None else None,
@@ -331,28 +356,37 @@ def record_arrival(
     *, db_session: Session, placement_id: int, arrived: bool, actor: Actor
 ) -> Placement:
     """A host confirms that a placed household arrived, or that it did not come (frees its room)."""
-    placement = db_session.get(Placement, placement_id, with_for_update=True)
+    placement = db_session.get(Placement, placement_id)
     if placement is None:
         raise NotFound(N_("no placement %(id)s"), id=placement_id)
     if actor.role == "host" and actor.settlement_id != placement.settlement_id:
         raise Forbidden(N_("this placement is in another settlement"))
-    if placement.status != "reserved":
+    outcome = "arrived" if arrived else "no_show"
+    # reserved → outcome in one conditional write: a double click or two hosts record it once
+    moved = db_session.execute(
+        update(Placement)
+        .where(Placement.id == placement_id, Placement.status == "reserved")
+        .values(status=outcome)
+        .execution_options(synchronize_session=False)
+    )
+    db_session.refresh(placement, ["status"])
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(
             N_("placement %(id)s is already %(status)s"), id=placement_id, status=placement.status
         )
-    household = db_session.get(Household, placement.household_id)
-    assert household is not None
-    before = {"status": placement.status}
-    placement.status = "arrived" if arrived else "no_show"
-    household.status = "arrived" if arrived else "no_show"
+    db_session.execute(
+        update(Household)
+        .where(Household.id == placement.household_id)
+        .values(status=outcome)
+        .execution_options(synchronize_session="fetch")
+    )
     if not arrived:
         held = Reservation(placement.persons, placement.children, placement.medical)
         release_capacity(db_session=db_session, settlement_id=placement.settlement_id, held=held)
-    db_session.flush()
     record_event(
         db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
         action="placement.arrived" if arrived else "placement.no_show",
-        object_type="placement", object_id=str(placement.id), before=before,
-        after={"status": placement.status},
+        object_type="placement", object_id=str(placement.id), before={"status": "reserved"},
+        after={"status": outcome},
     )  # fmt: skip
     return placement

@@ -5,7 +5,7 @@ import hmac
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from qonaq.auth.service import actor_of
 from qonaq.i18n import N_, gettext
 from qonaq.registry import placing
 from qonaq.registry.api import household_read, placement_read
-from qonaq.registry.models import Household, Placement
+from qonaq.registry.models import Household, Placement, Plan
 from qonaq.registry.schemas import OCCUPATION_GROUPS, HouseholdCreate
 from qonaq.registry.service import (
     DuplicateRegistration,
@@ -186,12 +186,7 @@ def _household_page(
     ).first()
     options = []
     if placement is None and household.status == "pending":
-        options = placing.desk_options(
-            db_session=session,
-            household=household,
-            state=request.app.state.placement,
-            language=language,
-        )
+        options = placing.desk_options(db_session=session, household=household, language=language)
     context = {
         "household": household_read(household),
         "placement": placement_read(session, placement) if placement else None,
@@ -229,12 +224,7 @@ def household_confirm(
     household = session.get(Household, household_id)
     if household is None:
         return render(request, "verify.html", language, {"placement": None}, 404)
-    options = placing.desk_options(
-        db_session=session,
-        household=household,
-        state=request.app.state.placement,
-        language=language,
-    )
+    options = placing.desk_options(db_session=session, household=household, language=language)
     try:
         # a savepoint: a refused confirmation leaves nothing behind, and the page still renders
         with session.begin_nested():
@@ -300,15 +290,36 @@ def _replan_context(session: SessionDep, policy: str) -> dict[str, Any]:
         "pending": len(placing.pending_households(db_session=session)),
         "preview": None,
         "message": "",
+        "errors": [],
+    }
+
+
+def _applied_message(session: SessionDep, plan_id: int, language: str) -> str:
+    plan = session.get(Plan, plan_id)
+    if plan is None or plan.status != "applied":
+        return ""
+    message = gettext(
+        language,
+        "Plan %(id)s applied: %(placed)s households placed; %(skipped)s of the plan skipped "
+        "(placed at a desk meanwhile, or their settlement filled up).",
+    )
+    return message % {
+        "id": plan.id,
+        "placed": plan.applied_households,
+        "skipped": plan.skipped_households,
     }
 
 
 @router.get("/coordinator/replan")
 def replan_page(
-    request: Request, session: SessionDep, user: Coordinator, language: Language
-) -> Response:
-    """The batch re-plan page: choose a policy, preview the loads, apply."""
-    return render(request, "replan.html", language, _replan_context(session, "default"))
+    request: Request, session: SessionDep, user: Coordinator, language: Language,
+    applied: Annotated[int, Query(ge=1, le=2_147_483_647)] | None = None,
+) -> Response:  # fmt: skip
+    """The batch re-plan page: choose a policy, preview the plan, then apply exactly it."""
+    context = _replan_context(session, "default")
+    if applied is not None:
+        context["message"] = _applied_message(session, applied, language)
+    return render(request, "replan.html", language, context)
 
 
 @router.post("/coordinator/replan")
@@ -318,27 +329,37 @@ def replan_submit(
     user: Coordinator,
     language: Language,
     policy: Annotated[str, Form(max_length=64)] = "default",
-    action: Annotated[str, Form(pattern="^(preview|apply)$")] = "preview",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """Preview a batch re-plan, or apply it."""
+    """Preview a batch re-plan: the plan is stored, nothing is placed."""
     check_csrf(request, csrf_token)
     context = _replan_context(session, policy)
-    if action == "apply":
-        result = placing.apply(
-            db_session=session,
-            policy_name=policy,
-            actor=actor_of(user),
-            state=request.app.state.placement,
+    try:
+        context["preview"] = placing.preview(
+            db_session=session, policy_name=policy, actor=actor_of(user)
         )
-        message = gettext(
-            language, "Applied: %(placed)s households placed, %(unplaced)s left pending."
+    except RegistryError as exc:
+        return render(
+            request, "replan.html", language, {**context, "errors": [exc.words(language)]}, 422
         )
-        context |= {
-            "message": message
-            % {"placed": result.placed_households, "unplaced": result.unplaced_households},
-            "pending": result.unplaced_households,
-        }
-    else:
-        context["preview"] = placing.preview(db_session=session, policy_name=policy)
     return render(request, "replan.html", language, context)
+
+
+@router.post("/coordinator/replan/{plan_id}/apply")
+def replan_apply(
+    plan_id: RowId,
+    request: Request,
+    session: SessionDep,
+    user: Coordinator,
+    language: Language,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Apply exactly the previewed plan, once; a reload or second click applies nothing."""
+    check_csrf(request, csrf_token)
+    try:
+        with session.begin_nested():
+            placing.apply(db_session=session, plan_id=plan_id, actor=actor_of(user))
+    except RegistryError as exc:
+        context = {**_replan_context(session, "default"), "errors": [exc.words(language)]}
+        return render(request, "replan.html", language, context, 409)
+    return RedirectResponse(f"/coordinator/replan?applied={plan_id}", 303)

@@ -1,5 +1,6 @@
 """The FastAPI application: JSON API under /api/v1, pages, static assets, error handling."""
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -7,6 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SqlalchemyTimeout
 
 from qonaq import __version__
 from qonaq.audit import views as audit_views
@@ -15,7 +18,6 @@ from qonaq.auth.api import router as auth_api
 from qonaq.config import get_settings
 from qonaq.dashboard import views as dashboard_views
 from qonaq.dashboard.api import router as dashboard_api
-from qonaq.registry import placing
 from qonaq.registry import views as registry_views
 from qonaq.registry.api import router as registry_api
 from qonaq.registry.service import (
@@ -29,9 +31,11 @@ from qonaq.registry.service import (
 from qonaq.settlements import views as settlements_views
 from qonaq.settlements.api import router as settlements_api
 from qonaq.web import views
+from qonaq.web.admission import Admission, busy_response
 from qonaq.web.deps import CsrfMismatch, NotAllowed, NotSignedIn, request_language
 from qonaq.web.templating import render
 
+logger = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).parent / "static"
 # a registration form is small: refuse anything bigger before parsing it
@@ -50,7 +54,6 @@ def create_app(engine: Engine, letter_secret: bytes | None = None) -> FastAPI:
     )
     app.state.engine = engine
     app.state.letter_secret = letter_secret or get_settings().resolved_secret_key()
-    app.state.placement = placing.PlacementState()
     for router in (auth_api, settlements_api, registry_api, audit_api, dashboard_api):
         app.include_router(router, prefix=API_PREFIX)
     pages = (
@@ -62,6 +65,8 @@ def create_app(engine: Engine, letter_secret: bytes | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_handlers(app)
     app.middleware("http")(_limit_body_size)
+    settings = get_settings()
+    app.add_middleware(Admission, limit=settings.concurrent_requests, wait=settings.queue_timeout)
     return app
 
 
@@ -112,6 +117,14 @@ def _add_error_handlers(app: FastAPI) -> None:
             body["household_id"] = exc.household_id
             body["household_url"] = f"{API_PREFIX}/households/{exc.household_id}"
         return JSONResponse(body, status)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(SqlalchemyTimeout)
+    async def database_busy(request: Request, exc: Exception) -> Response:
+        # a lock or connection not had in time, a deadlock, a restarting server: nothing was
+        # written (the transaction rolled back), so the user may simply send it again
+        logger.warning("database busy or unavailable: %s", type(exc).__name__)
+        return busy_response(request)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -28,10 +28,13 @@ class CsrfMismatch(Exception):
     """A form or cookie-authenticated write came without the session's CSRF token."""
 
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def db_session(request: Request) -> Iterator[Session]:
     """One transaction per request: it commits when the route returns, or rolls back."""
     engine: Engine = request.app.state.engine
-    with transaction(engine) as session:
+    with transaction(engine, writes=request.method not in READ_ONLY_METHODS) as session:
         yield session
 
 

@@ -14,3 +14,10 @@
     count.value = index + 1;
   });
 })();
+
+// A form marked data-once is sent once: a double click on Confirm must not send it twice.
+document.querySelectorAll("form[data-once]").forEach(function (form) {
+  form.addEventListener("submit", function () {
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+  });
+});
