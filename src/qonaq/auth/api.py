@@ -7,13 +7,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qonaq.auth.models import User
 from qonaq.auth.service import AuthError, actor_of, authenticate, issue_api_token
+from qonaq.plaintext import UserInput
 from qonaq.web.deps import SessionDep, require
 
 router = APIRouter(tags=["auth"])
 AnyRole = Annotated[User, Depends(require("coordinator", "registrar", "host", "volunteer"))]
 
 
-class Credentials(BaseModel):
+class Credentials(UserInput):
     """A username and password, exchanged for a bearer token."""
 
     model_config = ConfigDict(extra="forbid")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
+from qonaq.plaintext import UserInput
 from qonaq.registry import placing
 from qonaq.registry.models import Household, Placement
 from qonaq.registry.schemas import (
@@ -32,7 +33,7 @@ Host = Annotated[User, Depends(require("coordinator", "host"))]
 Coordinator = Annotated[User, Depends(require("coordinator"))]
 
 
-class ArrivalRecord(BaseModel):
+class ArrivalRecord(UserInput):
     """A host's word on a placed household: it arrived, or it did not come."""
 
     model_config = ConfigDict(extra="forbid")
@@ -173,7 +174,7 @@ def get_placement(placement_id: RowId, session: SessionDep, user: Desk) -> Place
     return placement_read(session, placement)
 
 
-class ReplanRequest(BaseModel):
+class ReplanRequest(UserInput):
     """Which policy a batch re-plan of all pending households uses."""
 
     model_config = ConfigDict(extra="forbid")

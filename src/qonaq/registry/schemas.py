@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from qonaq.i18n import N_
+from qonaq.plaintext import UserInput
 from qonaq.registry.iin import InvalidIIN, parse_iin
 
 DocumentType = Literal["passport", "id_card", "birth_certificate", "residence_permit", "other"]
@@ -21,7 +22,7 @@ OCCUPATION_GROUPS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-class PersonCreate(BaseModel):
+class PersonCreate(UserInput):
     """A member of a household as the registrar enters it: only what placement and letters need."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -76,7 +77,7 @@ class PersonCreate(BaseModel):
         return day.year - self.birth_date.year - before_birthday
 
 
-class HouseholdCreate(BaseModel):
+class HouseholdCreate(UserInput):
     """A household to register: its members, where it is now, and up to three wishes."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -126,7 +127,7 @@ class HouseholdRead(BaseModel):
     language: str
 
 
-class PlacementConfirm(BaseModel):
+class PlacementConfirm(UserInput):
     """The registrar's choice: one settlement, and a reason when it is not a recommended one."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
 from qonaq.i18n import N_, gettext
+from qonaq.plaintext import PlainText
 from qonaq.registry import placing
 from qonaq.registry.api import household_read, placement_read
 from qonaq.registry.models import Household, Placement, Plan
@@ -215,9 +216,9 @@ def household_confirm(
     session: SessionDep,
     user: Desk,
     language: Language,
-    settlement_id: Annotated[str, Form(max_length=64)],
+    settlement_id: Annotated[PlainText, Form(max_length=64)],
     csrf_token: Annotated[str, Form(max_length=100)] = "",
-    override_reason: Annotated[str, Form(max_length=1000)] = "",
+    override_reason: Annotated[PlainText, Form(max_length=1000)] = "",
 ) -> Response:
     """Confirm one settlement (or an override with its reason) and open the letter."""
     check_csrf(request, csrf_token)
@@ -328,7 +329,7 @@ def replan_submit(
     session: SessionDep,
     user: Coordinator,
     language: Language,
-    policy: Annotated[str, Form(max_length=64)] = "default",
+    policy: Annotated[PlainText, Form(max_length=64)] = "default",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Preview a batch re-plan: the plan is stored, nothing is placed."""

@@ -11,6 +11,7 @@ from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
 from qonaq.geo.gazetteer import display_name
 from qonaq.i18n import N_
+from qonaq.plaintext import PlainText
 from qonaq.registry.api import placement_reads
 from qonaq.registry.models import Placement
 from qonaq.registry.service import NotFound, record_arrival
@@ -93,7 +94,7 @@ def host_capacity(
     session: SessionDep,
     user: Host,
     language: Language,
-    settlement_id: Annotated[str, Form(max_length=64)],
+    settlement_id: Annotated[PlainText, Form(max_length=64)],
     cap_persons: Annotated[str, Form(max_length=12)],
     cap_children: Annotated[str, Form(max_length=12)],
     cap_medical: Annotated[str, Form(max_length=12)],

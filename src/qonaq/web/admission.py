@@ -6,10 +6,13 @@ another thread to use it: every request timed out and nothing was confirmed.
 """
 
 import asyncio
+from urllib.parse import unquote_plus
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from qonaq.plaintext import has_control_characters
 
 RETRY_AFTER_SECONDS = 2
 
@@ -53,3 +56,25 @@ def busy_response(request: Request) -> Response:
     page = render(request, "busy.html", language, {}, 503)
     page.headers.update(headers)
     return page
+
+
+class RefuseControlCharacters:
+    """ASGI middleware: 400 for a path or query string holding control characters.
+
+    They reach database queries as ids and filters (a NUL made PostgreSQL fail with a 500).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _controlled(scope):
+            body = {"detail": "the address holds control characters"}
+            await JSONResponse(body, 400)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _controlled(scope: Scope) -> bool:
+    query = unquote_plus(scope.get("query_string", b"").decode("latin-1"), errors="replace")
+    return has_control_characters(scope["path"]) or has_control_characters(query)

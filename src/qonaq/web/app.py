@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlalchemyTimeout
 
 from qonaq import __version__
@@ -31,7 +31,7 @@ from qonaq.registry.service import (
 from qonaq.settlements import views as settlements_views
 from qonaq.settlements.api import router as settlements_api
 from qonaq.web import views
-from qonaq.web.admission import Admission, busy_response
+from qonaq.web.admission import Admission, RefuseControlCharacters, busy_response
 from qonaq.web.deps import CsrfMismatch, NotAllowed, NotSignedIn, request_language
 from qonaq.web.templating import render
 
@@ -67,6 +67,8 @@ def create_app(engine: Engine, letter_secret: bytes | None = None) -> FastAPI:
     app.middleware("http")(_limit_body_size)
     settings = get_settings()
     app.add_middleware(Admission, limit=settings.concurrent_requests, wait=settings.queue_timeout)
+    app.add_middleware(RefuseControlCharacters)
+    _access_log_without_queries()
     return app
 
 
@@ -75,6 +77,23 @@ async def _limit_body_size(request: Request, call_next):  # type: ignore[no-unty
     if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
         return JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, 413)
     return await call_next(request)
+
+
+class WithoutQueryStrings(logging.Filter):
+    """Access log lines without query strings: a search by name or document must not be kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # uvicorn's access record: (client, method, path with query, HTTP version, status)
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, path, version, status = record.args
+            record.args = (client, method, str(path).split("?", 1)[0], version, status)
+        return True
+
+
+def _access_log_without_queries() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, WithoutQueryStrings) for f in access.filters):
+        access.addFilter(WithoutQueryStrings())
 
 
 def _is_api(request: Request) -> bool:
@@ -125,6 +144,12 @@ def _add_error_handlers(app: FastAPI) -> None:
         # written (the transaction rolled back), so the user may simply send it again
         logger.warning("database busy or unavailable: %s", type(exc).__name__)
         return busy_response(request)
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, exc: DataError) -> Response:
+        # a value the database cannot store that validation let through; never echo it
+        logger.warning("database refused a value: %s", type(exc.orig).__name__)
+        return JSONResponse({"detail": "a value cannot be stored: check the input"}, 400)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from qonaq.auth.service import AuthError, authenticate, end_session, start_session
 from qonaq.i18n import gettext
+from qonaq.plaintext import PlainText
 from qonaq.web.deps import (
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
@@ -43,9 +44,9 @@ def login(
     request: Request,
     session: SessionDep,
     language: Language,
-    username: Annotated[str, Form(max_length=64)],
+    username: Annotated[PlainText, Form(max_length=64)],
     password: Annotated[str, Form(max_length=200)],
-    next: Annotated[str, Form(max_length=200)] = "/",
+    next: Annotated[PlainText, Form(max_length=200)] = "/",
 ) -> Response:
     """Check the password and start a browser session (public)."""
     try:
