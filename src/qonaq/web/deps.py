@@ -55,8 +55,12 @@ def current_user(request: Request, session: SessionDep) -> User:
             request.state.csrf_token = found[1].csrf_token
     if found is None:
         raise NotSignedIn
-    request.state.user = found[0]
-    return found[0]
+    user = found[0]
+    # detached with what was read: a rolled-back transaction must not take the user with it,
+    # since error pages still show who is signed in
+    session.expunge(user)
+    request.state.user = user
+    return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
