@@ -1,8 +1,12 @@
 """`qonaq db`: create, migrate and seed the database."""
 
+from pathlib import Path
+
 import typer
 
+from qonaq.config import get_settings
 from qonaq.db import migrate
+from qonaq.db.backup import BackupError, backup, restore
 from qonaq.db.session import make_engine, transaction
 from qonaq.registry.integrity import integrity_problems
 from qonaq.settlements.seed import seed_kz
@@ -53,3 +57,28 @@ def check() -> None:
         typer.echo(f"{len(problems)} problems", err=True)
         raise typer.Exit(1)
     typer.echo("database consistent")
+
+
+@app.command("backup")
+def backup_command(target: Path = typer.Argument(..., help="The backup file to write.")) -> None:
+    """Write a consistent copy of the database to TARGET (SQLite: its online backup;
+    PostgreSQL: pg_dump's custom format). The file is readable by its owner only."""
+    try:
+        backup(get_settings().resolved_database_url(), target)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"backed up to {target}")
+
+
+@app.command("restore")
+def restore_command(
+    source: Path = typer.Argument(..., help="A file from `qonaq db backup`."),
+) -> None:
+    """Replace the database by the backup in SOURCE. Stop the servers first."""
+    try:
+        restore(get_settings().resolved_database_url(), source)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"restored from {source}")
