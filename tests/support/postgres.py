@@ -54,12 +54,19 @@ class PostgresServer:
             str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
             "--auth=trust", "--encoding=UTF8", "--no-sync",
         )  # fmt: skip
+        self._pg_ctl("start")
+        return self.url("postgres")
+
+    def restart(self) -> None:
+        """Stop the server as a crash would (no clean shutdown), then start it again."""
+        self._pg_ctl("restart", "-m", "immediate")
+
+    def _pg_ctl(self, *action: str) -> None:
         options = f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.base / "log"),
-            "-o", options, "-w", "start",
+            "-o", options, "-w", *action,
         )  # fmt: skip
-        return self.url("postgres")
 
     def url(self, database: str) -> str:
         """The SQLAlchemy URL of `database` on this server."""
