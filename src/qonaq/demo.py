@@ -15,9 +15,10 @@ from qonaq.auth.service import create_user
 from qonaq.config import get_settings
 from qonaq.db import migrate
 from qonaq.db.session import make_engine, transaction
+from qonaq.errors import DomainError
 from qonaq.geo.gazetteer import load_settlements, regions_geojson
 from qonaq.registry import placing
-from qonaq.registry.service import RegistryError, register_household
+from qonaq.registry.service import register_household
 from qonaq.registry.synthetic import synthetic_households
 from qonaq.settlements.models import Hub, Settlement
 from qonaq.settlements.seed import seed_kz
@@ -92,7 +93,7 @@ def first_wave(db_session: Session, count: int) -> int:
             with db_session.begin_nested():
                 register_household(db_session=db_session, data=household, actor=DEMO_ACTOR)
             registered += 1
-        except RegistryError:
+        except DomainError:
             continue  # a demo document drawn twice: the real dedup refused it
     return registered
 

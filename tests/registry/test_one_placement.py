@@ -11,8 +11,9 @@ from qonaq.auth.actor import Actor
 from qonaq.auth.models import User
 from qonaq.auth.service import start_session
 from qonaq.db.session import transaction
+from qonaq.errors import Conflict
 from qonaq.registry.models import Household, Placement
-from qonaq.registry.service import Conflict, confirm_placement, register_household
+from qonaq.registry.service import confirm_placement, register_household
 from qonaq.settlements.models import Settlement
 from qonaq.web.app import create_app
 from qonaq.web.deps import SESSION_COOKIE

@@ -9,14 +9,11 @@ from sqlalchemy import Engine, func, select
 from qonaq.audit.models import AuditEvent
 from qonaq.auth.actor import Actor
 from qonaq.db.session import transaction
+from qonaq.errors import Conflict, Forbidden, Invalid, NotFound
 from qonaq.registry.models import Household, Person, Placement
 from qonaq.registry.service import (
     CapacityExhausted,
-    Conflict,
     DuplicateRegistration,
-    Forbidden,
-    NotFound,
-    RegistryError,
     confirm_placement,
     record_arrival,
     register_household,
@@ -145,7 +142,7 @@ def test_confirm_reserves_every_dimension_and_refuses_when_full(country: Engine)
 
 def test_override_needs_a_reason_and_records_it(country: Engine) -> None:
     family = _register(country)
-    with pytest.raises(RegistryError, match="reason"), transaction(country) as db_session:
+    with pytest.raises(Invalid, match="reason"), transaction(country) as db_session:
         confirm_placement(
             db_session=db_session, household_id=family.id, settlement_id="aksai",
             actor=DESK, recommended=["oral"], override_reason="",

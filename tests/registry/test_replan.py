@@ -9,10 +9,11 @@ from sqlalchemy import Engine, select
 
 from qonaq.auth.actor import Actor
 from qonaq.db.session import transaction
+from qonaq.errors import Conflict
 from qonaq.registry import placing
 from qonaq.registry.integrity import integrity_problems
 from qonaq.registry.models import Household, Placement, PlanAssignment
-from qonaq.registry.service import Conflict, confirm_placement, register_household
+from qonaq.registry.service import confirm_placement, register_household
 from qonaq.settlements.models import Settlement
 from qonaq.web.app import create_app
 from tests.e2e.conftest import serve_in_thread

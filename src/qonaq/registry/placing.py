@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qonaq.auth.actor import Actor
+from qonaq.errors import NotFound
 from qonaq.geo.gazetteer import localized_name
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.i18n import N_
@@ -25,7 +26,6 @@ from qonaq.placement.solve import Prices
 from qonaq.registry.models import Household, Plan
 from qonaq.registry.replans import Applied, apply_stored_plan, store_plan
 from qonaq.registry.service import (
-    RegistryError,
     household_occupations,
     household_preferences,
     occupations_of,
@@ -151,9 +151,9 @@ def policy_names() -> list[str]:
 
 @lru_cache(maxsize=16)
 def policy_named(name: str) -> Policy:
-    """A shipped policy by name, read once per process; RegistryError for an unknown name."""
+    """A shipped policy by name, read once per process; NotFound for an unknown name."""
     if name not in policy_names():
-        raise RegistryError(
+        raise NotFound(
             N_("unknown policy %(name)s; known: %(known)s"),
             name=name,
             known=", ".join(policy_names()),

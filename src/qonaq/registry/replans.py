@@ -13,13 +13,12 @@ from sqlalchemy.orm import Session
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
 from qonaq.db.base import utc_now
+from qonaq.errors import Conflict, NotFound
 from qonaq.i18n import N_
 from qonaq.placement.plan import PlacementPlan
 from qonaq.registry.models import Household, Placement, Plan, PlanAssignment
 from qonaq.registry.service import (
     CapacityExhausted,
-    Conflict,
-    NotFound,
     Reservation,
     expected_arrival,
     reserve_capacity,

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
+from qonaq.errors import Conflict, Forbidden, Invalid, NotFound
 from qonaq.geo.distance import great_circle_km
-from qonaq.i18n import N_, gettext
+from qonaq.i18n import N_
 from qonaq.registry.models import Household, Person, Placement
 from qonaq.registry.schemas import WORKING_AGES, HouseholdCreate, PersonCreate
 from qonaq.settlements.models import Hub, Settlement
@@ -24,29 +25,7 @@ KM_PER_TRAVEL_DAY = 600.0
 CIRCUITY = 1.25
 
 
-class RegistryError(ValueError):
-    """A registration or placement request that cannot be done; the message says why.
-
-    The message is a catalog msgid with %(name)s parameters, so pages can show it in the
-    reader's language; str() gives the English words for the API and the CLI.
-    """
-
-    def __init__(self, template: str, **params: object) -> None:
-        self.template = template
-        self.params = params
-        super().__init__(template % params if params else template)
-
-    def words(self, language: str) -> str:
-        """The message in `language`."""
-        text = gettext(language, self.template)
-        return text % self.params if self.params else text
-
-
-class NotFound(RegistryError):
-    """A household, settlement, hub or placement that does not exist."""
-
-
-class DuplicateRegistration(RegistryError):
+class DuplicateRegistration(Conflict):
     """A member's document or IIN is already registered, in the household named here."""
 
     def __init__(self, household_id: int, reference: str) -> None:
@@ -55,16 +34,8 @@ class DuplicateRegistration(RegistryError):
         super().__init__(N_("already registered in household %(reference)s"), reference=reference)
 
 
-class CapacityExhausted(RegistryError):
+class CapacityExhausted(Conflict):
     """The settlement has no room left for this household in some dimension."""
-
-
-class Conflict(RegistryError):
-    """The object is not in a state that allows this action."""
-
-
-class Forbidden(RegistryError):
-    """The actor may not act on this object (e.g. a host of another settlement)."""
 
 
 def new_reference() -> str:
@@ -103,9 +74,7 @@ def register_household(*, db_session: Session, data: HouseholdCreate, actor: Act
         db_session.flush()
     except IntegrityError as exc:
         # another desk registered the same document between our check and our insert
-        raise RegistryError(
-            N_("a member's document or IIN was registered at the same moment")
-        ) from exc
+        raise Conflict(N_("a member's document or IIN was registered at the same moment")) from exc
     record_event(
         db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
         action="household.register", object_type="household", object_id=str(household.id),
@@ -181,8 +150,8 @@ def _refuse_duplicates(db_session: Session, members: list[PersonCreate]) -> None
     ).first()
     if clash is not None:
         existing = db_session.get(Household, clash.household_id)
-        assert existing is not None
-        raise DuplicateRegistration(existing.id, existing.reference)
+        reference = existing.reference if existing is not None else "?"
+        raise DuplicateRegistration(clash.household_id, reference)
 
 
 def _person(household_id: int, member: PersonCreate) -> Person:
@@ -335,7 +304,7 @@ def confirm_placement(
     rank = recommended.index(settlement_id) + 1 if settlement_id in recommended else None
     reason = (override_reason or "").strip() or None
     if rank is None and (reason is None or len(reason) < 5):
-        raise RegistryError(N_("a settlement that was not recommended needs a written reason"))
+        raise Invalid(N_("a settlement that was not recommended needs a written reason"))
     before = {**household_summary(household), "status": "pending"}
     placement = reserve_placement(
         db_session=db_session, household=household, settlement=settlement, actor=actor,

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
+from qonaq.errors import DomainError, NotFound
 from qonaq.i18n import N_, gettext
 from qonaq.plaintext import PlainText
 from qonaq.registry import placing
@@ -21,7 +22,6 @@ from qonaq.registry.models import Household, Placement, Plan
 from qonaq.registry.schemas import OCCUPATION_GROUPS, HouseholdCreate
 from qonaq.registry.service import (
     DuplicateRegistration,
-    RegistryError,
     confirm_placement,
     register_household,
 )
@@ -165,7 +165,7 @@ async def desk_register(
             "existing_url": f"/desk/households/{exc.household_id}",
         }
         return render(request, "desk.html", language, context, 409)
-    except RegistryError as exc:
+    except DomainError as exc:
         return render(
             request, "desk.html", language, {**context, "errors": [exc.words(language)]}, 422
         )
@@ -234,7 +234,7 @@ def household_confirm(
                 actor=actor_of(user), recommended=[o.settlement_id for o in options],
                 override_reason=override_reason,
             )  # fmt: skip
-    except RegistryError as exc:
+    except DomainError as exc:
         return _household_page(request, session, language, household, [exc.words(language)], 409)
     return RedirectResponse(f"/letters/{placement.id}", 303)
 
@@ -252,7 +252,8 @@ def letter(placement_id: RowId, request: Request, session: SessionDep, user: Des
     if placement is None:
         return render(request, "verify.html", "en", {"placement": None}, 404)
     household = session.get(Household, placement.household_id)
-    assert household is not None
+    if household is None:  # erased since the placement was made
+        raise NotFound(N_("no household %(id)s"), id=placement.household_id)
     verify_url = (
         str(request.url_for("verify", placement_id=placement_id))
         + "?code="
@@ -339,7 +340,7 @@ def replan_submit(
         context["preview"] = placing.preview(
             db_session=session, policy_name=policy, actor=actor_of(user)
         )
-    except RegistryError as exc:
+    except DomainError as exc:
         return render(
             request, "replan.html", language, {**context, "errors": [exc.words(language)]}, 422
         )
@@ -360,7 +361,7 @@ def replan_apply(
     try:
         with session.begin_nested():
             placing.apply(db_session=session, plan_id=plan_id, actor=actor_of(user))
-    except RegistryError as exc:
+    except DomainError as exc:
         context = {**_replan_context(session, "default"), "errors": [exc.words(language)]}
         return render(request, "replan.html", language, context, 409)
     return RedirectResponse(f"/coordinator/replan?applied={plan_id}", 303)

@@ -32,10 +32,7 @@ def get_settlements(
     kind: Annotated[str | None, Query(pattern=KIND_PATTERN)] = None,
 ) -> list[SettlementRead]:
     """Settlements with capacity and load, optionally of one region and kind."""
-    try:
-        rows = list_settlements(db_session=session, region=region, kind=kind)
-    except ValueError as exc:
-        raise HTTPException(404, str(exc)) from exc
+    rows = list_settlements(db_session=session, region=region, kind=kind)
     return [_read(s, r) for s, r in rows]
 
 
@@ -55,15 +52,10 @@ def put_capacity(
     settlement_id: str, body: CapacityDeclare, session: SessionDep, user: Declarer
 ) -> SettlementRead:
     """Declare a settlement's capacity (a host only for its own settlement)."""
-    try:
-        declare_capacity(
-            db_session=session, settlement_id=settlement_id, persons=body.cap_persons,
-            children=body.cap_children, medical=body.cap_medical, actor=actor_of(user),
-        )  # fmt: skip
-    except LookupError as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except PermissionError as exc:
-        raise HTTPException(403, str(exc)) from exc
+    declare_capacity(
+        db_session=session, settlement_id=settlement_id, persons=body.cap_persons,
+        children=body.cap_children, medical=body.cap_medical, actor=actor_of(user),
+    )  # fmt: skip
     return get_settlement(settlement_id, session, user)
 
 

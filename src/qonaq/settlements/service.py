@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
 from qonaq.db.base import utc_now
+from qonaq.errors import Forbidden, Invalid, NotFound
 from qonaq.geo.gazetteer import display_name
 from qonaq.geo.settlements_file import SettlementRecord
+from qonaq.i18n import N_
 from qonaq.settlements.models import Hub, Region, Settlement
 
 # columns an import may overwrite on a settlement that already exists; loads are not among
@@ -188,7 +190,7 @@ def list_settlements(
     if region is not None:
         found = find_region(db_session=db_session, text=region)
         if found is None:
-            raise ValueError(f"unknown region {region!r}")
+            raise NotFound(N_("unknown region %(name)s"), name=region)
         query = query.where(Settlement.region_id == found.id)
     if kind is not None:
         query = query.where(Settlement.kind == kind)
@@ -245,11 +247,11 @@ def declare_capacity(
     """An akimat's declared capacity replaces the estimate; audited with before and after."""
     settlement = db_session.get(Settlement, settlement_id, with_for_update=True)
     if settlement is None:
-        raise LookupError(f"unknown settlement {settlement_id!r}")
+        raise NotFound(N_("unknown settlement %(id)s"), id=settlement_id)
     if actor.role == "host" and actor.settlement_id != settlement_id:
-        raise PermissionError("a host declares capacity only for its own settlement")
+        raise Forbidden(N_("a host declares capacity only for its own settlement"))
     if min(persons, children, medical) < 0:
-        raise ValueError("capacities cannot be negative")
+        raise Invalid(N_("capacities cannot be negative"))
     before = _capacity_of(settlement)
     settlement.cap_persons, settlement.cap_children, settlement.cap_medical = (
         persons, children, medical,

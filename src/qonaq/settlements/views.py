@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
+from qonaq.errors import DomainError, NotFound
 from qonaq.geo.gazetteer import display_name
 from qonaq.i18n import N_
 from qonaq.plaintext import PlainText
 from qonaq.registry.api import placement_reads
 from qonaq.registry.models import Placement
-from qonaq.registry.service import NotFound, record_arrival
+from qonaq.registry.service import record_arrival
 from qonaq.settlements.models import Region, Settlement
 from qonaq.settlements.schemas import CapacityDeclare
 from qonaq.settlements.service import declare_capacity
@@ -36,7 +37,8 @@ def _host_page(
     message: str = "", errors: list[str] | None = None, status: int = 200,
 ) -> Response:  # fmt: skip
     region = session.get(Region, settlement.region_id)
-    assert region is not None
+    if region is None:  # a settlement's region is a foreign key: only a broken database
+        raise NotFound(N_("unknown region %(name)s"), name=settlement.region_id)
     placements = session.scalars(
         select(Placement)
         .where(Placement.settlement_id == settlement.id, Placement.status != "cancelled")
@@ -116,8 +118,9 @@ def host_capacity(
     except ValidationError as exc:
         errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return _host_page(request, session, language, settlement, errors=errors, status=422)
-    except PermissionError as exc:
-        return _host_page(request, session, language, settlement, errors=[str(exc)], status=403)
+    except DomainError as exc:
+        errors = [exc.words(language)]
+        return _host_page(request, session, language, settlement, errors=errors, status=exc.status)
     return RedirectResponse(f"/host?settlement={settlement.id}", 303)
 
 

@@ -18,16 +18,10 @@ from qonaq.auth.api import router as auth_api
 from qonaq.config import get_settings
 from qonaq.dashboard import views as dashboard_views
 from qonaq.dashboard.api import router as dashboard_api
+from qonaq.errors import DomainError
 from qonaq.registry import views as registry_views
 from qonaq.registry.api import router as registry_api
-from qonaq.registry.service import (
-    CapacityExhausted,
-    Conflict,
-    DuplicateRegistration,
-    Forbidden,
-    NotFound,
-    RegistryError,
-)
+from qonaq.registry.service import DuplicateRegistration
 from qonaq.settlements import views as settlements_views
 from qonaq.settlements.api import router as settlements_api
 from qonaq.web import views
@@ -100,16 +94,6 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
-STATUS_OF: dict[type[Exception], int] = {
-    DuplicateRegistration: 409,
-    CapacityExhausted: 409,
-    Conflict: 409,
-    NotFound: 404,
-    Forbidden: 403,
-    RegistryError: 422,
-}
-
-
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
@@ -125,9 +109,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def csrf(request: Request, exc: CsrfMismatch) -> Response:
         return JSONResponse({"detail": "form expired or forged: reload the page"}, 403)
 
-    @app.exception_handler(RegistryError)
-    async def registry_error(request: Request, exc: RegistryError) -> Response:
-        status = next(code for kind, code in STATUS_OF.items() if isinstance(exc, kind))
+    @app.exception_handler(DomainError)
+    async def refused(request: Request, exc: DomainError) -> Response:
+        # every service raises one family of errors; here each becomes its status and page
+        status = exc.status
         if not _is_api(request):
             language = request_language(request)
             return render(request, "error.html", language, {"message": exc.words(language)}, status)
