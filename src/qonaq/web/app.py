@@ -27,6 +27,7 @@ from qonaq.settlements.api import router as settlements_api
 from qonaq.web import views
 from qonaq.web.admission import Admission, RefuseControlCharacters, busy_response
 from qonaq.web.deps import CsrfMismatch, NotAllowed, NotSignedIn, request_language
+from qonaq.web.openapi import truthful_openapi
 from qonaq.web.templating import render
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ def create_app(engine: Engine, letter_secret: bytes | None = None) -> FastAPI:
         app.include_router(page_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_handlers(app)
+    app.openapi = truthful_openapi(app, API_PREFIX)  # type: ignore[method-assign]
     app.middleware("http")(_limit_body_size)
     settings = get_settings()
     app.add_middleware(Admission, limit=settings.concurrent_requests, wait=settings.queue_timeout)
@@ -139,5 +141,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         # echo where and what, never the (possibly huge, possibly personal) input
-        errors = [{"loc": e.get("loc"), "msg": e.get("msg")} for e in exc.errors()]
+        errors = [
+            {"loc": e.get("loc"), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
+        ]
         return JSONResponse({"detail": errors}, 422)
