@@ -144,7 +144,7 @@ def test_rotation_re_encrypts_with_the_new_key_so_the_old_one_can_go(
     _register_plain(cli_on)
     _register_plain(cli_on)
     before = stored_text(cli_on)
-    new_key = Fernet.generate_key().decode()
+    new_key = runner.invoke(app, ["db", "new-key"]).stdout.strip()
     use_keys(monkeypatch, data_keys=f"{new_key},{old_key}", hash_key="a new hashing key")
     result = runner.invoke(app, ["db", "rotate-keys", "--batch-size", "2"])
     assert result.exit_code == 0, result.output

@@ -285,4 +285,3 @@ def _columns(row: object) -> dict[str, Any]:
 
 def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, date | datetime) else value
-

@@ -134,4 +134,3 @@ def _decrypt_rows() -> None:
                 "phone": keyring.open(row.phone) if row.phone else None,
             })  # fmt: skip
         _write(values)
-
