@@ -1,5 +1,6 @@
 """One person's data: find, export and erase it; purge after the retention; rotate the keys."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -124,25 +125,22 @@ def purge_expired(
     now = datetime.now(UTC)
     cutoff = now - timedelta(days=retention_days)
     expired = _inactive_since(db_session, cutoff)
-    members = (
-        db_session.execute(
+    members = [
+        member
+        for start in range(0, len(expired), IDS_PER_QUERY)
+        for member in db_session.execute(
             select(Person.id, Person.birth_date, Person.household_id).where(
-                Person.household_id.in_(expired), Person.erased_at.is_(None)
+                Person.household_id.in_(expired[start : start + IDS_PER_QUERY]),
+                Person.erased_at.is_(None),
             )
-        ).all()
-        if expired
-        else []
-    )
+        )
+    ]
     summary = PurgeSummary(len(expired), len(members), cutoff)
     if dry_run or not members:
         return summary
     _erase(db_session, [(m.id, m.birth_date) for m in members], now)
-    erased_per_household: dict[int, int] = {}
-    for member in members:
-        erased_per_household[member.household_id] = (
-            erased_per_household.get(member.household_id, 0) + 1
-        )
-    for household_id, count in erased_per_household.items():
+    erased_per_household = Counter(m.household_id for m in members)
+    for household_id, count in sorted(erased_per_household.items()):
         record_event(
             db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
             action="household.purge", object_type="household", object_id=str(household_id),
