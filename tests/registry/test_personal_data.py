@@ -112,9 +112,12 @@ def test_the_same_document_typed_otherwise_or_the_same_iin_is_still_refused(
         register_household(db_session=db_session, data=household(members=[other]), actor=DESK)
 
 
-def test_encrypted_columns_refuse_sql_comparison() -> None:
+def test_encrypted_columns_refuse_sql_comparison_but_not_null_checks() -> None:
     with pytest.raises(TypeError, match="digest"):
         select(Person).where(Person.iin == IIN)
+    with pytest.raises(TypeError, match="digest"):
+        select(Person).where(Person.document_number.in_([DOCUMENT]))
+    assert "IS NOT NULL" in str(select(Person.id).where(Person.iin.is_not(None)))
 
 
 def test_keys_are_generated_once_readable_by_the_owner_only(tmp_path: Path) -> None:
@@ -212,6 +215,8 @@ def test_erase_removes_personal_fields_and_keeps_counts_and_loads(cli_on: Engine
     family = register_known(cli_on)
     _place_and_arrive(cli_on, family.id)
     member_id = _member_id(cli_on, "Aigerim Known")
+    declined = runner.invoke(app, ["person", "erase", str(member_id)], input="n\n")
+    assert declined.exit_code == 1 and _member_id(cli_on, "Aigerim Known") == member_id
     result = runner.invoke(app, ["person", "erase", str(member_id), "--yes"])
     assert result.exit_code == 0 and "erased" in result.stdout
     stored = stored_text(cli_on)
