@@ -40,15 +40,6 @@ class Keyring:
                 "a stored personal value opens with none of QONAQ_DATA_KEYS"
             ) from None
 
-    def reseal(self, token: str) -> str:
-        """`token` re-encrypted under the current data key."""
-        try:
-            return self._fernet.rotate(token.encode("ascii")).decode("ascii")
-        except InvalidToken:
-            raise UndecryptableValue(
-                "a stored personal value opens with none of QONAQ_DATA_KEYS"
-            ) from None
-
     def digest(self, kind: str, value: str) -> str:
         """HMAC-SHA256 of a normalised `value` of `kind`: equal values, equal digests."""
         message = f"{kind}\x00{value}".encode()
