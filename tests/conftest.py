@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import Engine, create_engine, text
 
 from qonaq.db import migrate
@@ -12,6 +13,9 @@ from qonaq.db.session import make_engine
 from tests.support.postgres import PostgresServer, PostgresUnavailable
 
 REQUIRE_ALL = os.environ.get("QONAQ_REQUIRE_ALL", "") not in ("", "0", "false")
+# the session's own keys for personal data, so no test writes key files into ./var
+os.environ.setdefault("QONAQ_DATA_KEYS", Fernet.generate_key().decode())
+os.environ.setdefault("QONAQ_HASH_KEY", uuid.uuid4().hex)
 
 
 def unavailable(reason: str) -> None:

@@ -1,6 +1,8 @@
 """Configuration: every setting in one place, read from QONAQ_* environment variables."""
 
+import os
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +29,13 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=5.0, gt=0)
     # seconds a SQLite writer waits for another desk's write to finish, then 503
     sqlite_busy_timeout: float = Field(default=15.0, gt=0)
+    # encrypt document numbers, IINs and phones: comma-separated Fernet keys, the first
+    # encrypts, the others still decrypt (rotation); generated once into var_dir if unset
+    data_keys: str = ""
+    # keys the deduplication digests of documents and IINs; generated once if unset
+    hash_key: str = ""
+    # days after a household's last activity before `qonaq db purge` erases its members
+    retention_days: int = Field(default=730, ge=1)
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -46,6 +55,42 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_hex(32))
             path.chmod(0o600)
         return path.read_text().strip().encode()
+
+    def resolved_data_keys(self) -> list[str]:
+        """The configured data keys, current first, or one generated once in var_dir/data_key."""
+        if self.data_keys.strip():
+            return [key.strip() for key in self.data_keys.split(",") if key.strip()]
+        return [_key_file(self.var_dir / "data_key", _new_fernet_key)]
+
+    def resolved_hash_key(self) -> bytes:
+        """The configured hashing key, or one generated once and kept in var_dir/hash_key."""
+        if self.hash_key:
+            return self.hash_key.encode()
+        return _key_file(self.var_dir / "hash_key", lambda: secrets.token_hex(32)).encode()
+
+
+def _new_fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+def _key_file(path: Path, make: Callable[[], str]) -> str:
+    """The key kept in `path`, made once: readable by the owner only, never half-written."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as key_file:
+            key_file.write(make() + "\n")
+        try:
+            # a link is atomic: of two processes starting at once, both end up with one key
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 @lru_cache(maxsize=1)

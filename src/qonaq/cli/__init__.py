@@ -3,7 +3,7 @@
 import typer
 
 from qonaq import __version__
-from qonaq.cli import data, db, importing, place, serve, settlements, simulate
+from qonaq.cli import data, db, importing, person, place, serve, settlements, simulate
 
 app = typer.Typer(
     name="qonaq",
@@ -15,6 +15,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(data.app, name="data")
 app.add_typer(importing.app, name="import")
 app.add_typer(settlements.app, name="settlements")
+app.add_typer(person.app, name="person")
 app.command(name="place")(place.place)
 app.command(name="simulate")(simulate.simulate)
 app.command(name="serve")(serve.serve)

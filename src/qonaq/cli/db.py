@@ -4,16 +4,21 @@ from pathlib import Path
 
 import typer
 
+from qonaq.auth.actor import Actor
+from qonaq.cli.common import user_errors
 from qonaq.config import get_settings
 from qonaq.db import migrate
 from qonaq.db.backup import BackupError, backup, restore
+from qonaq.db.crypto import new_data_key
 from qonaq.db.session import make_engine, transaction
+from qonaq.registry import personal
 from qonaq.registry.integrity import integrity_problems
 from qonaq.settlements.seed import seed_kz
 
 app = typer.Typer(help="Create, migrate and seed the database.", no_args_is_help=True)
 
 COUNTRIES = ("kz",)
+CLI_ACTOR = Actor(label="cli", role="admin")
 
 
 @app.command()
@@ -82,3 +87,36 @@ def restore_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"restored from {source}")
+
+
+@app.command(name="new-key")
+def new_key() -> None:
+    """Print a fresh data key, to put first in QONAQ_DATA_KEYS before `rotate-keys`."""
+    typer.echo(new_data_key())
+
+
+@app.command(name="rotate-keys")
+def rotate_keys(
+    batch_size: int = typer.Option(500, "--batch-size", min=1, help="Members per transaction."),
+) -> None:
+    """Re-encrypt personal data with the first of QONAQ_DATA_KEYS and re-hash QONAQ_HASH_KEY."""
+    with user_errors():
+        done = personal.rotate_keys(engine=make_engine(), actor=CLI_ACTOR, batch_size=batch_size)
+    typer.echo(f"re-encrypted {done.persons} persons in {done.batches} transaction(s)")
+
+
+@app.command()
+def purge(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count only; erase nothing."),
+) -> None:
+    """Erase the members of households inactive for QONAQ_RETENTION_DAYS (audited)."""
+    days = get_settings().retention_days
+    with user_errors(), transaction(make_engine()) as db_session:
+        done = personal.purge_expired(
+            db_session=db_session, retention_days=days, actor=CLI_ACTOR, dry_run=dry_run
+        )
+    verb = "would erase" if dry_run else "erased"
+    typer.echo(
+        f"{verb} {done.persons} persons of {done.households} households "
+        f"inactive since {done.inactive_since:%Y-%m-%d} (retention {days} days)"
+    )

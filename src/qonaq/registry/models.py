@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qonaq.db.base import Base, UtcDateTime, utc_now
+from qonaq.db.crypto import Sealed
 
 
 class Household(Base):
@@ -44,7 +45,14 @@ class Person(Base):
     """A member of a household: the minimum a placement and a letter need."""
 
     __tablename__ = "persons"
-    __table_args__ = (CheckConstraint("sex IN ('F','M','X')", name="sex"),)
+    __table_args__ = (
+        CheckConstraint("sex IN ('F','M','X')", name="sex"),
+        # a member is identified by a document until erased
+        CheckConstraint(
+            "erased_at IS NOT NULL OR (document_key IS NOT NULL AND document_number IS NOT NULL)",
+            name="identified",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     household_id: Mapped[int] = mapped_column(
@@ -55,15 +63,19 @@ class Person(Base):
     sex: Mapped[str] = mapped_column(String(1))
     citizenship: Mapped[str] = mapped_column(String(3))
     document_type: Mapped[str] = mapped_column(String(20))
-    # unique per type: the deduplication key, since one person must never count twice
-    document_key: Mapped[str] = mapped_column(String(80), unique=True)
-    document_number: Mapped[str] = mapped_column(String(40))
-    iin: Mapped[str | None] = mapped_column(String(12), unique=True, nullable=True)
-    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # keyed digests of the document (per citizenship and type) and of the IIN: unique, since
+    # one person must never count twice, and they reveal neither number
+    document_key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    iin_key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    # encrypted at rest; NULL once erased
+    document_number: Mapped[str | None] = mapped_column(Sealed(), nullable=True)
+    iin: Mapped[str | None] = mapped_column(Sealed(), nullable=True)
+    phone: Mapped[str | None] = mapped_column(Sealed(), nullable=True)
     languages: Mapped[str] = mapped_column(String(40), default="")
     occupation: Mapped[str | None] = mapped_column(String(64), nullable=True)
     needs_medical: Mapped[bool] = mapped_column(default=False)
     disability: Mapped[bool] = mapped_column(default=False)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 # placements that hold their settlement's capacity

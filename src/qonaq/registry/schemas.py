@@ -68,13 +68,18 @@ class PersonCreate(UserInput):
 
     def document_key(self) -> str:
         """The deduplication key: citizenship, document type and the number without spaces."""
-        number = "".join(self.document_number.split()).replace("-", "").upper()
-        return f"{self.citizenship}:{self.document_type}:{number}"
+        return document_key_of(self.citizenship, self.document_type, self.document_number)
 
     def age_on(self, day: date) -> int:
         """Age in whole years on `day`."""
         before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
         return day.year - self.birth_date.year - before_birthday
+
+
+def document_key_of(citizenship: str, document_type: str, document_number: str) -> str:
+    """One document however it was typed: citizenship, type, the number without spaces."""
+    number = "".join(document_number.split()).replace("-", "").upper()
+    return f"{citizenship}:{document_type}:{number}"
 
 
 class HouseholdCreate(UserInput):

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
+from qonaq.db.crypto import Keyring, current_keyring
 from qonaq.errors import Conflict, Forbidden, Invalid, NotFound
 from qonaq.geo.distance import great_circle_km
 from qonaq.i18n import N_
+from qonaq.registry.identity import document_digest, iin_digest
 from qonaq.registry.models import Household, Person, Placement
 from qonaq.registry.schemas import WORKING_AGES, HouseholdCreate, PersonCreate
 from qonaq.settlements.models import Hub, Settlement
@@ -49,7 +51,8 @@ def register_household(*, db_session: Session, data: HouseholdCreate, actor: Act
     for wish in data.preferences:
         if db_session.get(Settlement, wish) is None:
             raise NotFound(N_("unknown settlement %(id)s in preferences"), id=wish)
-    _refuse_duplicates(db_session, data.members)
+    keyring = current_keyring()
+    _refuse_duplicates(db_session, data.members, keyring)
     today = datetime.now(UTC).date()
     household = Household(
         reference=new_reference(),
@@ -70,7 +73,7 @@ def register_household(*, db_session: Session, data: HouseholdCreate, actor: Act
     db_session.add(household)
     try:
         db_session.flush()
-        db_session.add_all(_person(household.id, m) for m in data.members)
+        db_session.add_all(_person(household.id, m, keyring) for m in data.members)
         db_session.flush()
     except IntegrityError as exc:
         # another desk registered the same document between our check and our insert
@@ -142,19 +145,21 @@ def _origin_point(db_session: Session, data: HouseholdCreate) -> tuple[float, fl
     return settlement.lat, settlement.lon
 
 
-def _refuse_duplicates(db_session: Session, members: list[PersonCreate]) -> None:
-    keys = [m.document_key() for m in members]
-    iins = [m.iin for m in members if m.iin]
-    clash = db_session.scalars(
-        select(Person).where(or_(Person.document_key.in_(keys), Person.iin.in_(iins)))
-    ).first()
+def _refuse_duplicates(db_session: Session, members: list[PersonCreate], keyring: Keyring) -> None:
+    keys = [document_digest(keyring, m.document_key()) for m in members]
+    iins = [iin_digest(keyring, m.iin) for m in members if m.iin]
+    clash = db_session.execute(
+        select(Person.household_id)
+        .where(or_(Person.document_key.in_(keys), Person.iin_key.in_(iins)))
+        .limit(1)
+    ).scalar()
     if clash is not None:
-        existing = db_session.get(Household, clash.household_id)
+        existing = db_session.get(Household, clash)
         reference = existing.reference if existing is not None else "?"
-        raise DuplicateRegistration(clash.household_id, reference)
+        raise DuplicateRegistration(clash, reference)
 
 
-def _person(household_id: int, member: PersonCreate) -> Person:
+def _person(household_id: int, member: PersonCreate, keyring: Keyring) -> Person:
     return Person(
         household_id=household_id,
         full_name=member.full_name,
@@ -162,9 +167,10 @@ def _person(household_id: int, member: PersonCreate) -> Person:
         sex=member.sex,
         citizenship=member.citizenship,
         document_type=member.document_type,
-        document_key=member.document_key(),
+        document_key=document_digest(keyring, member.document_key()),
         document_number=member.document_number,
         iin=member.iin,
+        iin_key=iin_digest(keyring, member.iin) if member.iin else None,
         phone=member.phone,
         languages=",".join(member.languages),
         occupation=member.occupation,
