@@ -99,6 +99,9 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfMismatch)
     async def csrf(request: Request, exc: CsrfMismatch) -> Response:
+        if _is_api(request):
+            detail = "a write signed in by the session cookie needs the X-CSRF-Token header"
+            return JSONResponse({"detail": detail}, 403)
         return JSONResponse({"detail": "form expired or forged: reload the page"}, 403)
 
     @app.exception_handler(RegistryError)
