@@ -23,7 +23,7 @@ SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 10
 # an Argon2 check takes one core for about 0.2 s: more at once only queues them all
 HASHING_SLOTS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2
-HASHING_WAIT_SECONDS = 2.0
+HASHING_WAIT_SECONDS = 1.0
 _hasher = PasswordHasher()
 _hashing_slots = threading.BoundedSemaphore(HASHING_SLOTS)
 

@@ -104,10 +104,10 @@ def login(
         _is_signed_login_csrf(request, held)
         and hmac.compare_digest(held.encode(), csrf_token.encode())
     ):
-        message = "The sign-in form expired or came from another site. Please sign in again."
-        return _login_form(
-            request, language, **form, error=gettext(language, message), status_code=403
+        error = gettext(
+            language, "The sign-in form expired or came from another site. Please sign in again."
         )
+        return _login_form(request, language, **form, error=error, status_code=403)
     try:
         signed_in = sign_in(
             engine=request.app.state.engine, username=username, password=password,
