@@ -203,6 +203,7 @@ def count_live_tokens(*, db_session: Session) -> list[tuple[str, str, int, datet
     """Per user and kind of token: how many are live, and when the last of them expires."""
     rows = db_session.execute(
         select(User.username, AuthToken.kind, func.count(), func.max(AuthToken.expires_at))
+        .select_from(AuthToken)
         .join(User, User.id == AuthToken.user_id)
         .where(AuthToken.expires_at >= utc_now())
         .group_by(User.username, AuthToken.kind)
