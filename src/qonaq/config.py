@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=730, ge=1)
     host: str = "127.0.0.1"
     port: int = 8000
+    # days an API token from POST /api/v1/auth/token stays valid
+    api_token_days: int = Field(default=7, ge=1, le=365)
+    # failed sign-ins one client address may make in 15 minutes before it is locked out
+    sign_in_client_failures: int = Field(default=20, ge=5, le=10_000)
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under var_dir."""

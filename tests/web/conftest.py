@@ -1,8 +1,10 @@
 """A running web app on a fresh database with the tiny country and one user per role."""
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -29,6 +31,17 @@ class Site:
     def auth(self, role: str) -> dict[str, str]:
         """Headers that sign a request in as the user of `role`."""
         return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+def post_login(
+    client: TestClient, username: str, password: str, url: str = "/login"
+) -> httpx.Response:
+    """Open the sign-in form as a browser would, and post it with its CSRF token."""
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None, form.text
+    data = {"username": username, "password": password, "csrf_token": token.group(1)}
+    return client.post(url, data=data, follow_redirects=False)
 
 
 def make_site(engine: Engine) -> Site:

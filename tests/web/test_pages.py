@@ -10,7 +10,7 @@ from qonaq.db.session import transaction
 from qonaq.geo.settlements_file import parse_settlements
 from qonaq.settlements.service import import_settlements
 from tests.settlements.test_importer import csv_text
-from tests.web.conftest import PASSWORD, Site
+from tests.web.conftest import PASSWORD, Site, post_login
 
 FORM = {
     "origin": "hub:syrym",
@@ -34,9 +34,7 @@ FORM = {
 def signed_in(site: Site, role: str) -> tuple[TestClient, str]:
     """A client with a session cookie, and the CSRF token of its forms."""
     client = TestClient(site.client.app)
-    response = client.post(
-        "/login", data={"username": role, "password": PASSWORD}, follow_redirects=False
-    )
+    response = post_login(client, role, PASSWORD)
     assert response.status_code == 303
     page = client.get("/desk" if role != "host" else "/host")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
@@ -46,7 +44,7 @@ def signed_in(site: Site, role: str) -> tuple[TestClient, str]:
 
 def test_wrong_password_is_refused(sqlite_site: Site) -> None:
     client = TestClient(sqlite_site.client.app)
-    response = client.post("/login?lang=en", data={"username": "registrar", "password": "nope"})
+    response = post_login(client, "registrar", "nope", url="/login?lang=en")
     assert response.status_code == 401 and "Wrong username or password" in response.text
 
 

@@ -1,6 +1,7 @@
 """A write is committed before its response leaves: a browser that follows the redirect, or
 a second desk reading the loads, must see it."""
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -47,9 +48,14 @@ def test_sign_in_commits_its_session_before_the_redirect_is_sent(
 ) -> None:
     app = create_app(sqlite_site.engine, letter_secret=b"test-secret")
     client = TestClient(ResponseClock(app, events))
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
     events.clear()
     response = client.post(
-        "/login", data={"username": "registrar", "password": PASSWORD}, follow_redirects=False
+        "/login",
+        data={"username": "registrar", "password": PASSWORD, "csrf_token": token.group(1)},
+        follow_redirects=False,
     )
     assert response.status_code == 303
     assert events == ["commit", "response"]

@@ -2,13 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from qonaq.auth.models import User
-from qonaq.auth.service import AuthError, actor_of, authenticate, issue_api_token
+from qonaq.auth.service import AuthError, HashingBusy
+from qonaq.auth.sign_in import Throttled, sign_in
 from qonaq.plaintext import UserInput
-from qonaq.web.deps import SessionDep, require
+from qonaq.web.deps import client_address, require
 
 router = APIRouter(tags=["auth"])
 AnyRole = Annotated[User, Depends(require("coordinator", "registrar", "host", "volunteer"))]
@@ -42,16 +43,47 @@ class UserRead(BaseModel):
     language: str
 
 
-@router.post("/auth/token", response_model=TokenRead, openapi_extra={"x-public": True})
-def post_token(body: Credentials, session: SessionDep) -> TokenRead:
+class Problem(BaseModel):
+    """Why a request was refused."""
+
+    detail: str
+
+
+SIGN_IN_REFUSALS: dict[int | str, dict[str, object]] = {
+    401: {"model": Problem, "description": "Wrong username or password."},
+    429: {
+        "model": Problem,
+        "description": "Too many failed sign-ins for this account or client; see Retry-After.",
+    },
+    503: {
+        "model": Problem,
+        "description": "Every password check of the server is busy; see Retry-After.",
+    },
+}
+
+
+@router.post(
+    "/auth/token",
+    response_model=TokenRead,
+    responses=SIGN_IN_REFUSALS,
+    openapi_extra={"x-public": True},
+)
+def post_token(body: Credentials, request: Request) -> TokenRead:
     """Exchange a username and password for a bearer API token (public)."""
     try:
-        user = authenticate(db_session=session, username=body.username, password=body.password)
+        signed_in = sign_in(
+            engine=request.app.state.engine, username=body.username, password=body.password,
+            client=client_address(request), kind="api",
+        )  # fmt: skip
+    except Throttled as exc:
+        detail = f"too many failed sign-ins; try again in {exc.retry_after_seconds} s"
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
+        raise HTTPException(429, detail, headers) from exc
+    except HashingBusy as exc:
+        raise HTTPException(503, "too many sign-ins at once", {"Retry-After": "1"}) from exc
     except AuthError as exc:
         raise HTTPException(401, str(exc)) from exc
-    return TokenRead(
-        access_token=issue_api_token(db_session=session, user=user, actor=actor_of(user))
-    )
+    return TokenRead(access_token=signed_in.token)
 
 
 @router.get("/me", response_model=UserRead)

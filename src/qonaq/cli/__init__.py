@@ -3,7 +3,7 @@
 import typer
 
 from qonaq import __version__
-from qonaq.cli import data, db, importing, person, place, serve, settlements, simulate
+from qonaq.cli import data, db, importing, person, place, serve, settlements, simulate, users
 
 app = typer.Typer(
     name="qonaq",
@@ -20,7 +20,8 @@ app.command(name="place")(place.place)
 app.command(name="simulate")(simulate.simulate)
 app.command(name="serve")(serve.serve)
 app.command(name="openapi")(serve.openapi)
-app.add_typer(serve.users_app, name="users")
+app.add_typer(users.users_app, name="users")
+app.add_typer(users.tokens_app, name="tokens")
 
 
 def _version(value: bool) -> None:

@@ -20,15 +20,22 @@ RETRY_AFTER_SECONDS = 2
 class Admission:
     """ASGI middleware letting at most `limit` requests into the app at once."""
 
-    def __init__(self, app: ASGIApp, *, limit: int, wait: float) -> None:
+    def __init__(
+        self, app: ASGIApp, *, limit: int, wait: float, exempt: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self.limit = limit
         self.wait = wait
+        self.exempt = exempt
         self._slots: asyncio.Semaphore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/static/"):
-            await self.app(scope, receive, send)  # files need no database connection
+        if (
+            scope["type"] != "http"
+            or scope["path"].startswith("/static/")  # files need no database connection
+            or scope["path"] in self.exempt
+        ):
+            await self.app(scope, receive, send)
             return
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.limit)

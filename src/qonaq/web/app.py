@@ -62,7 +62,12 @@ def create_app(engine: Engine, letter_secret: bytes | None = None) -> FastAPI:
     app.openapi = truthful_openapi(app, API_PREFIX)  # type: ignore[method-assign]
     app.middleware("http")(_limit_body_size)
     settings = get_settings()
-    app.add_middleware(Admission, limit=settings.concurrent_requests, wait=settings.queue_timeout)
+    # sign-ins wait for a password check of their own (bounded per core), not in this line,
+    # so a storm of wrong passwords cannot keep the desks out
+    app.add_middleware(
+        Admission, limit=settings.concurrent_requests, wait=settings.queue_timeout,
+        exempt=frozenset({"/login", f"{API_PREFIX}/auth/token"}),
+    )  # fmt: skip
     app.add_middleware(RefuseControlCharacters)
     _access_log_without_queries()
     return app
@@ -109,6 +114,9 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfMismatch)
     async def csrf(request: Request, exc: CsrfMismatch) -> Response:
+        if _is_api(request):
+            detail = "a write signed in by the session cookie needs the X-CSRF-Token header"
+            return JSONResponse({"detail": detail}, 403)
         return JSONResponse({"detail": "form expired or forged: reload the page"}, 403)
 
     @app.exception_handler(DomainError)
