@@ -5,21 +5,31 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from qonaq.config import get_settings
+from qonaq.private_files import create_private_file
 
 
 def make_engine(url: str | None = None, **options: Any) -> Engine:
-    """An engine for `url` (default: the configured database), creating the SQLite folder."""
+    """An engine for `url` (default: the configured database), creating the SQLite file 0600."""
     url = url or get_settings().resolved_database_url()
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    _create_sqlite_file(url)
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _create_sqlite_file(url: str) -> None:
+    # SQLite would create it 0644 (umask 022); it holds personal data. Its -wal, -shm and
+    # -journal files take the database file's mode
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.query.get("uri"):
+        return  # another database, or a URI filename SQLite parses itself
+    if parsed.database not in (None, "", ":memory:"):
+        create_private_file(Path(str(parsed.database)))
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -15,6 +15,7 @@ from qonaq.auth.api import router as auth_api
 from qonaq.config import get_settings
 from qonaq.dashboard import views as dashboard_views
 from qonaq.dashboard.api import router as dashboard_api
+from qonaq.i18n import gettext
 from qonaq.registry import placing
 from qonaq.registry import views as registry_views
 from qonaq.registry.api import router as registry_api
@@ -29,6 +30,7 @@ from qonaq.registry.service import (
 from qonaq.settlements import views as settlements_views
 from qonaq.settlements.api import router as settlements_api
 from qonaq.web import views
+from qonaq.web.body_limit import BodySizeLimit
 from qonaq.web.deps import CsrfMismatch, NotAllowed, NotSignedIn, request_language
 from qonaq.web.templating import render
 
@@ -38,8 +40,10 @@ STATIC_DIR = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 256 * 1024
 
 
-def create_app(engine: Engine, letter_secret: bytes | None = None) -> FastAPI:
-    """The Qonaq web service on `engine`'s database."""
+def create_app(
+    engine: Engine, letter_secret: bytes | None = None, public_url: str | None = None
+) -> FastAPI:
+    """The Qonaq web service on `engine`'s database, reached by users at `public_url`."""
     app = FastAPI(
         title="Qonaq",
         version=__version__,
@@ -50,6 +54,8 @@ def create_app(engine: Engine, letter_secret: bytes | None = None) -> FastAPI:
     )
     app.state.engine = engine
     app.state.letter_secret = letter_secret or get_settings().resolved_secret_key()
+    # links printed on letters: never built from the request's Host header, which a client sets
+    app.state.public_url = (public_url or get_settings().resolved_public_url()).rstrip("/")
     app.state.placement = placing.PlacementState()
     for router in (auth_api, settlements_api, registry_api, audit_api, dashboard_api):
         app.include_router(router, prefix=API_PREFIX)
@@ -61,15 +67,18 @@ def create_app(engine: Engine, letter_secret: bytes | None = None) -> FastAPI:
         app.include_router(page_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_handlers(app)
-    app.middleware("http")(_limit_body_size)
+    app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES, refusal=_too_large)
     return app
 
 
-async def _limit_body_size(request: Request, call_next):  # type: ignore[no-untyped-def]
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-        return JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, 413)
-    return await call_next(request)
+def _too_large(request: Request, limit: int) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": f"request body over {limit} bytes"}, 413)
+    language = request_language(request)
+    message = gettext(language, "The form is too large to send (over %(kib)s KiB).")
+    return render(
+        request, "error.html", language, {"message": message % {"kib": limit // 1024}}, 413
+    )
 
 
 def _is_api(request: Request) -> bool:
