@@ -102,6 +102,22 @@ def test_register_place_print_and_verify(
     assert "Secretname" not in caplog.text and "70 0000001" not in caplog.text
 
 
+def test_a_refused_page_action_shows_the_error_page_with_the_signed_in_header(
+    sqlite_site: Site,
+) -> None:
+    client, token = signed_in(sqlite_site, "coordinator")
+    response = client.post(
+        "/host/capacity",
+        data={
+            "csrf_token": token, "settlement_id": "nowhere",
+            "cap_persons": "1", "cap_children": "1", "cap_medical": "1",
+        },
+    )  # fmt: skip
+    assert response.status_code == 404
+    assert "unknown settlement nowhere" in response.text
+    assert 'action="/logout"' in response.text  # the header still knows who is signed in
+
+
 def test_the_letters_qr_link_ignores_a_forged_host_header(sqlite_site: Site) -> None:
     client, token = signed_in(sqlite_site, "registrar")
     path = placed_letter_path(client, token)

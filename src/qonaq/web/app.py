@@ -6,15 +6,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
+from starlette.types import ASGIApp
 
 from qonaq import __version__
 from qonaq.audit import views as audit_views
 from qonaq.audit.api import router as audit_api
 from qonaq.auth.api import router as auth_api
+from qonaq.auth.models import User
 from qonaq.config import get_settings
 from qonaq.dashboard import views as dashboard_views
 from qonaq.dashboard.api import router as dashboard_api
+from qonaq.db.session import transaction
 from qonaq.i18n import gettext
 from qonaq.registry import placing
 from qonaq.registry import views as registry_views
@@ -29,9 +32,10 @@ from qonaq.registry.service import (
 )
 from qonaq.settlements import views as settlements_views
 from qonaq.settlements.api import router as settlements_api
-from qonaq.web import views
+from qonaq.web import api_docs, views
 from qonaq.web.body_limit import BodySizeLimit
 from qonaq.web.deps import CsrfMismatch, NotAllowed, NotSignedIn, request_language
+from qonaq.web.security_headers import SecurityHeaders
 from qonaq.web.templating import render
 
 API_PREFIX = "/api/v1"
@@ -40,16 +44,25 @@ STATIC_DIR = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 256 * 1024
 
 
+class QonaqApp(FastAPI):
+    """FastAPI whose every response carries the security headers, even Starlette's own 500."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """The usual stack inside SecurityHeaders (HSTS everywhere when public over HTTPS)."""
+        public_https = self.state.public_url.startswith("https://")
+        return SecurityHeaders(super().build_middleware_stack(), always_https=public_https)
+
+
 def create_app(
     engine: Engine, letter_secret: bytes | None = None, public_url: str | None = None
 ) -> FastAPI:
     """The Qonaq web service on `engine`'s database, reached by users at `public_url`."""
-    app = FastAPI(
+    app = QonaqApp(
         title="Qonaq",
         version=__version__,
         description="Register arrivals, place households in settlements with room, record arrival.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # api_docs serves it from local files, without inline script
         redoc_url=None,
     )
     app.state.engine = engine
@@ -61,11 +74,12 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     pages = (
         views.router, registry_views.router, settlements_views.router, audit_views.router,
-        dashboard_views.router,
+        dashboard_views.router, api_docs.router,
     )  # fmt: skip
     for page_router in pages:
         app.include_router(page_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(api_docs.SWAGGER_UI_PREFIX, api_docs.swagger_ui_files(), name="swagger-ui")
     _add_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES, refusal=_too_large)
     return app
@@ -83,6 +97,15 @@ def _too_large(request: Request, limit: int) -> Response:
 
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
+
+
+def _reload_signed_in_user(request: Request) -> None:
+    # the failed request's transaction rolled back, which expired the signed-in user it had
+    # loaded: the error page reads the user again to draw its header
+    user = getattr(request.state, "user", None)
+    if user is not None:
+        with transaction(request.app.state.engine) as db_session:
+            request.state.user = db_session.get(User, inspect(user).identity[0])
 
 
 STATUS_OF: dict[type[Exception], int] = {
@@ -114,6 +137,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def registry_error(request: Request, exc: RegistryError) -> Response:
         status = next(code for kind, code in STATUS_OF.items() if isinstance(exc, kind))
         if not _is_api(request):
+            _reload_signed_in_user(request)
             language = request_language(request)
             return render(request, "error.html", language, {"message": exc.words(language)}, status)
         body: dict[str, object] = {"detail": str(exc)}
