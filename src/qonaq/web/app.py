@@ -40,7 +40,7 @@ from qonaq.web.templating import render
 
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).parent / "static"
-# a registration form is small: refuse anything bigger before parsing it
+# a registration form is small: refuse anything bigger while it arrives, before parsing it
 MAX_BODY_BYTES = 256 * 1024
 
 
@@ -134,7 +134,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": "form expired or forged: reload the page"}, 403)
 
     @app.exception_handler(RegistryError)
-    async def registry_error(request: Request, exc: RegistryError) -> Response:
+    def registry_error(request: Request, exc: RegistryError) -> Response:
+        # not async: the error page may read the database, which Starlette then does off the loop
         status = next(code for kind, code in STATUS_OF.items() if isinstance(exc, kind))
         if not _is_api(request):
             _reload_signed_in_user(request)
