@@ -5,9 +5,12 @@ import secrets
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from qonaq.private_files import create_private_file
 
 
 class Settings(BaseSettings):
@@ -42,6 +45,18 @@ class Settings(BaseSettings):
     api_token_days: int = Field(default=7, ge=1, le=365)
     # failed sign-ins one client address may make in 15 minutes before it is locked out
     sign_in_client_failures: int = Field(default=20, ge=5, le=10_000)
+    # where users reach the service (e.g. https://qonaq.gov.kz): letters' QR links point here
+    public_url: str = ""
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+            raise ValueError(f"not an http(s)://host[:port] address: {value!r}")
+        if parts.query or parts.fragment:
+            raise ValueError(f"takes no query or fragment: {value!r}")
+        return value.rstrip("/")
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under var_dir."""
@@ -49,15 +64,16 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'qonaq.db').as_posix()}"
 
+    def resolved_public_url(self, host: str | None = None, port: int | None = None) -> str:
+        """The public URL, defaulting to http://host:port of where the service listens."""
+        return self.public_url or f"http://{host or self.host}:{port or self.port}"
+
     def resolved_secret_key(self) -> bytes:
         """The configured secret, or one generated once and kept in var_dir/secret_key."""
         if self.secret_key:
             return self.secret_key.encode()
         path = self.var_dir / "secret_key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
+        create_private_file(path, secrets.token_hex(32).encode())
         return path.read_text().strip().encode()
 
     def resolved_data_keys(self) -> list[str]:
@@ -101,3 +117,12 @@ def _key_file(path: Path, make: Callable[[], str]) -> str:
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return Settings()
+
+
+def settings_problems(exc: ValidationError) -> str:
+    """Each bad setting of `exc` as 'QONAQ_<NAME>: <what>', on one line."""
+    return "; ".join(
+        f"QONAQ_{'_'.join(map(str, error['loc'])).upper()}: "
+        + error["msg"].removeprefix("Value error, ")
+        for error in exc.errors()
+    )

@@ -18,6 +18,7 @@ from tests.registry.factories import seed_tiny_country
 PASSWORD = "correct horse battery"
 ROLES = ("admin", "coordinator", "registrar", "host", "volunteer")
 HOST_SETTLEMENT = "small"
+PUBLIC_URL = "https://qonaq.example.kz"
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Site:
 
 
 def post_login(
-    client: TestClient, username: str, password: str, url: str = "/login"
+    client: httpx.Client, username: str, password: str, url: str = "/login"
 ) -> httpx.Response:
     """Open the sign-in form as a browser would, and post it with its CSRF token."""
     form = client.get("/login")
@@ -44,7 +45,7 @@ def post_login(
     return client.post(url, data=data, follow_redirects=False)
 
 
-def make_site(engine: Engine) -> Site:
+def make_site(engine: Engine, public_url: str | None = PUBLIC_URL) -> Site:
     """Seed the tiny country and one user per role, and sign each in for a token."""
     seed_tiny_country(engine)
     with transaction(engine) as db_session:
@@ -54,7 +55,7 @@ def make_site(engine: Engine) -> Site:
                 actor=Actor("test"), settlement_id=HOST_SETTLEMENT if role == "host" else None,
                 language="en",
             )  # fmt: skip
-    client = TestClient(create_app(engine, letter_secret=b"test-secret"))
+    client = TestClient(create_app(engine, letter_secret=b"test-secret", public_url=public_url))
     tokens = {}
     for role in ROLES:
         response = client.post("/api/v1/auth/token", json={"username": role, "password": PASSWORD})

@@ -4,13 +4,16 @@ import logging
 import re
 
 import pytest
+import segno
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from qonaq.config import get_settings
 from qonaq.db.session import transaction
 from qonaq.geo.settlements_file import parse_settlements
 from qonaq.settlements.service import import_settlements
 from tests.settlements.test_importer import csv_text
-from tests.web.conftest import PASSWORD, Site, post_login
+from tests.web.conftest import PASSWORD, PUBLIC_URL, Site, make_site, post_login
 
 FORM = {
     "origin": "hub:syrym",
@@ -58,11 +61,8 @@ def test_forms_without_the_csrf_token_are_refused(sqlite_site: Site) -> None:
     assert response.status_code == 403
 
 
-def test_register_place_print_and_verify(
-    sqlite_site: Site, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    client, token = signed_in(sqlite_site, "registrar")
+def placed_letter_path(client: TestClient, token: str) -> str:
+    """Register FORM's household, confirm its first option; the path of its letter."""
     response = client.post(
         "/desk/register", data={**FORM, "csrf_token": token}, follow_redirects=False
     )
@@ -76,20 +76,73 @@ def test_register_place_print_and_verify(
         follow_redirects=False,
     )
     assert confirmed.status_code == 303
-    letter = client.get(confirmed.headers["location"])
+    return str(confirmed.headers["location"])
+
+
+def test_register_place_print_and_verify(
+    sqlite_site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client, token = signed_in(sqlite_site, "registrar")
+    letter = client.get(placed_letter_path(client, token))
     assert letter.status_code == 200 and "<svg" in letter.text
     # the letter is in the household's language (Russian here)
     assert 'lang="ru"' in letter.text
-    verify_url = re.search(r"(http://testserver/verify/\d+\?code=\w+)", letter.text)
+    verify_url = re.search(rf"({PUBLIC_URL}/verify/\d+\?code=\w+)", letter.text)
     assert verify_url is not None
     public = TestClient(sqlite_site.client.app)
-    genuine = public.get(verify_url.group(1).replace("http://testserver", ""))
+    genuine = public.get(verify_url.group(1).removeprefix(PUBLIC_URL))
     assert genuine.status_code == 200 and "Secretname" not in genuine.text
     forged = public.get(
-        re.sub(r"code=\w+", "code=0000", verify_url.group(1)).replace("http://testserver", "")
+        re.sub(r"code=\w+", "code=0000", verify_url.group(1)).removeprefix(PUBLIC_URL)
     )
     assert forged.status_code == 404
     assert "Secretname" not in caplog.text and "70 0000001" not in caplog.text
+
+
+def test_a_refused_page_action_shows_the_error_page_with_the_signed_in_header(
+    sqlite_site: Site,
+) -> None:
+    client, token = signed_in(sqlite_site, "coordinator")
+    response = client.post(
+        "/host/capacity",
+        data={
+            "csrf_token": token, "settlement_id": "nowhere",
+            "cap_persons": "1", "cap_children": "1", "cap_medical": "1",
+        },
+    )  # fmt: skip
+    assert response.status_code == 404
+    assert "unknown settlement nowhere" in response.text
+    assert 'action="/logout"' in response.text  # the header still knows who is signed in
+
+
+def test_the_letters_qr_link_ignores_a_forged_host_header(sqlite_site: Site) -> None:
+    client, token = signed_in(sqlite_site, "registrar")
+    path = placed_letter_path(client, token)
+    letter = client.get(path, headers={"Host": "evil.example"})
+    assert letter.status_code == 200
+    assert "evil.example" not in letter.text
+    link = re.search(rf"{PUBLIC_URL}/verify/\d+\?code=\w+", letter.text)
+    assert link is not None
+    # the QR code encodes that link: the same SVG segno draws for it
+    assert segno.make(link.group(0), error="m").svg_inline(scale=4) in letter.text
+
+
+def test_without_a_public_url_the_link_uses_the_configured_host_and_port(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QONAQ_HOST", "10.0.0.7")
+    monkeypatch.setenv("QONAQ_PORT", "8080")
+    monkeypatch.delenv("QONAQ_PUBLIC_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        site = make_site(sqlite_engine, public_url=None)
+    finally:
+        get_settings.cache_clear()
+    client, token = signed_in(site, "registrar")
+    letter = client.get(placed_letter_path(client, token), headers={"Host": "evil.example"})
+    assert "http://10.0.0.7:8080/verify/" in letter.text
+    assert "evil.example" not in letter.text and "testserver" not in letter.text
 
 
 def test_duplicate_on_the_form_links_the_existing_household(sqlite_site: Site) -> None:

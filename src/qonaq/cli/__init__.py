@@ -1,9 +1,12 @@
 """The `qonaq` command line: a thin Typer app whose sub-commands call services and cores."""
 
 import typer
+from pydantic import ValidationError
 
 from qonaq import __version__
 from qonaq.cli import data, db, importing, person, place, serve, settlements, simulate, users
+from qonaq.cli.common import fail
+from qonaq.config import get_settings, settings_problems
 
 app = typer.Typer(
     name="qonaq",
@@ -37,3 +40,7 @@ def main(
     ),
 ) -> None:
     """Qonaq: register arrivals, place households in settlements with room, plan transport."""
+    try:
+        get_settings()
+    except ValidationError as exc:
+        raise fail(settings_problems(exc)) from None

@@ -19,9 +19,10 @@ def serve(
     from qonaq.web.app import create_app
 
     settings = get_settings()
+    host, port = host or settings.host, port or settings.port
     migrate.upgrade()
-    app = create_app(make_engine())
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+    app = create_app(make_engine(), public_url=settings.resolved_public_url(host, port))
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 def openapi() -> None:

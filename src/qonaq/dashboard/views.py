@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, Response
 from qonaq.auth.models import User
 from qonaq.config import get_settings
 from qonaq.web.deps import Language, require
+from qonaq.web.security_headers import SANDBOXED_FILE_POLICY
 from qonaq.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -36,7 +37,8 @@ def simulation_page(user: Coordinator) -> Response:
     report = simulation_report()
     if not report.exists():
         return Response("no simulation report yet: run `make demo` or `qonaq simulate`", 404)
-    return FileResponse(report, media_type="text/html")
+    policy = {"Content-Security-Policy": SANDBOXED_FILE_POLICY}  # it carries Plotly inline
+    return FileResponse(report, media_type="text/html", headers=policy)
 
 
 @router.get("/vendor/plotly.min.js")

@@ -5,26 +5,25 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from qonaq.config import get_settings
+from qonaq.private_files import create_private_file
 
 # execution option: this transaction will write, so on SQLite it takes the write lock first
 WRITES = "qonaq_writes"
 
 
 def make_engine(url: str | None = None, **options: Any) -> Engine:
-    """An engine for `url` (default: the configured database), creating the SQLite folder.
+    """An engine for `url` (default: the configured database), creating the SQLite file 0600.
 
     Statement parameters are never logged or put into error messages: they hold names,
     birth dates and document numbers.
     """
-    settings = get_settings()
-    url = url or settings.resolved_database_url()
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    url = url or get_settings().resolved_database_url()
+    _create_sqlite_file(url)
     if _pooled(url):
         options = {**pool_options(), **options}
     engine = create_engine(url, hide_parameters=True, **options)
@@ -32,6 +31,16 @@ def make_engine(url: str | None = None, **options: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _create_sqlite_file(url: str) -> None:
+    # SQLite would create it 0644 (umask 022); it holds personal data. Its -wal, -shm and
+    # -journal files take the database file's mode
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.query.get("uri"):
+        return  # another database, or a URI filename SQLite parses itself
+    if parsed.database not in (None, "", ":memory:"):
+        create_private_file(Path(str(parsed.database)))
 
 
 def _pooled(url: str) -> bool:

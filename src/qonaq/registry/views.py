@@ -254,11 +254,9 @@ def letter(placement_id: RowId, request: Request, session: SessionDep, user: Des
     household = session.get(Household, placement.household_id)
     if household is None:  # erased since the placement was made
         raise NotFound(N_("no household %(id)s"), id=placement.household_id)
-    verify_url = (
-        str(request.url_for("verify", placement_id=placement_id))
-        + "?code="
-        + verification_code(request, placement_id)
-    )
+    verify_path = request.app.url_path_for("verify", placement_id=placement_id)
+    code = verification_code(request, placement_id)
+    verify_url = f"{request.app.state.public_url}{verify_path}?code={code}"
     qr_svg = segno.make(verify_url, error="m").svg_inline(scale=4)
     context = {
         "placement": placement_read(session, placement),

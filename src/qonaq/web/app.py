@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlalchemyTimeout
+from starlette.types import ASGIApp
 
 from qonaq import __version__
 from qonaq.audit import views as audit_views
@@ -19,48 +20,64 @@ from qonaq.config import get_settings
 from qonaq.dashboard import views as dashboard_views
 from qonaq.dashboard.api import router as dashboard_api
 from qonaq.errors import DomainError
+from qonaq.i18n import gettext
 from qonaq.registry import views as registry_views
 from qonaq.registry.api import router as registry_api
 from qonaq.registry.service import DuplicateRegistration
 from qonaq.settlements import views as settlements_views
 from qonaq.settlements.api import router as settlements_api
-from qonaq.web import views
+from qonaq.web import api_docs, views
 from qonaq.web.admission import Admission, RefuseControlCharacters, busy_response
+from qonaq.web.body_limit import BodySizeLimit
 from qonaq.web.deps import CsrfMismatch, NotAllowed, NotSignedIn, request_language
 from qonaq.web.openapi import truthful_openapi
+from qonaq.web.security_headers import SecurityHeaders
 from qonaq.web.templating import render
 
 logger = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).parent / "static"
-# a registration form is small: refuse anything bigger before parsing it
+# a registration form is small: refuse anything bigger while it arrives, before parsing it
 MAX_BODY_BYTES = 256 * 1024
 
 
-def create_app(engine: Engine, letter_secret: bytes | None = None) -> FastAPI:
-    """The Qonaq web service on `engine`'s database."""
-    app = FastAPI(
+class QonaqApp(FastAPI):
+    """FastAPI whose every response carries the security headers, even Starlette's own 500."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """The usual stack inside SecurityHeaders (HSTS everywhere when public over HTTPS)."""
+        public_https = self.state.public_url.startswith("https://")
+        return SecurityHeaders(super().build_middleware_stack(), always_https=public_https)
+
+
+def create_app(
+    engine: Engine, letter_secret: bytes | None = None, public_url: str | None = None
+) -> FastAPI:
+    """The Qonaq web service on `engine`'s database, reached by users at `public_url`."""
+    app = QonaqApp(
         title="Qonaq",
         version=__version__,
         description="Register arrivals, place households in settlements with room, record arrival.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # api_docs serves it from local files, without inline script
         redoc_url=None,
     )
     app.state.engine = engine
     app.state.letter_secret = letter_secret or get_settings().resolved_secret_key()
+    # links printed on letters: never built from the request's Host header, which a client sets
+    app.state.public_url = (public_url or get_settings().resolved_public_url()).rstrip("/")
     for router in (auth_api, settlements_api, registry_api, audit_api, dashboard_api):
         app.include_router(router, prefix=API_PREFIX)
     pages = (
         views.router, registry_views.router, settlements_views.router, audit_views.router,
-        dashboard_views.router,
+        dashboard_views.router, api_docs.router,
     )  # fmt: skip
     for page_router in pages:
         app.include_router(page_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(api_docs.SWAGGER_UI_PREFIX, api_docs.swagger_ui_files(), name="swagger-ui")
     _add_error_handlers(app)
     app.openapi = truthful_openapi(app, API_PREFIX)  # type: ignore[method-assign]
-    app.middleware("http")(_limit_body_size)
     settings = get_settings()
     # sign-ins wait for a password check of their own (bounded per core), not in this line,
     # so a storm of wrong passwords cannot keep the desks out
@@ -69,15 +86,19 @@ def create_app(engine: Engine, letter_secret: bytes | None = None) -> FastAPI:
         exempt=frozenset({"/login", f"{API_PREFIX}/auth/token"}),
     )  # fmt: skip
     app.add_middleware(RefuseControlCharacters)
+    app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES, refusal=_too_large)
     _access_log_without_queries()
     return app
 
 
-async def _limit_body_size(request: Request, call_next):  # type: ignore[no-untyped-def]
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-        return JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, 413)
-    return await call_next(request)
+def _too_large(request: Request, limit: int) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": f"request body over {limit} bytes"}, 413)
+    language = request_language(request)
+    message = gettext(language, "The form is too large to send (over %(kib)s KiB).")
+    return render(
+        request, "error.html", language, {"message": message % {"kib": limit // 1024}}, 413
+    )
 
 
 class WithoutQueryStrings(logging.Filter):
