@@ -23,7 +23,11 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except InputFileError as exc:
-        typer.echo(f"error: {exc.source}: {len(exc.errors)} bad row(s)", err=True)
+        if len(exc.errors) == 1:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(USAGE_ERROR) from None
+        # many problems: a line naming the file, then one line for each
+        typer.echo(f"error: {exc.source}: {len(exc.errors)} problems", err=True)
         for row_error in exc.errors[:50]:
             typer.echo(f"  {row_error}", err=True)
         if len(exc.errors) > 50:

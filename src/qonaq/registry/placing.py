@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
+from qonaq.errors import InputFileError
 from qonaq.geo.gazetteer import localized_name
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.i18n import N_
@@ -182,7 +183,15 @@ def policy_named(name: str) -> Policy:
             name=name,
             known=", ".join(policy_names()),
         )
-    return load_policy(POLICY_DIR / f"{name}.toml")
+    try:
+        return load_policy(POLICY_DIR / f"{name}.toml")
+    except InputFileError as exc:
+        # a shipped file edited by hand: the re-plan says which key, it does not fail with a 500
+        raise RegistryError(
+            N_("policy %(name)s cannot be used: %(reason)s"),
+            name=name,
+            reason="; ".join(map(str, exc.errors)),
+        ) from exc
 
 
 @dataclass
