@@ -35,10 +35,12 @@ def read_rows(
 
 
 def _csv_error(number: int, exc: csv.Error) -> RowError:
-    # a cell over the csv module's field limit is its one complaint about well-quoted text
+    # the csv module's complaints: a cell over its field limit, a bare carriage return
     if "field limit" in str(exc):
         limit = csv.field_size_limit()
         return RowError(number, "-", f"a cell longer than {limit:,} characters")
+    if "new-line character" in str(exc):
+        return RowError(number, "-", "a line break inside an unquoted cell")
     return RowError(number, "-", f"not valid CSV: {exc}")
 
 
