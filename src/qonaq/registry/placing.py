@@ -190,7 +190,7 @@ def policy_named(name: str) -> Policy:
         raise RegistryError(
             N_("policy %(name)s cannot be used: %(reason)s"),
             name=name,
-            reason="; ".join(map(str, exc.errors)),
+            reason="; ".join(map(str, exc.errors[:20])),
         ) from exc
 
 

@@ -324,6 +324,13 @@ def replan_submit(
     """Preview a batch re-plan, or apply it."""
     check_csrf(request, csrf_token)
     context = _replan_context(session, policy)
+    try:
+        # an unknown policy or a policy file that cannot be used: said on the page itself
+        placing.policy_named(policy)
+    except RegistryError as exc:
+        return render(
+            request, "replan.html", language, context | {"message": exc.words(language)}, 422
+        )
     if action == "apply":
         result = placing.apply(
             db_session=session,
