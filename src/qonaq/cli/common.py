@@ -6,8 +6,6 @@ from contextlib import contextmanager
 
 import typer
 
-from qonaq.errors import InputFileError
-
 USAGE_ERROR = 2
 
 
@@ -22,14 +20,8 @@ def user_errors() -> Iterator[None]:
     """Turn errors a user caused (bad files, bad values) into one stderr line and exit 2."""
     try:
         yield
-    except InputFileError as exc:
-        typer.echo(f"error: {exc.source}: {len(exc.errors)} bad row(s)", err=True)
-        for row_error in exc.errors[:50]:
-            typer.echo(f"  {row_error}", err=True)
-        if len(exc.errors) > 50:
-            typer.echo(f"  ... and {len(exc.errors) - 50} more", err=True)
-        raise typer.Exit(USAGE_ERROR) from None
     except (ValueError, FileNotFoundError) as exc:
+        # an InputFileError too: one line however many problems, the first twenty named
         typer.echo(f"error: {exc}", err=True)
         sys.stderr.flush()
         raise typer.Exit(USAGE_ERROR) from None

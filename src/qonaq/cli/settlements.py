@@ -1,6 +1,5 @@
 """`qonaq settlements`: look at the settlements in the database."""
 
-import csv
 import json
 import sys
 from enum import StrEnum
@@ -10,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from qonaq.cli.common import user_errors
+from qonaq.csvoutput import write_dict_csv
 from qonaq.db.session import make_engine, transaction
 from qonaq.settlements.models import Region, Settlement
 from qonaq.settlements.service import list_settlements
@@ -63,9 +63,7 @@ def list_command(
     if output is OutputFormat.json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
     elif output is OutputFormat.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=LIST_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_dict_csv(sys.stdout, LIST_COLUMNS, rows)
     else:
         _print_table(rows)
 

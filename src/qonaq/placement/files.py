@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from qonaq.csvinput import read_rows, validate_rows
+from qonaq.csvoutput import unescape_cell, write_csv
 from qonaq.errors import InputFileError, RowError
 from qonaq.geo.settlements_file import SettlementRecord, read_settlements
 from qonaq.placement.model import HouseholdRecord, HouseholdTable, VacancyRecord
 from qonaq.placement.plan import PlacementPlan
+from qonaq.textfile import has_control_characters
 
 HOUSEHOLD_COLUMNS: tuple[str, ...] = (
     "id",
@@ -84,6 +86,8 @@ def clean_households(
     try:
         if text is None:
             text = Path(source).read_text(encoding="utf-8-sig")
+        if has_control_characters(text):
+            return None
         header, columns = read_columns(text)
         if len(set(header)) != len(header) or any(c not in header for c in HOUSEHOLD_COLUMNS):
             return None
@@ -93,7 +97,7 @@ def clean_households(
             [column["size"], column["children"], column["medical"]], dtype=np.int64
         ).T.reshape(-1, 3)
         origins = np.array([column["origin_lat"], column["origin_lon"]], dtype=np.float64)
-    except (OSError, UnicodeDecodeError, ValueError, TypeError, csv.Error):
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, OverflowError, csv.Error):
         return None
     occupations = split_cells(column["occupations"])
     wishes = split_cells(column["preferences"])
@@ -142,6 +146,8 @@ def read_quoted_columns(text: str) -> tuple[list[str], list[Sequence[str]]]:
     rows = [row for row in reader if row]
     if any(len(row) != len(header) for row in rows):
         raise ValueError("ragged rows")
+    if any("\n" in cell or "\r" in cell for row in rows for cell in row):
+        raise ValueError("a line break inside a cell")
     if not rows:
         return header, [() for _ in header]
     return header, list(zip(*rows, strict=True))
@@ -211,13 +217,15 @@ def write_plan(plan: PlacementPlan, out: Path, seconds: float) -> None:
     out.mkdir(parents=True, exist_ok=True)
     ids = plan.problem.settlement_ids
     with (out / "assignments.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(("household_id", "settlement_id"))
-        writer.writerows(
-            (household, ids[where] if where >= 0 else "")
-            for household, where in zip(
-                plan.problem.household_ids, plan.assignment.tolist(), strict=True
-            )
+        write_csv(
+            handle,
+            ("household_id", "settlement_id"),
+            (
+                (household, ids[where] if where >= 0 else "")
+                for household, where in zip(
+                    plan.problem.household_ids, plan.assignment.tolist(), strict=True
+                )
+            ),
         )
     (out / "summary.json").write_text(
         json.dumps(summary(plan, seconds), indent=2) + "\n", encoding="utf-8"
@@ -225,6 +233,9 @@ def write_plan(plan: PlacementPlan, out: Path, seconds: float) -> None:
 
 
 def read_assignments(path: Path) -> dict[str, str]:
-    """assignments.csv as household id → settlement id ('' when unplaced)."""
+    """assignments.csv as household id → settlement id ('' when unplaced), ids unescaped."""
     with path.open(encoding="utf-8", newline="") as handle:
-        return {row["household_id"]: row["settlement_id"] for row in csv.DictReader(handle)}
+        return {
+            unescape_cell(row["household_id"]): unescape_cell(row["settlement_id"])
+            for row in csv.DictReader(handle)
+        }

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from qonaq.geo.settlements_file import SettlementRecord
+from qonaq.geo.settlements_file import MAX_COUNT, SettlementRecord
 from qonaq.placement.policy import Policy
 
 IntArray = npt.NDArray[np.int64]
@@ -25,7 +25,7 @@ UNPLACED = -1
 class HouseholdRecord(BaseModel):
     """One household to place: its size, needs, where it is now, its workers and wishes."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     id: str = Field(min_length=1, max_length=64)
     size: int = Field(ge=1, le=100)
@@ -61,11 +61,11 @@ class HouseholdRecord(BaseModel):
 class VacancyRecord(BaseModel):
     """Open jobs of one occupation group in one settlement."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     settlement_id: str = Field(min_length=1, max_length=64)
     occupation: str = Field(min_length=1, max_length=64)
-    vacancies: int = Field(ge=0)
+    vacancies: int = Field(ge=0, le=MAX_COUNT)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qonaq.auth.actor import Actor
-from qonaq.errors import NotFound
+from qonaq.errors import InputFileError, Invalid, NotFound
 from qonaq.geo.gazetteer import localized_name
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.i18n import N_
@@ -158,7 +158,15 @@ def policy_named(name: str) -> Policy:
             name=name,
             known=", ".join(policy_names()),
         )
-    return load_policy(POLICY_DIR / f"{name}.toml")
+    try:
+        return load_policy(POLICY_DIR / f"{name}.toml")
+    except InputFileError as exc:
+        # a shipped file edited by hand: the re-plan says which key, it does not fail with a 500
+        raise Invalid(
+            N_("policy %(name)s cannot be used: %(reason)s"),
+            name=name,
+            reason="; ".join(map(str, exc.errors[:20])),
+        ) from exc
 
 
 def desk_prices(*, db_session: Session, policy_name: str) -> dict[str, object] | None:

@@ -3,24 +3,33 @@
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from qonaq.errors import InputFileError, RowError
-from qonaq.tomlinput import parse_toml
+from qonaq.tomlinput import parse_toml, read_toml
 
 MAX_HOUSEHOLD_SIZE = 8
+# a surge is days to months of entries; a day's entries or a PSC's throughput stay below
+# ten million, so every total fits the simulation's int64 arrays
+MAX_DAYS = 3650
+MAX_PER_DAY = 10_000_000
+# strict: `seed = true` or `stay_share = "0.2"` is a mistake to name, not a value to guess;
+# arrays (lists in TOML) still become tuples through Field(strict=False)
+FINITE = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class Arrivals(BaseModel):
     """Entries per day, their split across hubs, and who moves on abroad."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FINITE
 
-    daily: tuple[int, ...] = Field(min_length=1)
+    daily: tuple[Annotated[int, Field(ge=0, le=MAX_PER_DAY)], ...] = Field(
+        min_length=1, max_length=MAX_DAYS, strict=False
+    )
     stay_share: float = Field(ge=0, le=1)
-    leave_after_days: tuple[int, int] = (1, 3)
-    hubs: dict[str, float] = Field(min_length=1)
+    leave_after_days: tuple[int, int] = Field(default=(1, 3), strict=False)
+    hubs: dict[str, Annotated[float, Field(ge=0, le=1e6)]] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _sane(self) -> "Arrivals":
@@ -29,17 +38,21 @@ class Arrivals(BaseModel):
         if any(share < 0 for share in self.hubs.values()) or sum(self.hubs.values()) <= 0:
             raise ValueError("hub shares must be non-negative and not all zero")
         first, last = self.leave_after_days
-        if not 0 <= first <= last:
-            raise ValueError("leave_after_days must be [first, last] with 0 <= first <= last")
+        if not 0 <= first <= last <= MAX_DAYS:
+            raise ValueError(
+                f"leave_after_days must be [first, last] with 0 <= first <= last <= {MAX_DAYS}"
+            )
         return self
 
 
 class Households(BaseModel):
     """How entries group into households of 1–8 and what they need."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FINITE
 
-    size_weights: tuple[float, ...] = Field(min_length=1, max_length=MAX_HOUSEHOLD_SIZE)
+    size_weights: tuple[Annotated[float, Field(ge=0, le=1e6)], ...] = Field(
+        min_length=1, max_length=MAX_HOUSEHOLD_SIZE, strict=False
+    )
     child_share: float = Field(ge=0, le=1)
     medical_share: float = Field(ge=0, le=1)
 
@@ -53,9 +66,9 @@ class Households(BaseModel):
 class Registration(BaseModel):
     """Public Service Centres: persons each PSC city registers per day (settlement id → count)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FINITE
 
-    psc_daily: dict[str, int] = Field(min_length=1)
+    psc_daily: dict[str, Annotated[int, Field(le=MAX_PER_DAY)]] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _positive(self) -> "Registration":
@@ -67,42 +80,44 @@ class Registration(BaseModel):
 class Transport(BaseModel):
     """Travel speed, fare and how long state transport takes to leave."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FINITE
 
-    km_per_day: float = Field(default=700.0, gt=0)
-    tenge_per_person_km: int = Field(default=15, ge=0)
-    departure_delay_days: int = Field(default=1, ge=0)
+    km_per_day: float = Field(default=700.0, gt=0, le=20_000)
+    tenge_per_person_km: int = Field(default=15, ge=0, le=1_000_000)
+    departure_delay_days: int = Field(default=1, ge=0, le=MAX_DAYS)
 
 
 class FreeChoice(BaseModel):
     """The gravity model of the `free` policy: attraction = population^alpha / km^beta."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FINITE
 
-    alpha: float = Field(default=1.0, ge=0)
-    beta: float = Field(default=1.0, ge=0)
+    alpha: float = Field(default=1.0, ge=0, le=100)
+    beta: float = Field(default=1.0, ge=0, le=100)
     hotspot_share: float = Field(default=0.65, gt=0, lt=1)
 
 
 class MetricsSettings(BaseModel):
     """Which settlements count as the hot spots of the wave."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FINITE
 
-    hotspots: tuple[str, ...] = ()
+    hotspots: tuple[str, ...] = Field(default=(), strict=False)
 
 
 class Scenario(BaseModel):
     """One surge to simulate, with every input named; see kz-2022.toml for the reference one."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FINITE
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=100)
     title: str = ""
     source: str = ""
-    start_date: date
-    seed: int = 0
-    settle_days: int = Field(default=21, ge=0)
+    # a TOML date, or the same written as a string
+    start_date: date = Field(strict=False)
+    # numpy's generators take any seed from 0 up
+    seed: int = Field(default=0, ge=0)
+    settle_days: int = Field(default=21, ge=0, le=MAX_DAYS)
     arrivals: Arrivals
     households: Households
     registration: Registration
@@ -147,11 +162,7 @@ def load_scenario(name_or_path: str) -> Scenario:
     """A shipped scenario by name (`kz-2022`) or a user's scenario file by path."""
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (FileNotFoundError, IsADirectoryError) as exc:
-            raise InputFileError(str(path), [RowError(0, "-", "file not found")]) from exc
-        return parse_scenario(str(path), text)
+        return read_toml(path, Scenario)
     if name_or_path not in shipped_scenarios():
         known = ", ".join(shipped_scenarios())
         raise ValueError(
