@@ -1,0 +1,36 @@
+"""Creating and migrating the database with Alembic, from the CLI, the demo and the tests."""
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qonaq.config import get_settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> "Config":
+    """An Alembic configuration for `url` (default: the configured database)."""
+    # Alembic loads in half a second: only the commands that migrate pay for it
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url or get_settings().resolved_database_url())
+    return config
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Create the database or bring it up to `revision`."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str | None = None, revision: str = "base") -> None:
+    """Take the database back down to `revision` (base: drop everything)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(url), revision)

@@ -1,0 +1,1 @@
+"""Gazetteer: settlements, regions and hubs of the country, with the shipped Kazakhstan data."""

@@ -1,0 +1,467 @@
+"""Better prices by climbing the bound itself: L-BFGS-B on a smoothed copy of `dual_bound`.
+
+Per person, a type's cost in a settlement is its *class row* — travel from its origin, the
+children and medical prices its needs meet, and π — the same for every type of one origin
+and one demand (size, children, medical), less a *discount* only where it has one: a wish,
+or a vacancy its workers' groups could take. The soft-min over all settlements is therefore
+the class row's sum, corrected at the few settlements where the type has a discount. Only
+discounts within a margin of the type's cheapest option are kept, chosen again at each
+stage's prices: the others weigh at most e^(−margin/τ) in the soft-min. At a million persons
+this prices 1,100 class rows and about a million discounts instead of 55 million pairs, in
+compiled loops (numba) over every core: 18 ms per step.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import scipy.sparse as sparse
+from scipy.optimize import minimize
+
+from qonaq.placement.model import CHILDREN, MEDICAL, FloatArray, IntArray
+from qonaq.placement.solve import (
+    PRICING_CHUNK,
+    Prices,
+    PricingContext,
+    Progress,
+    chunk_costs,
+    fitting,
+)
+from qonaq.placement.types import unique_rows
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One temperature of the ascent."""
+
+    tau: float  # km-equivalents per person
+    iterations: int  # L-BFGS-B's at most
+    margin: float  # discounts kept within this much of their type's cheapest option
+    until: float  # the stage ends by this share of the ascent's time
+
+
+# coarse to fine: each stage starts from the last one's prices, and a smaller τ brings the
+# smoothed dual closer to the bound itself (100,000 persons: 0.2 % below the LP optimum)
+ASCENT_STAGES = (
+    Stage(4.0, 60, 150.0, 0.3),
+    Stage(1.0, 60, 80.0, 0.55),
+    Stage(0.25, 100, 40.0, 0.8),
+    Stage(0.08, 100, 20.0, 1.0),
+)
+# a huge wave's: three stages, the last always with over a third of the time, since its
+# prices are the soft plan's (1M persons: a last stage cut to a few iterations left a plan
+# 3 % above the bound; all 180 iterations take about 5 s there)
+HUGE_ASCENT_STAGES = (
+    Stage(4.0, 40, 100.0, 0.35),
+    Stage(1.0, 40, 60.0, 0.65),
+    Stage(0.25, 100, 30.0, 1.0),
+)
+# the ascent stops after this long: any prices give a valid bound, so stopping early is safe
+ASCENT_SECONDS = 12.0
+# and on a huge wave, whose end-to-end time is the target, after this long
+HUGE_ASCENT_SECONDS = 8.5
+# one compiled parallel loop at a time per process: numba's fallback threading layer
+# (workqueue, where OpenMP is missing) aborts the process when two threads launch one at
+# once, as two coordinators re-planning together would
+KERNELS = threading.Lock()
+# the soft plan keeps pairs with at least this many households
+SOFT_PLAN_MIN = 0.01
+
+
+@dataclass(frozen=True)
+class DualLayout:
+    """How the prices sit in one flat vector: π, λ children, λ medical, μ of hiring pairs."""
+
+    settlements: int
+    hiring_s: IntArray
+    hiring_g: IntArray
+
+    def prices(self, x: FloatArray, groups: int) -> Prices:
+        """The flat vector as Prices."""
+        s = self.settlements
+        workers = np.zeros((s, groups))
+        workers[self.hiring_s, self.hiring_g] = x[3 * s :]
+        return Prices(x[:s].copy(), x[s : 2 * s].copy(), x[2 * s : 3 * s].copy(), workers)
+
+    def flat(self, prices: Prices) -> FloatArray:
+        """Prices as one flat vector."""
+        return np.concatenate(
+            [
+                prices.persons,
+                prices.children,
+                prices.medical,
+                prices.workers[self.hiring_s, self.hiring_g],
+            ]
+        )
+
+
+def dual_layout(ctx: PricingContext) -> DualLayout:
+    """The flat layout of a problem's prices: one μ per settlement and group with vacancies."""
+    hiring_s, hiring_g = np.nonzero(ctx.problem.vacancies > 0)
+    return DualLayout(ctx.room.shape[0], hiring_s, hiring_g)
+
+
+@dataclass(frozen=True)
+class ClassRows:
+    """Types grouped by origin and demand: what their costs share."""
+
+    of_type: IntArray  # (T,) each type's class
+    km: FloatArray  # (C, S) road km from the class's origin
+    needs: FloatArray  # (C, 2) children and medical places per person
+    fits: np.ndarray  # (C, S) where one household of the class fits
+    supply: FloatArray  # (T,) persons of each type
+
+
+def class_rows(ctx: PricingContext) -> ClassRows:
+    """The class of every type and each class's travel, needs and fit."""
+    types = ctx.types
+    key = np.concatenate([types.origin[:, None], types.demand], axis=1)
+    classes, of_type = unique_rows(key)
+    member = np.zeros(len(classes), dtype=np.int64)
+    member[of_type] = np.arange(len(of_type))
+    return ClassRows(
+        of_type=of_type,
+        km=ctx.km[classes[:, 0]],
+        needs=ctx.per_person[member][:, :2],
+        fits=fitting(ctx, member),
+        supply=(types.count * types.size).astype(np.float64),
+    )
+
+
+@dataclass(frozen=True)
+class Discounts:
+    """The (type, settlement) pairs whose cost is below their class row, by type."""
+
+    settlement: IntArray  # (E,)
+    cell: IntArray  # (E,) class × S + settlement: where the class row holds the pair
+    needs: FloatArray  # (E, 2) children and medical places per person
+    wish: FloatArray  # (E,) preference reward per person
+    jobs: sparse.csr_matrix  # (E, hiring pairs): workers per person of that pair's group
+    type_start: IntArray  # (T + 1,) type t's pairs are [type_start[t], type_start[t + 1])
+
+
+def near_discounts(
+    ctx: PricingContext, rows: ClassRows, layout: DualLayout, prices: Prices, margin: float
+) -> Discounts:
+    """Every pair with a wish or a job within `margin` of its type's cheapest option."""
+    types = ctx.types
+    hires = (ctx.problem.vacancies > 0).T.astype(np.float32)  # (G, S)
+    unplaced = ctx.problem.policy.unplaced_penalty
+    found_t, found_s = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    for start in range(0, len(types.count), PRICING_CHUNK):
+        t = np.arange(start, min(start + PRICING_CHUNK, len(types.count)))
+        cost = chunk_costs(ctx, prices, t)
+        low = np.minimum(cost.min(axis=1), unplaced)
+        special = (types.workers[t] > 0).astype(np.float32) @ hires > 0
+        wish_t, wish_rank = np.nonzero(types.preferences[t] >= 0)
+        special[wish_t, types.preferences[t[wish_t], wish_rank]] = True
+        i, s = np.nonzero(special & (cost <= low[:, None] + margin))
+        found_t.append(t[i])
+        found_s.append(s)
+    pair_t, pair_s = np.concatenate(found_t), np.concatenate(found_s)
+    return discounts_of(ctx, rows, layout, pair_t, pair_s)
+
+
+def discounts_of(
+    ctx: PricingContext, rows: ClassRows, layout: DualLayout, pair_t: IntArray, pair_s: IntArray
+) -> Discounts:
+    """The discount structure of pairs sorted by type."""
+    types, settlements = ctx.types, ctx.room.shape[0]
+    groups = ctx.problem.vacancies.shape[1]
+    pair_of = np.full((settlements, groups), -1, dtype=np.int64)
+    pair_of[layout.hiring_s, layout.hiring_g] = np.arange(len(layout.hiring_s))
+    none = np.empty(0, dtype=np.int64)
+    job_rows, job_cols, job_values = [none], [none], [np.empty(0)]
+    for g in range(groups):
+        taking = np.flatnonzero((types.workers[pair_t, g] > 0) & (pair_of[pair_s, g] >= 0))
+        job_rows.append(taking)
+        job_cols.append(pair_of[pair_s[taking], g])
+        job_values.append(ctx.per_person[pair_t[taking], 2 + g])
+    jobs = sparse.csr_matrix(
+        (np.concatenate(job_values), (np.concatenate(job_rows), np.concatenate(job_cols))),
+        shape=(len(pair_t), len(layout.hiring_s)),
+    )
+    wish = np.zeros(len(pair_t))
+    for rank, reward in enumerate(ctx.preference_reward.tolist()):
+        wish += reward * (types.preferences[pair_t, rank] == pair_s)
+    cls = rows.of_type[pair_t]
+    return Discounts(
+        settlement=pair_s,
+        cell=cls * settlements + pair_s,
+        needs=rows.needs[cls],
+        wish=wish,
+        jobs=jobs,
+        type_start=np.searchsorted(pair_t, np.arange(len(types.count) + 1)),
+    )
+
+
+def smoothed_dual(
+    ctx: PricingContext,
+    layout: DualLayout,
+    rows: ClassRows,
+    near: Discounts,
+    x: FloatArray,
+    tau: float,
+) -> tuple[float, FloatArray]:
+    """The dual bound with every min replaced by a soft-min at temperature τ and every
+    max(0, z) by τ log(1 + e^(z/τ)), and its gradient: smooth, concave, and never above the
+    exact bound of the same prices (up to the discounts left out)."""
+    problem = ctx.problem
+    policy = problem.policy
+    n = layout.settlements
+    unplaced = policy.unplaced_penalty
+    persons, children, medical, workers = x[:n], x[n : 2 * n], x[2 * n : 3 * n], x[3 * n :]
+    with KERNELS:
+        row, row_low, weight, row_sum = class_weights(
+            rows.km, rows.needs, rows.fits, persons, children, medical, tau, float(unplaced)
+        )
+        types_value, scale, at_own, correction = soft_mins(
+            rows.supply,
+            rows.of_type,
+            row,
+            row_low,
+            weight,
+            row_sum,
+            near.type_start,
+            near.cell,
+            near.wish,
+            near.jobs.indptr,
+            near.jobs.indices,
+            near.jobs.data,
+            workers,
+            tau,
+            float(unplaced),
+        )
+        value = float(types_value)
+        by_class = np.bincount(rows.of_type, weights=scale, minlength=len(row_low)).astype(float)
+        used = settlement_draws(
+            by_class, weight, rows.needs, correction, near.settlement, near.needs
+        )
+    gammas = np.asarray(policy.congestion.costs)
+    rent = (persons[:, None] - gammas[None, :]) / tau
+    value -= float(np.sum(ctx.widths * tau * np.logaddexp(0.0, rent)))
+    room_children, room_medical = ctx.room[:, CHILDREN], ctx.room[:, MEDICAL]
+    value -= float(children @ room_children + medical @ room_medical)
+    vacancies = problem.vacancies[layout.hiring_s, layout.hiring_g]
+    value -= float((policy.employment_reward - workers) @ vacancies)
+    gradient = np.concatenate(
+        [
+            used[0] - np.sum(ctx.widths * 0.5 * (1 + np.tanh(rent / 2)), axis=1),
+            used[1] - room_children,
+            used[2] - room_medical,
+            vacancies - near.jobs.T @ at_own,
+        ]
+    )
+    return value, gradient
+
+
+@numba.njit(parallel=True, cache=True, error_model="numpy")
+def soft_mins(
+    supply: FloatArray,
+    of_type: IntArray,
+    row: FloatArray,
+    row_low: FloatArray,
+    weight: FloatArray,
+    row_sum: FloatArray,
+    type_start: IntArray,
+    cell: IntArray,
+    wish: FloatArray,
+    job_start: IntArray,
+    job_pair: IntArray,
+    job_workers: FloatArray,
+    workers: FloatArray,
+    tau: float,
+    unplaced: float,
+) -> tuple[float, FloatArray, FloatArray, FloatArray]:
+    """Each type's soft-min, on every core: its class row's sum (flat `row`, `weight`, by
+    class × settlement) corrected at its discounted cells. Returns the types' part of the
+    value; per type, the persons it draws per unit of class-row weight; per discounted
+    cell, the persons it draws and how many more than at its class row's weight."""
+    value = np.empty(len(supply))
+    scale = np.empty(len(supply))
+    drawn = np.empty(len(cell))
+    correction = np.empty(len(cell))
+    for t in numba.prange(len(supply)):
+        c, first, last = of_type[t], type_start[t], type_start[t + 1]
+        low, rest = row_low[c], row_sum[c]
+        for e in range(first, last):
+            paid = 0.0
+            for j in range(job_start[e], job_start[e + 1]):
+                paid += job_workers[j] * workers[job_pair[j]]
+            drawn[e] = row[cell[e]] - paid - wish[e]  # the cell's cost, for now
+            low = min(low, drawn[e])
+            rest -= weight[cell[e]]
+        shift = np.exp(-(row_low[c] - low) / tau)
+        # rounding: the discounted cells may be the whole row
+        total = shift * max(rest, 0.0) + np.exp(-(unplaced - low) / tau)
+        for e in range(first, last):
+            drawn[e] = np.exp(-(drawn[e] - low) / tau)
+            total += drawn[e]
+        value[t] = supply[t] * (low - tau * np.log(total))
+        scale[t] = supply[t] * shift / total
+        for e in range(first, last):
+            drawn[e] *= supply[t] / total
+            correction[e] = drawn[e] - scale[t] * weight[cell[e]]
+    return value.sum(), scale, drawn, correction
+
+
+@numba.njit(parallel=True, cache=True, error_model="numpy")
+def class_weights(
+    km: FloatArray,
+    needs: FloatArray,
+    fits: np.ndarray,
+    persons: FloatArray,
+    children: FloatArray,
+    medical: FloatArray,
+    tau: float,
+    unplaced: float,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Each class row (flat, class × settlement): its per-person cost, infinite where its
+    households do not fit; its cheapest (or the unplaced cost); its soft-min weights
+    e^(−(row − cheapest)/τ) and their sum."""
+    classes, settlements = km.shape
+    row = np.empty(classes * settlements)
+    weight = np.empty(classes * settlements)
+    row_low = np.empty(classes)
+    row_sum = np.empty(classes)
+    for c in numba.prange(classes):
+        low = unplaced
+        for s in range(settlements):
+            cost = km[c, s] + needs[c, 0] * children[s] + needs[c, 1] * medical[s] + persons[s]
+            row[c * settlements + s] = cost if fits[c, s] else np.inf
+            low = min(low, row[c * settlements + s])
+        total = 0.0
+        for s in range(settlements):
+            weight[c * settlements + s] = np.exp(-(row[c * settlements + s] - low) / tau)
+            total += weight[c * settlements + s]
+        row_low[c], row_sum[c] = low, total
+    return row, row_low, weight, row_sum
+
+
+@numba.njit(parallel=True, cache=True, error_model="numpy")
+def settlement_draws(
+    by_class: FloatArray,
+    weight: FloatArray,
+    needs: FloatArray,
+    correction: FloatArray,
+    cell_settlement: IntArray,
+    cell_needs: FloatArray,
+) -> FloatArray:
+    """(3, S) persons, children and medical places each settlement draws: the class rows at
+    their weights, then the discounted cells' correction."""
+    classes = len(by_class)
+    settlements = len(weight) // classes
+    used = np.zeros((3, settlements))
+    for s in numba.prange(settlements):
+        for c in range(classes):
+            drawn = by_class[c] * weight[c * settlements + s]
+            used[0, s] += drawn
+            used[1, s] += drawn * needs[c, 0]
+            used[2, s] += drawn * needs[c, 1]
+    for e in range(len(correction)):
+        s = cell_settlement[e]
+        used[0, s] += correction[e]
+        used[1, s] += correction[e] * cell_needs[e, 0]
+        used[2, s] += correction[e] * cell_needs[e, 1]
+    return used
+
+
+@dataclass(frozen=True)
+class SoftPlan:
+    """Households per (type, settlement) pair, and each type's cheapest option on the way."""
+
+    pair_type: IntArray
+    settlement: IntArray
+    households: FloatArray
+    cheapest: FloatArray  # (T,) min(U, min_s c_ts + π_s): what `bound_of` needs
+
+
+def soft_plan(ctx: PricingContext, prices: Prices, tau: float) -> SoftPlan:
+    """Households per (type, settlement) where each type spreads over its options by the
+    soft-min's weights at temperature τ: near the LP's optimum when the prices are near its
+    duals, since the smoothed dual's gradient is how far that spread misses every capacity."""
+    types = ctx.types
+    unplaced = ctx.problem.policy.unplaced_penalty
+    found_t, found_s = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    found_x = [np.empty(0)]
+    cheapest = np.empty(len(types.count))
+    for start in range(0, len(types.count), PRICING_CHUNK):
+        t = np.arange(start, min(start + PRICING_CHUNK, len(types.count)))
+        cost = chunk_costs(ctx, prices, t)
+        low = np.minimum(cost.min(axis=1), unplaced)
+        cheapest[t] = low
+        weight = np.exp(-(cost - low[:, None]) / tau)
+        total = weight.sum(axis=1) + np.exp(-(unplaced - low) / tau)
+        households = weight * (types.count[t] / total)[:, None]
+        i, s = np.nonzero(households >= SOFT_PLAN_MIN)
+        found_t.append(t[i])
+        found_s.append(s)
+        found_x.append(households[i, s])
+    return SoftPlan(
+        np.concatenate(found_t), np.concatenate(found_s), np.concatenate(found_x), cheapest
+    )
+
+
+@dataclass(frozen=True)
+class Ascent:
+    """Where the ascent ended: its prices, and the temperature they were climbed at last."""
+
+    prices: Prices
+    tau: float
+
+
+def ascend_dual(
+    ctx: PricingContext,
+    prices: Prices,
+    seconds: float = ASCENT_SECONDS,
+    progress: Progress | None = None,
+    stages: tuple[Stage, ...] = ASCENT_STAGES,
+) -> Ascent:
+    """Better prices by quasi-Newton ascent (L-BFGS-B) on the smoothed dual, stage by stage,
+    for at most `seconds`."""
+    problem = ctx.problem
+    layout = dual_layout(ctx)
+    rows = class_rows(ctx)
+    x = layout.flat(prices)
+    # numba compiles the kernels on their first call, or loads them from its cache: not on
+    # the ascent's clock (a first run after installing spends seconds there)
+    none = np.empty(0, dtype=np.int64)
+    smoothed_dual(ctx, layout, rows, discounts_of(ctx, rows, layout, none, none), x, 1.0)
+    started = time.perf_counter()
+    n, groups = layout.settlements, problem.vacancies.shape[1]
+    limits = (
+        [(None, None)] * n
+        + [(0.0, None)] * (2 * n)
+        + [(0.0, problem.policy.employment_reward)] * len(layout.hiring_s)
+    )
+    reached = stages[0].tau
+    for number, stage in enumerate(stages):
+        deadline = started + stage.until * seconds
+        if time.perf_counter() > deadline:
+            continue
+        reached = stage.tau
+        near = near_discounts(ctx, rows, layout, layout.prices(x, groups), stage.margin)
+
+        def negative(flat: FloatArray, tau: float = stage.tau, near: Discounts = near) -> tuple:
+            value, gradient = smoothed_dual(ctx, layout, rows, near, flat, tau)
+            return -value, -gradient
+
+        def out_of_time(intermediate_result: object, deadline: float = deadline) -> None:
+            if time.perf_counter() > deadline:
+                raise StopIteration
+
+        found = minimize(
+            negative,
+            x,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=limits,
+            options={"maxiter": stage.iterations},
+            callback=out_of_time,
+        )
+        x = found.x
+        if progress is not None:
+            progress(f"ascent at τ = {stage.tau}", (number + 1) / len(stages))
+    return Ascent(layout.prices(x, groups), reached)

@@ -1,0 +1,360 @@
+"""Read a relaxed flow back as whole households: round, repair every capacity, place the rest."""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from qonaq.placement.costs import band_edges, road_km
+from qonaq.placement.exchange import exchange
+from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
+from qonaq.placement.solve import Relaxation
+
+# the single-household move search stops after this long; its gains come early (1M
+# persons after the ascent's rounded soft plan: 0.15 % of the objective in the first
+# second, 0.05 % in the next two)
+IMPROVE_SECONDS = 1.0
+# and after a plain Lagrangian flow, further from optimal, after this long
+FAR_IMPROVE_SECONDS = 3.0
+# and after the trades, which open a few more moves, after this long
+AFTER_TRADES_SECONDS = 0.5
+# households whose moves are screened together, in numpy, before the exact one-by-one search
+SCREEN_BATCH = 256
+
+
+@dataclass(frozen=True)
+class MoveCosts:
+    """What the per-household loops need again and again, computed once per problem."""
+
+    starts: FloatArray  # (S, K) persons where each congestion band begins
+    ends: FloatArray  # (S, K) and where it ends
+    gammas: FloatArray  # (K,)
+    room_limit: IntArray  # (S, 3) capacity, or the load already there when that is more
+    eligible: np.ndarray  # (S,) bool
+
+    @classmethod
+    def of(cls, problem: PlacementProblem) -> "MoveCosts":
+        """The band edges and limits of a problem."""
+        ends = band_edges(problem.policy, problem.capacity[:, PERSONS].astype(np.float64))
+        starts = np.concatenate([np.zeros((ends.shape[0], 1)), ends[:, :-1]], axis=1)
+        return cls(
+            starts=starts,
+            ends=ends,
+            gammas=np.asarray(problem.policy.congestion.costs, dtype=np.float64),
+            room_limit=problem.capacity,
+            eligible=problem.eligible,
+        )
+
+    def total(
+        self,
+        problem: PlacementProblem,
+        load: IntArray,
+        workers: IntArray,
+        km: FloatArray,
+        household: int,
+    ) -> FloatArray:
+        """costs.marginal_costs(...).total in a few numpy calls: the four placed terms of
+        the household in every settlement, +inf where it does not fit."""
+        demand = problem.demand[household]
+        size = float(demand[PERSONS])
+        persons = load[:, PERSONS, None].astype(np.float64)
+        # ufuncs, not np.clip: this runs tens of thousands of times on small arrays
+        added = np.minimum(np.maximum(persons + size, self.starts), self.ends)
+        added -= np.minimum(np.maximum(persons, self.starts), self.ends)
+        total: FloatArray = size * km + added @ self.gammas
+        own = problem.workers[household]
+        for g in np.flatnonzero(own).tolist():
+            # matched workers gained: min(V, W + w) − min(V, W) = clip(V − W, 0, w)
+            open_jobs = problem.vacancies[:, g] - workers[:, g]
+            gained = np.minimum(np.maximum(open_jobs, 0), int(own[g]))
+            total -= problem.policy.employment_reward * gained
+        for rank, wish in enumerate(problem.preferences[household].tolist()):
+            if wish >= 0:
+                total[wish] -= size * problem.policy.preference_rewards[rank]
+        # a dimension already over capacity only accepts households that need none of it
+        fits = np.all((self.room_limit - load >= demand) | (demand == 0), axis=1)
+        return np.where(fits & self.eligible, total, np.inf)
+
+    def joining(
+        self,
+        problem: PlacementProblem,
+        load: IntArray,
+        workers: IntArray,
+        km: FloatArray,
+        household: int,
+        where: int,
+        check_fit: bool = True,
+    ) -> float:
+        """total(...)[where] alone, in scalars: the four placed terms of the household joining
+        settlement `where` at these loads, +inf where it does not fit unless `check_fit` is
+        off (a household taken out of its own settlement may always come back)."""
+        demand = problem.demand[household]
+        if check_fit:
+            room = self.room_limit[where] - load[where]
+            if not self.eligible[where] or np.any((room < demand) & (demand > 0)):
+                return float("inf")
+        size = float(demand[PERSONS])
+        persons = float(load[where, PERSONS])
+        added = 0.0
+        for start, end, gamma in zip(
+            self.starts[where].tolist(),
+            self.ends[where].tolist(),
+            self.gammas.tolist(),
+            strict=True,
+        ):
+            added += gamma * (min(max(persons + size, start), end) - min(max(persons, start), end))
+        total = size * float(km[where]) + added
+        own = problem.workers[household]
+        for g in np.flatnonzero(own).tolist():
+            open_jobs = int(problem.vacancies[where, g]) - int(workers[where, g])
+            total -= problem.policy.employment_reward * min(max(open_jobs, 0), int(own[g]))
+        for rank, wish in enumerate(problem.preferences[household].tolist()):
+            if wish == where:
+                total -= size * problem.policy.preference_rewards[rank]
+        return total
+
+
+def round_flow(problem: PlacementProblem, relaxation: Relaxation) -> IntArray:
+    """Give each type's households the whole-household part of its flows; the rest stay unplaced."""
+    types = relaxation.types
+    # the tolerance keeps 2.9999999 households from HiGHS at 3
+    whole = np.floor(relaxation.arc_households + 1e-6).astype(np.int64)
+    assignment = np.full(len(problem.household_ids), UNPLACED, dtype=np.int64)
+    # households of each type in input order; consecutive runs go to consecutive arcs
+    by_type = np.argsort(types.of_household, kind="stable")
+    type_start = np.concatenate([[0], np.cumsum(types.count)[:-1]])
+    order = np.lexsort((relaxation.arc_settlement, relaxation.arc_type))
+    arc_t, arc_s, arc_n = relaxation.arc_type[order], relaxation.arc_settlement[order], whole[order]
+    arc_begin = np.cumsum(arc_n) - arc_n
+    offset_in_type = arc_begin - arc_begin[np.searchsorted(arc_t, arc_t, side="left")]
+    within_arc = np.arange(int(arc_n.sum())) - np.repeat(arc_begin, arc_n)
+    positions = np.repeat(type_start[arc_t] + offset_in_type, arc_n) + within_arc
+    assignment[by_type[positions]] = np.repeat(arc_s, arc_n)
+    return assignment
+
+
+def repair(problem: PlacementProblem, assignment: IntArray) -> IntArray:
+    """Evict households from every settlement over capacity in any dimension, biggest need first."""
+    repaired = assignment.copy()
+    placed = np.flatnonzero(repaired != UNPLACED)
+    load = problem.load.copy()
+    np.add.at(load, repaired[placed], problem.demand[placed])
+    limit = np.maximum(problem.capacity, problem.load)  # an already overfull settlement takes none
+    over = np.flatnonzero(
+        np.any(load > limit, axis=1) | (~problem.eligible & np.any(load > problem.load, axis=1))
+    )
+    # households of each settlement, found by one sort rather than a scan per settlement
+    by_settlement = placed[np.argsort(repaired[placed], kind="stable")]
+    bounds = np.searchsorted(repaired[by_settlement], np.stack([over, over + 1]))
+    for s, begin, end in zip(over.tolist(), *bounds.tolist(), strict=True):
+        members = by_settlement[begin:end]
+        excess = load[s] - (limit[s] if problem.eligible[s] else problem.load[s])
+        while np.any(excess > 0) and len(members):
+            members, excess = evict_while_over(problem, repaired, members, excess)
+    return repaired
+
+
+def evict_while_over(
+    problem: PlacementProblem, assignment: IntArray, members: IntArray, excess: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Unplace members, largest need in the over-full dimensions first (earliest on ties),
+    until those dimensions change; the members left and the excess left."""
+    over = excess > 0
+    order = np.argsort(-(problem.demand[members] @ over), kind="stable")
+    taken = 0
+    while taken < len(order) and np.array_equal(excess > 0, over):
+        worst = members[order[taken]]
+        assignment[worst] = UNPLACED
+        excess = excess - problem.demand[worst]
+        taken += 1
+    return np.delete(members, order[:taken]), excess
+
+
+def place_remaining(problem: PlacementProblem, assignment: IntArray, type_of: IntArray) -> IntArray:
+    """Place every unplaced household, largest first, where it fits at the lowest marginal cost."""
+    completed = assignment.copy()
+    load = problem.load.copy()
+    placed = np.flatnonzero(completed != UNPLACED)
+    np.add.at(load, completed[placed], problem.demand[placed])
+    workers = np.zeros_like(problem.vacancies)
+    np.add.at(workers, completed[placed], problem.workers[placed])
+    waiting = np.flatnonzero(completed == UNPLACED)
+    waiting = waiting[np.argsort(-problem.demand[waiting, 0], kind="stable")]
+    km_cache: dict[tuple[float, float], FloatArray] = {}
+    # loads only grow, so a type that fits nowhere once never fits again
+    hopeless: set[int] = set()
+    moves = MoveCosts.of(problem)
+    for household in waiting.tolist():
+        if int(type_of[household]) in hopeless:
+            continue
+        km = origin_km(problem, km_cache, household)
+        total = moves.total(problem, load, workers, km, household)
+        best = int(np.argmin(total))
+        if not np.isfinite(total[best]):
+            hopeless.add(int(type_of[household]))
+            continue
+        completed[household] = best
+        load[best] += problem.demand[household]
+        workers[best] += problem.workers[household]
+    return completed
+
+
+def assign(
+    problem: PlacementProblem, relaxation: Relaxation, improve_seconds: float = IMPROVE_SECONDS
+) -> IntArray:
+    """Whole households from the relaxed flow: round, repair capacities, place the rest
+    greedily, then improve by single moves (for `improve_seconds`) and by trades between
+    alike households."""
+    rounded = round_flow(problem, relaxation)
+    repaired = repair(problem, rounded)
+    twins = relaxation.types.of_household
+    completed = place_remaining(problem, repaired, twins)
+    moved = improve(problem, completed, type_of=twins, seconds=improve_seconds)
+    traded = improve(
+        problem,
+        exchange(problem, relaxation.types, moved),
+        type_of=twins,
+        seconds=AFTER_TRADES_SECONDS,
+    )
+    # moves can free room that an unplaced household fits into
+    return place_remaining(problem, traded, twins)
+
+
+def improve(
+    problem: PlacementProblem,
+    assignment: IntArray,
+    passes: int = 2,
+    seconds: float = IMPROVE_SECONDS,
+    type_of: IntArray | None = None,
+) -> IntArray:
+    """Move single households, largest first, while a move lowers the objective (first
+    improvement), for at most `seconds`. With `type_of`, a household whose twin (same type,
+    same settlement) was just found with no better move is skipped: it has none either."""
+    deadline = time.perf_counter() + seconds
+    improved = assignment.copy()
+    placed = np.flatnonzero(improved != UNPLACED)
+    load = problem.load.copy()
+    np.add.at(load, improved[placed], problem.demand[placed])
+    workers = np.zeros_like(problem.vacancies)
+    np.add.at(workers, improved[placed], problem.workers[placed])
+    twin_of = np.arange(len(improved)) if type_of is None else type_of
+    km_cache: dict[tuple[float, float], FloatArray] = {}
+    moves = MoveCosts.of(problem)
+    for _ in range(passes):
+        moved, stuck = 0, (-1, -1)
+        # largest first; twins next to each other
+        movers = placed[
+            np.lexsort((improved[placed], twin_of[placed], -problem.demand[placed, PERSONS]))
+        ]
+        for begin in range(0, len(movers), SCREEN_BATCH):
+            if time.perf_counter() > deadline:
+                return improved
+            batch = movers[begin : begin + SCREEN_BATCH]
+            # one representative per (type, settlement): twins have the same options
+            keys = twin_of[batch] * len(problem.settlement_ids) + improved[batch]
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            promising, _ = may_improve(problem, moves, load, workers, batch[first], improved)
+            chosen = promising[inverse.ravel()]
+            for household in batch[chosen].tolist():
+                where = int(improved[household])
+                if (int(twin_of[household]), where) == stuck:
+                    continue
+                km = origin_km(problem, km_cache, household)
+                load[where] -= problem.demand[household]
+                workers[where] -= problem.workers[household]
+                total = moves.total(problem, load, workers, km, household)
+                best = int(np.argmin(total))
+                # coming back costs what staying saves: the exact sum, whatever the home's room
+                staying = moves.joining(problem, load, workers, km, household, where, False)
+                if total[best] < staying - 1e-6 and best != where:
+                    where, moved, stuck = best, moved + 1, (-1, -1)
+                else:
+                    stuck = (int(twin_of[household]), where)
+                improved[household] = where
+                load[where] += problem.demand[household]
+                workers[where] += problem.workers[household]
+        if moved == 0:
+            break
+    return improved
+
+
+def origin_km(
+    problem: PlacementProblem, cache: dict[tuple[float, float], FloatArray], household: int
+) -> FloatArray:
+    """Road km from the household's origin to every settlement, computed once per origin."""
+    origin = (float(problem.origin_lat[household]), float(problem.origin_lon[household]))
+    km = cache.get(origin)
+    if km is None:
+        km = road_km(
+            problem.policy, np.array([origin[0]]), np.array([origin[1]]), problem.lat, problem.lon
+        )[0]
+        cache[origin] = km
+    return km
+
+
+def may_improve(
+    problem: PlacementProblem,
+    moves: MoveCosts,
+    load: IntArray,
+    workers: IntArray,
+    households: IntArray,
+    assignment: IntArray,
+) -> tuple[np.ndarray, IntArray]:
+    """(B,) bool: which households have a move that lowers the objective at the current loads,
+    all at once, and (B,) the best such move. Only a screen: the search re-prices every move
+    exactly before it makes it."""
+    where = assignment[households]
+    rows = np.arange(len(households))
+    demand = problem.demand[households]
+    size = demand[:, PERSONS].astype(np.float64)
+    # few distinct origins (the entry hubs): their distances once, then gathered
+    origins, origin_of = np.unique(
+        np.stack([problem.origin_lat[households], problem.origin_lon[households]], axis=1),
+        axis=0,
+        return_inverse=True,
+    )
+    km = road_km(problem.policy, origins[:, 0], origins[:, 1], problem.lat, problem.lon)[
+        origin_of.ravel()
+    ]
+    persons = load[:, PERSONS].astype(np.float64)
+    # joining s (the household still counted at home): one row per distinct size and
+    # per distinct workers vector, gathered, since both take few values
+    sizes, size_of = np.unique(demand[:, PERSONS], return_inverse=True)
+    base = np.minimum(np.maximum(persons[:, None], moves.starts), moves.ends)
+    joined = np.minimum(
+        np.maximum(persons[None, :, None] + sizes[:, None, None], moves.starts), moves.ends
+    )
+    total = size[:, None] * km + ((joined - base) @ moves.gammas)[size_of.ravel()]
+    # staying: home without it
+    home = persons[where] - size
+    home_starts, home_ends = moves.starts[where], moves.ends[where]
+    stay_slice = np.minimum(np.maximum(home[:, None] + size[:, None], home_starts), home_ends)
+    stay_slice -= np.minimum(np.maximum(home[:, None], home_starts), home_ends)
+    stay = size * km[rows, where] + stay_slice @ moves.gammas
+    own = problem.workers[households]
+    reward = problem.policy.employment_reward
+    hiring = np.flatnonzero(own.any(axis=0))
+    if len(hiring):
+        crews, crew_of = np.unique(own[:, hiring], axis=0, return_inverse=True)
+        open_jobs = np.maximum(problem.vacancies[:, hiring] - workers[:, hiring], 0)
+        gained = np.minimum(open_jobs[None, :, :], crews[:, None, :]).sum(axis=2)
+        total -= reward * gained[crew_of.ravel()]
+        open_home = problem.vacancies[where][:, hiring] - (
+            workers[where][:, hiring] - own[:, hiring]
+        )
+        stay -= reward * np.minimum(np.maximum(open_home, 0), own[:, hiring]).sum(axis=1)
+    fits = np.ones(total.shape, dtype=np.bool_)
+    for d in range(3):
+        room = moves.room_limit[:, d] - load[:, d]
+        fits &= (room[None, :] >= demand[:, d, None]) | (demand[:, d, None] == 0)
+    total = np.where(fits & moves.eligible[None, :], total, np.inf)
+    total[rows, where] = stay
+    for rank, bonus in enumerate(problem.policy.preference_rewards):
+        wish = problem.preferences[households, rank]
+        wished = wish >= 0
+        total[rows[wished], wish[wished]] -= size[wished] * bonus
+    stay_cost = total[rows, where].copy()
+    total[rows, where] = np.inf
+    target = np.argmin(total, axis=1)
+    promising: np.ndarray = total[rows, target] < stay_cost - 1e-6
+    return promising, target

@@ -1,0 +1,275 @@
+"""Desk recommendation: one household now, against current loads → the best three settlements.
+
+Everything per settlement is a precomputed numpy vector, so one call costs a few dozen
+vector operations over all settlements and no Python loop over them.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qonaq.geo.distance import EARTH_RADIUS_KM
+from qonaq.geo.settlements_file import SettlementRecord
+from qonaq.placement.model import (
+    CHILDREN,
+    MEDICAL,
+    PERSONS,
+    FloatArray,
+    HouseholdRecord,
+    IntArray,
+    VacancyRecord,
+    build_problem,
+    effective_persons_capacity,
+    is_eligible,
+)
+from qonaq.placement.plan import plan_placement
+from qonaq.placement.policy import Policy
+from qonaq.placement.reasons import Reason
+from qonaq.placement.solve import Prices
+
+# an origin within this many km of a settlement is named after it in reasons
+ORIGIN_NAME_KM = 40.0
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One ranked option for a household: the settlement, what it adds to each term, and why."""
+
+    settlement_id: str
+    settlement_name: str
+    marginal_cost: float
+    travel: float
+    congestion: float
+    employment: float
+    preference: float
+    km: float
+    reasons: tuple[Reason, ...]
+
+
+@dataclass
+class DeskIndex:
+    """Settlement vectors for instant recommendations; loads change as desks confirm."""
+
+    policy: Policy
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    kinds: tuple[str, ...]
+    occupations: dict[str, int]
+    sin_lat: FloatArray
+    cos_lat: FloatArray
+    lon_rad: FloatArray
+    eligible: np.ndarray
+    capacity: IntArray  # (S, 3)
+    load: IntArray  # (S, 3)
+    vacancies: IntArray  # (S, G)
+    placed_workers: IntArray  # (S, G)
+    band_starts: FloatArray  # (S, K)
+    band_ends: FloatArray  # (S, K)
+    band_costs: FloatArray  # (K,)
+    # batch-plan prices per person, child and medical place (zeros: no plan yet)
+    rent: FloatArray  # (S, 3)
+    # what a matched worker of each group is worth in the ranking: the batch plan's worker
+    # price μ where it priced this vacancy list, else the full reward
+    job_value: FloatArray  # (S, G)
+    position: dict[str, int] = field(default_factory=dict)
+
+
+def desk_index(
+    settlements: Sequence[SettlementRecord],
+    vacancies: Sequence[VacancyRecord],
+    policy: Policy,
+    *,
+    prices: Prices | None = None,
+) -> DeskIndex:
+    """Precompute the settlement vectors; `prices` from a batch plan steer the ranking."""
+    lat = np.radians([s.lat for s in settlements])
+    occupations = {name: g for g, name in enumerate(sorted({v.occupation for v in vacancies}))}
+    ids = tuple(s.id for s in settlements)
+    position = {sid: i for i, sid in enumerate(ids)}
+    vacancy = np.zeros((len(settlements), len(occupations)), dtype=np.int64)
+    for v in vacancies:
+        vacancy[position[v.settlement_id], occupations[v.occupation]] += v.vacancies
+    capacity = np.array(
+        [
+            (effective_persons_capacity(s, policy), s.cap_children, s.cap_medical)
+            for s in settlements
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 3)
+    ends: FloatArray = capacity[:, [PERSONS]].astype(np.float64) * np.asarray(
+        policy.congestion.breaks, dtype=np.float64
+    )
+    rent = np.zeros((len(settlements), 3))
+    if prices is not None:
+        # the persons price beyond the top congestion band is pure scarcity
+        # the batch plan's price of a person there: what the day's later arrivals will pay
+        rent[:, PERSONS] = np.maximum(prices.persons, 0.0)
+        rent[:, CHILDREN] = np.maximum(prices.children, 0.0)
+        rent[:, MEDICAL] = np.maximum(prices.medical, 0.0)
+    job_value = np.full(vacancy.shape, float(policy.employment_reward))
+    hiring = sorted({v.occupation for v in vacancies if v.vacancies > 0})
+    if prices is not None and prices.workers.shape == (len(settlements), len(hiring)):
+        for g, name in enumerate(hiring):
+            price = prices.workers[:, g]
+            # exactly zero: no vacancy of the group there in the plan's own list
+            job_value[:, occupations[name]] = np.where(
+                price > 0, np.minimum(price, policy.employment_reward), policy.employment_reward
+            )
+    return DeskIndex(
+        policy=policy,
+        ids=ids,
+        names=tuple(s.name for s in settlements),
+        kinds=tuple(s.kind for s in settlements),
+        occupations=occupations,
+        sin_lat=np.sin(lat),
+        cos_lat=np.cos(lat),
+        lon_rad=np.radians([s.lon for s in settlements]),
+        eligible=np.array([is_eligible(s, policy) for s in settlements], dtype=np.bool_),
+        capacity=capacity,
+        load=np.array(
+            [(s.load_persons, s.load_children, s.load_medical) for s in settlements], dtype=np.int64
+        ).reshape(-1, 3),
+        vacancies=vacancy,
+        placed_workers=np.zeros_like(vacancy),
+        band_starts=np.concatenate([np.zeros((len(settlements), 1)), ends[:, :-1]], axis=1),
+        band_ends=ends,
+        band_costs=np.asarray(policy.congestion.costs, dtype=np.float64),
+        rent=rent,
+        job_value=job_value,
+        position=position,
+    )
+
+
+def morning_prices(
+    settlements: Sequence[SettlementRecord],
+    vacancies: Sequence[VacancyRecord],
+    policy: Policy,
+    expected: Sequence[HouseholdRecord],
+) -> Prices:
+    """Prices for today's desks: a batch plan of an expected wave (yesterday's arrivals)
+    against today's settlements, loads and vacancy list, so that every price — worker
+    prices above all — refers to the jobs the desks will actually see."""
+    return plan_placement(build_problem(settlements, expected, vacancies, policy)).prices
+
+
+def road_km_from(desk: DeskIndex, lat: float, lon: float) -> FloatArray:
+    """Road km from one point to every settlement (haversine × circuity)."""
+    phi = np.radians(lat)
+    half_dphi = np.sin((np.arcsin(desk.sin_lat) - phi) / 2)
+    half_dlon = np.sin((desk.lon_rad - np.radians(lon)) / 2)
+    h = half_dphi**2 + np.cos(phi) * desk.cos_lat * half_dlon**2
+    km: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+    return km * desk.policy.circuity
+
+
+def filled_bands(desk: DeskIndex, persons: FloatArray) -> FloatArray:
+    """(S, K) persons in each congestion band at a persons load."""
+    result: FloatArray = (
+        np.clip(persons[:, None], desk.band_starts, desk.band_ends) - desk.band_starts
+    )
+    return result
+
+
+def recommend(
+    desk: DeskIndex, household: HouseholdRecord, *, count: int = 3
+) -> list[Recommendation]:
+    """The `count` settlements that fit with the lowest marginal cost, ranked with batch prices.
+
+    With prices, a person is ranked at no less than the batch plan's price of a person there
+    (bid-price control), plus the prices of the child and medical places used, and a matched
+    worker at the plan's worker price (a job the plan expects filled anyway counts less);
+    the costs returned are always the true marginal costs.
+    """
+    size = household.size
+    demand = np.array((size, household.children, household.medical))
+    km = road_km_from(desk, household.origin_lat, household.origin_lon)
+    before = desk.load[:, PERSONS].astype(np.float64)
+    slice_cost = (filled_bands(desk, before + size) - filled_bands(desk, before)) @ desk.band_costs
+    employment = np.zeros(len(km))
+    job_score = np.zeros(len(km))
+    for name in set(household.occupations):
+        g = desk.occupations.get(name)
+        if g is not None:
+            matched = np.minimum(
+                np.maximum(0, desk.vacancies[:, g] - desk.placed_workers[:, g]),
+                household.occupations.count(name),
+            )
+            employment -= desk.policy.employment_reward * matched
+            job_score -= desk.job_value[:, g] * matched
+    preference = np.zeros(len(km))
+    for rank, wish in enumerate(household.preferences):
+        where = desk.position.get(wish)
+        if where is not None:
+            preference[where] -= size * desk.policy.preference_rewards[rank]
+    travel = size * km
+    total = travel + slice_cost + employment + preference
+    fits = desk.eligible & np.all((desk.capacity - desk.load >= demand) | (demand == 0), axis=1)
+    # bid prices: a person costs at least the batch plan's price of a person there
+    persons_cost = np.maximum(slice_cost, size * desk.rent[:, PERSONS])
+    side_rent = (
+        household.children * desk.rent[:, CHILDREN] + household.medical * desk.rent[:, MEDICAL]
+    )
+    ranked = travel + preference + job_score + persons_cost + side_rent
+    score = np.where(fits, ranked, np.inf)
+    shown = min(count, int(np.count_nonzero(fits)))
+    if shown == 0:
+        return []
+    best = (
+        np.argpartition(score, shown - 1)[:shown] if shown < len(score) else np.arange(len(score))
+    )
+    best = best[np.argsort(score[best], kind="stable")][:shown]
+    origin = int(np.argmin(km))
+    origin_name = desk.names[origin] if km[origin] <= ORIGIN_NAME_KM else ""
+    return [
+        Recommendation(
+            settlement_id=desk.ids[s],
+            settlement_name=desk.names[s],
+            marginal_cost=float(total[s]),
+            travel=float(travel[s]),
+            congestion=float(slice_cost[s]),
+            employment=float(employment[s]),
+            preference=float(preference[s]),
+            km=float(km[s]),
+            reasons=reasons_for(desk, household, s, float(km[s]), origin_name),
+        )
+        for s in best.tolist()
+    ]
+
+
+def reasons_for(
+    desk: DeskIndex, household: HouseholdRecord, s: int, km: float, origin_name: str
+) -> tuple[Reason, ...]:
+    """Structured reasons for one option: distance, housing fill, jobs, wish, school, clinic."""
+    reasons = [Reason("distance", {"km": round(km), "origin": origin_name})]
+    capacity = desk.capacity[s]
+    after = desk.load[s] + (household.size, household.children, household.medical)
+    percent = round(100 * after[PERSONS] / capacity[PERSONS]) if capacity[PERSONS] else 100
+    reasons.append(Reason("housing_fill", {"kind": desk.kinds[s], "percent": percent}))
+    for name in dict.fromkeys(household.occupations):
+        g = desk.occupations.get(name)
+        if g is not None and desk.vacancies[s, g] > desk.placed_workers[s, g]:
+            open_jobs = int(desk.vacancies[s, g] - desk.placed_workers[s, g])
+            reasons.append(Reason("vacancies", {"count": open_jobs, "occupation": name}))
+    if desk.ids[s] in household.preferences:
+        reasons.append(Reason("preference", {"rank": household.preferences.index(desk.ids[s]) + 1}))
+    if household.children:
+        reasons.append(Reason("school_places", {"free": int(capacity[CHILDREN] - after[CHILDREN])}))
+    if household.medical:
+        reasons.append(Reason("clinic_places", {"free": int(capacity[MEDICAL] - after[MEDICAL])}))
+    return tuple(reasons)
+
+
+def confirm(desk: DeskIndex, household: HouseholdRecord, settlement_id: str) -> None:
+    """Reserve the household's places in the index; ValueError when it no longer fits."""
+    s = desk.position.get(settlement_id)
+    if s is None:
+        raise ValueError(f"unknown settlement {settlement_id!r}")
+    demand = np.array((household.size, household.children, household.medical))
+    if not desk.eligible[s] or np.any((desk.load[s] + demand > desk.capacity[s]) & (demand > 0)):
+        raise ValueError(f"{settlement_id!r} has no room left for household {household.id!r}")
+    desk.load[s] += demand
+    for name in household.occupations:
+        g = desk.occupations.get(name)
+        if g is not None:
+            desk.placed_workers[s, g] += 1

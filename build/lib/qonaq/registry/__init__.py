@@ -1,0 +1,1 @@
+"""Households, persons and their placements."""

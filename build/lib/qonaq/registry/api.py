@@ -1,0 +1,211 @@
+"""JSON routes for registering households, placing them, and recording arrivals."""
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from qonaq.auth.models import User
+from qonaq.auth.service import actor_of
+from qonaq.plaintext import UserInput
+from qonaq.registry import placing
+from qonaq.registry.models import Household, Placement
+from qonaq.registry.schemas import (
+    HouseholdCreate,
+    HouseholdRead,
+    PlacementConfirm,
+    PlacementRead,
+)
+from qonaq.registry.service import (
+    confirm_placement,
+    household_preferences,
+    record_arrival,
+    register_household,
+)
+from qonaq.settlements.models import Region, Settlement
+from qonaq.web.deps import RowId, SessionDep, require
+
+router = APIRouter(tags=["registry"])
+Desk = Annotated[User, Depends(require("coordinator", "registrar"))]
+Host = Annotated[User, Depends(require("coordinator", "host"))]
+Coordinator = Annotated[User, Depends(require("coordinator"))]
+
+
+class ArrivalRecord(UserInput):
+    """A host's word on a placed household: it arrived, or it did not come."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    arrived: bool
+
+
+def household_read(household: Household) -> HouseholdRead:
+    """The API view of a household."""
+    return HouseholdRead(
+        id=household.id, reference=household.reference, status=household.status,
+        size=household.size, children=household.children, medical=household.medical,
+        origin_hub_id=household.origin_hub_id, origin_settlement_id=household.origin_settlement_id,
+        preferences=household_preferences(household), language=household.language,
+    )  # fmt: skip
+
+
+def placement_reads(session: SessionDep, placements: Sequence[Placement]) -> list[PlacementRead]:
+    """The API view of placements, with settlement, region and household reference.
+
+    Settlements and households are read in one query each, not one per placement.
+    """
+    settlement_ids = {p.settlement_id for p in placements}
+    places = {
+        s.id: (s, r)
+        for s, r in session.execute(
+            select(Settlement, Region).join(Region).where(Settlement.id.in_(settlement_ids))
+        ).all()
+    }
+    references = dict(
+        session.execute(
+            select(Household.id, Household.reference).where(
+                Household.id.in_({p.household_id for p in placements})
+            )
+        ).all()
+    )
+    return [
+        PlacementRead(
+            id=p.id,
+            household_id=p.household_id,
+            household_reference=references[p.household_id],
+            settlement_id=p.settlement_id,
+            settlement_name=places[p.settlement_id][0].name,
+            region_name=places[p.settlement_id][1].name,
+            status=p.status,
+            persons=p.persons,
+            children=p.children,
+            medical=p.medical,
+            recommendation_rank=p.recommendation_rank,
+            override_reason=p.override_reason,
+            expected_arrival=p.expected_arrival,
+        )
+        for p in placements
+    ]
+
+
+def placement_read(session: SessionDep, placement: Placement) -> PlacementRead:
+    """The API view of one placement."""
+    return placement_reads(session, [placement])[0]
+
+
+def _household(session: SessionDep, household_id: int) -> Household:
+    household = session.get(Household, household_id)
+    if household is None:
+        raise HTTPException(404, f"no household {household_id}")
+    return household
+
+
+@router.post("/households", response_model=HouseholdRead, status_code=201)
+def post_household(body: HouseholdCreate, session: SessionDep, user: Desk) -> HouseholdRead:
+    """Register a household; 409 with the existing household when a document is known."""
+    household = register_household(db_session=session, data=body, actor=actor_of(user))
+    return household_read(household)
+
+
+@router.get("/households/{household_id}", response_model=HouseholdRead)
+def get_household(household_id: RowId, session: SessionDep, user: Desk) -> HouseholdRead:
+    """One household (counts and status; members' details are not returned here)."""
+    return household_read(_household(session, household_id))
+
+
+@router.get("/households/{household_id}/recommendations", response_model=list[placing.OptionRead])
+def get_recommendations(
+    household_id: RowId, session: SessionDep, user: Desk
+) -> list[placing.OptionRead]:
+    """The three best settlements for this household now, with every cost term and reasons."""
+    household = _household(session, household_id)
+    return placing.desk_options(db_session=session, household=household, language=user.language)
+
+
+@router.post("/households/{household_id}/placement", response_model=PlacementRead, status_code=201)
+def post_placement(
+    household_id: RowId, body: PlacementConfirm, session: SessionDep, user: Desk
+) -> PlacementRead:
+    """Confirm a settlement: reserves its capacity atomically (409 when it is full)."""
+    household = _household(session, household_id)
+    options = placing.desk_options(db_session=session, household=household, language=user.language)
+    placement = confirm_placement(
+        db_session=session, household_id=household_id, settlement_id=body.settlement_id,
+        actor=actor_of(user), recommended=[o.settlement_id for o in options],
+        override_reason=body.override_reason,
+    )  # fmt: skip
+    return placement_read(session, placement)
+
+
+@router.get("/settlements/{settlement_id}/placements", response_model=list[PlacementRead])
+def get_settlement_placements(
+    settlement_id: str, session: SessionDep, user: Host
+) -> list[PlacementRead]:
+    """Households placed in a settlement, soonest arrival first (a host sees only its own)."""
+    if user.role == "host" and user.settlement_id != settlement_id:
+        raise HTTPException(403, "a host sees only its own settlement")
+    placements = session.scalars(
+        select(Placement)
+        .where(Placement.settlement_id == settlement_id)
+        .order_by(Placement.expected_arrival, Placement.id)
+    ).all()
+    return placement_reads(session, placements)
+
+
+@router.post("/placements/{placement_id}/arrival", response_model=PlacementRead)
+def post_arrival(
+    placement_id: RowId, body: ArrivalRecord, session: SessionDep, user: Host
+) -> PlacementRead:
+    """Record that a placed household arrived, or did not come (its places are freed)."""
+    placement = record_arrival(
+        db_session=session, placement_id=placement_id, arrived=body.arrived, actor=actor_of(user)
+    )
+    return placement_read(session, placement)
+
+
+@router.get("/placements/{placement_id}", response_model=PlacementRead)
+def get_placement(placement_id: RowId, session: SessionDep, user: Desk) -> PlacementRead:
+    """One placement."""
+    placement = session.get(Placement, placement_id)
+    if placement is None:
+        raise HTTPException(404, f"no placement {placement_id}")
+    return placement_read(session, placement)
+
+
+class ReplanRequest(UserInput):
+    """Which policy a batch re-plan of all pending households uses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    policy: str = "default"
+
+
+@router.post("/replan/preview", response_model=placing.ReplanRead)
+def post_replan_preview(
+    body: ReplanRequest, session: SessionDep, user: Coordinator
+) -> placing.ReplanRead:
+    """A batch plan of every pending household, stored as previewed: nothing is placed yet."""
+    return placing.preview(db_session=session, policy_name=body.policy, actor=actor_of(user))
+
+
+class AppliedRead(BaseModel):
+    """What applying a previewed plan did."""
+
+    plan_id: int
+    placed: int
+    not_pending: int
+    no_room: int
+
+
+@router.post(
+    "/replan/{plan_id}/apply",
+    response_model=AppliedRead,
+    responses={404: {"description": "no such plan"}, 409: {"description": "already applied"}},
+)
+def post_replan_apply(plan_id: RowId, session: SessionDep, user: Coordinator) -> AppliedRead:
+    """Place exactly the previewed plan's households that are still pending and still fit,
+    once (409 for a plan already applied or superseded by a later one)."""
+    applied = placing.apply(db_session=session, plan_id=plan_id, actor=actor_of(user))
+    return AppliedRead(**vars(applied))

@@ -1,0 +1,367 @@
+"""Registering households and placing them: the only code that writes registry tables."""
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from qonaq.audit.service import record_event
+from qonaq.auth.actor import Actor
+from qonaq.db.crypto import Keyring, current_keyring
+from qonaq.errors import Conflict, Forbidden, Invalid, NotFound
+from qonaq.geo.distance import great_circle_km
+from qonaq.i18n import N_
+from qonaq.registry.identity import document_digest, iin_digest
+from qonaq.registry.models import Household, Person, Placement
+from qonaq.registry.schemas import WORKING_AGES, HouseholdCreate, PersonCreate
+from qonaq.settlements.models import Hub, Settlement
+
+# letters and digits that cannot be misread for one another on a printed letter
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# road travel assumed for the expected arrival date: km covered per day of travel
+KM_PER_TRAVEL_DAY = 600.0
+CIRCUITY = 1.25
+
+
+class DuplicateRegistration(Conflict):
+    """A member's document or IIN is already registered, in the household named here."""
+
+    def __init__(self, household_id: int, reference: str) -> None:
+        self.household_id = household_id
+        self.reference = reference
+        super().__init__(N_("already registered in household %(reference)s"), reference=reference)
+
+
+class CapacityExhausted(Conflict):
+    """The settlement has no room left for this household in some dimension."""
+
+
+def new_reference() -> str:
+    """A random public reference like QN-7X3K9P."""
+    return "QN-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def register_household(*, db_session: Session, data: HouseholdCreate, actor: Actor) -> Household:
+    """Register a household and its members after the duplicate check, in one transaction."""
+    origin_lat, origin_lon = _origin_point(db_session, data)
+    for wish in data.preferences:
+        if db_session.get(Settlement, wish) is None:
+            raise NotFound(N_("unknown settlement %(id)s in preferences"), id=wish)
+    keyring = current_keyring()
+    _refuse_duplicates(db_session, data.members, keyring)
+    today = datetime.now(UTC).date()
+    household = Household(
+        reference=new_reference(),
+        status="pending",
+        size=len(data.members),
+        children=sum(m.age_on(today) < 18 for m in data.members),
+        medical=sum(m.needs_medical for m in data.members),
+        origin_hub_id=data.origin_hub_id,
+        origin_settlement_id=data.origin_settlement_id,
+        origin_lat=origin_lat,
+        origin_lon=origin_lon,
+        preference_1=_nth(data.preferences, 0),
+        preference_2=_nth(data.preferences, 1),
+        preference_3=_nth(data.preferences, 2),
+        language=data.language,
+        registered_by=actor.user_id,
+    )
+    db_session.add(household)
+    try:
+        db_session.flush()
+        db_session.add_all(_person(household.id, m, keyring) for m in data.members)
+        db_session.flush()
+    except IntegrityError as exc:
+        # another desk registered the same document between our check and our insert
+        raise Conflict(N_("a member's document or IIN was registered at the same moment")) from exc
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="household.register", object_type="household", object_id=str(household.id),
+        after=household_summary(household),
+    )  # fmt: skip
+    return household
+
+
+def household_summary(household: Household) -> dict[str, object]:
+    """What the audit log keeps of a household: no names, no documents."""
+    return {
+        "reference": household.reference,
+        "status": household.status,
+        "size": household.size,
+        "children": household.children,
+        "medical": household.medical,
+    }
+
+
+def household_preferences(household: Household) -> list[str]:
+    """The household's wishes, best first."""
+    wishes = (household.preference_1, household.preference_2, household.preference_3)
+    return [w for w in wishes if w]
+
+
+def household_occupations(*, db_session: Session, household: Household) -> tuple[str, ...]:
+    """One occupation group per working-age member who has one."""
+    return occupations_of(db_session=db_session, household_ids=[household.id]).get(household.id, ())
+
+
+def occupations_of(*, db_session: Session, household_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """Working-age members' occupation groups of many households, in one query per 1,000."""
+    today = datetime.now(UTC).date()
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(household_ids), 1000):
+        members = db_session.execute(
+            select(Person.household_id, Person.occupation, Person.birth_date).where(
+                Person.household_id.in_(household_ids[start : start + 1000]),
+                Person.occupation.is_not(None),
+            )
+        ).all()
+        for household_id, occupation, born in members:
+            if occupation and _age(born, today) in WORKING_AGES:
+                found.setdefault(household_id, []).append(occupation)
+    return {household_id: tuple(groups) for household_id, groups in found.items()}
+
+
+def _age(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _nth(values: list[str], n: int) -> str | None:
+    return values[n] if len(values) > n else None
+
+
+def _origin_point(db_session: Session, data: HouseholdCreate) -> tuple[float, float]:
+    if data.origin_hub_id is not None:
+        hub = db_session.get(Hub, data.origin_hub_id)
+        if hub is None:
+            raise NotFound(N_("unknown entry hub %(id)s"), id=data.origin_hub_id)
+        return hub.lat, hub.lon
+    settlement = db_session.get(Settlement, data.origin_settlement_id)
+    if settlement is None:
+        raise NotFound(N_("unknown settlement %(id)s as origin"), id=str(data.origin_settlement_id))
+    return settlement.lat, settlement.lon
+
+
+def _refuse_duplicates(db_session: Session, members: list[PersonCreate], keyring: Keyring) -> None:
+    keys = [document_digest(keyring, m.document_key()) for m in members]
+    iins = [iin_digest(keyring, m.iin) for m in members if m.iin]
+    clash = db_session.execute(
+        select(Person.household_id)
+        .where(or_(Person.document_key.in_(keys), Person.iin_key.in_(iins)))
+        .limit(1)
+    ).scalar()
+    if clash is not None:
+        existing = db_session.get(Household, clash)
+        reference = existing.reference if existing is not None else "?"
+        raise DuplicateRegistration(clash, reference)
+
+
+def _person(household_id: int, member: PersonCreate, keyring: Keyring) -> Person:
+    return Person(
+        household_id=household_id,
+        full_name=member.full_name,
+        birth_date=member.birth_date,
+        sex=member.sex,
+        citizenship=member.citizenship,
+        document_type=member.document_type,
+        document_key=document_digest(keyring, member.document_key()),
+        document_number=member.document_number,
+        iin=member.iin,
+        iin_key=iin_digest(keyring, member.iin) if member.iin else None,
+        phone=member.phone,
+        languages=",".join(member.languages),
+        occupation=member.occupation,
+        needs_medical=member.needs_medical,
+        disability=member.disability,
+    )
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The persons, children and medical places a placement holds."""
+
+    persons: int
+    children: int
+    medical: int
+
+
+def reserve_capacity(*, db_session: Session, settlement_id: str, need: Reservation) -> None:
+    """Add `need` to the settlement's loads only if every dimension stays within capacity.
+
+    One conditional UPDATE: the database checks and adds under the row's lock, so two desks
+    confirming the last places at once cannot both win.
+    """
+    result = db_session.execute(
+        update(Settlement)
+        .where(
+            Settlement.id == settlement_id,
+            Settlement.open.is_(True),
+            Settlement.load_persons + need.persons <= Settlement.cap_persons,
+            Settlement.load_children + need.children <= Settlement.cap_children,
+            Settlement.load_medical + need.medical <= Settlement.cap_medical,
+        )
+        .values(
+            load_persons=Settlement.load_persons + need.persons,
+            load_children=Settlement.load_children + need.children,
+            load_medical=Settlement.load_medical + need.medical,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise CapacityExhausted(
+            N_("settlement %(id)s has no room left for this household"), id=settlement_id
+        )
+
+
+def release_capacity(*, db_session: Session, settlement_id: str, held: Reservation) -> None:
+    """Give back what a placement held (no-show, cancellation)."""
+    db_session.execute(
+        update(Settlement)
+        .where(Settlement.id == settlement_id)
+        .values(
+            load_persons=Settlement.load_persons - held.persons,
+            load_children=Settlement.load_children - held.children,
+            load_medical=Settlement.load_medical - held.medical,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def expected_arrival(household: Household, settlement: Settlement, today: date) -> date:
+    """Departure the next day, then one day per KM_PER_TRAVEL_DAY of road."""
+    km = great_circle_km(household.origin_lat, household.origin_lon, settlement.lat, settlement.lon)
+    return today + timedelta(days=1 + math.ceil(km * CIRCUITY / KM_PER_TRAVEL_DAY))
+
+
+def claim_pending(*, db_session: Session, household: Household) -> None:
+    """pending → placed in one conditional UPDATE: of two desks, exactly one wins.
+
+    The copy in memory may be stale (read earlier in the request), so only the database's
+    answer counts; the loser gets Conflict with the status the winner left.
+    """
+    claimed = db_session.execute(
+        update(Household)
+        .where(Household.id == household.id, Household.status == "pending")
+        .values(status="placed")
+        .execution_options(synchronize_session=False)
+    )
+    db_session.refresh(household, ["status"])
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise _already(household)
+
+
+def _already(household: Household) -> Conflict:
+    return Conflict(
+        N_("household %(reference)s is already %(status)s"),
+        reference=household.reference,
+        status=household.status,
+    )
+
+
+def reserve_placement(
+    *,
+    db_session: Session,
+    household: Household,
+    settlement: Settlement,
+    actor: Actor,
+    rank: int | None = None,
+    override_reason: str | None = None,
+) -> Placement:
+    """Claim a pending household, then reserve its places; callers audit why.
+
+    The household row is written before the settlement row, in every transaction that
+    writes both, so desks and re-plans never wait on each other in a cycle.
+    """
+    claim_pending(db_session=db_session, household=household)
+    need = Reservation(household.size, household.children, household.medical)
+    reserve_capacity(db_session=db_session, settlement_id=settlement.id, need=need)
+    placement = Placement(
+        household_id=household.id, settlement_id=settlement.id, status="reserved",
+        persons=need.persons, children=need.children, medical=need.medical,
+        recommendation_rank=rank, override_reason=override_reason,
+        expected_arrival=expected_arrival(household, settlement, datetime.now(UTC).date()),
+        created_by=actor.user_id,
+    )  # fmt: skip
+    db_session.add(placement)
+    return placement
+
+
+def confirm_placement(
+    *,
+    db_session: Session,
+    household_id: int,
+    settlement_id: str,
+    actor: Actor,
+    recommended: list[str],
+    override_reason: str | None,
+) -> Placement:
+    """Place a pending household: reserve the capacity atomically and record who chose what."""
+    household = db_session.get(Household, household_id)
+    if household is None:
+        raise NotFound(N_("no household %(id)s"), id=household_id)
+    if household.status != "pending":  # the common case, told before any write
+        raise _already(household)
+    settlement = db_session.get(Settlement, settlement_id)
+    if settlement is None:
+        raise NotFound(N_("unknown settlement %(id)s"), id=settlement_id)
+    rank = recommended.index(settlement_id) + 1 if settlement_id in recommended else None
+    reason = (override_reason or "").strip() or None
+    if rank is None and (reason is None or len(reason) < 5):
+        raise Invalid(N_("a settlement that was not recommended needs a written reason"))
+    before = {**household_summary(household), "status": "pending"}
+    placement = reserve_placement(
+        db_session=db_session, household=household, settlement=settlement, actor=actor,
+        rank=rank, override_reason=reason if rank is None else None,
+    )  # fmt: skip
+    db_session.flush()
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="placement.confirm" if rank else "placement.override",
+        object_type="placement", object_id=str(placement.id), before=before,
+        after={**household_summary(household), "settlement_id": settlement_id, "rank": rank},
+        reason=placement.override_reason,
+    )  # fmt: skip
+    return placement
+
+
+def record_arrival(
+    *, db_session: Session, placement_id: int, arrived: bool, actor: Actor
+) -> Placement:
+    """A host confirms that a placed household arrived, or that it did not come (frees its room)."""
+    placement = db_session.get(Placement, placement_id)
+    if placement is None:
+        raise NotFound(N_("no placement %(id)s"), id=placement_id)
+    if actor.role == "host" and actor.settlement_id != placement.settlement_id:
+        raise Forbidden(N_("this placement is in another settlement"))
+    outcome = "arrived" if arrived else "no_show"
+    # reserved → outcome in one conditional write: a double click or two hosts record it once
+    moved = db_session.execute(
+        update(Placement)
+        .where(Placement.id == placement_id, Placement.status == "reserved")
+        .values(status=outcome)
+        .execution_options(synchronize_session=False)
+    )
+    db_session.refresh(placement, ["status"])
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            N_("placement %(id)s is already %(status)s"), id=placement_id, status=placement.status
+        )
+    db_session.execute(
+        update(Household)
+        .where(Household.id == placement.household_id)
+        .values(status=outcome)
+        .execution_options(synchronize_session="fetch")
+    )
+    if not arrived:
+        held = Reservation(placement.persons, placement.children, placement.medical)
+        release_capacity(db_session=db_session, settlement_id=placement.settlement_id, held=held)
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="placement.arrived" if arrived else "placement.no_show",
+        object_type="placement", object_id=str(placement.id), before={"status": "reserved"},
+        after={"status": outcome},
+    )  # fmt: skip
+    return placement

@@ -1,0 +1,365 @@
+"""Pages of the registration desk, the placement letter and its public check."""
+
+import hashlib
+import hmac
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from starlette.datastructures import FormData
+
+from qonaq.auth.models import User
+from qonaq.auth.service import actor_of
+from qonaq.errors import DomainError, NotFound
+from qonaq.i18n import N_, gettext
+from qonaq.plaintext import PlainText
+from qonaq.registry import placing
+from qonaq.registry.api import household_read, placement_read
+from qonaq.registry.models import Household, Placement, Plan
+from qonaq.registry.schemas import OCCUPATION_GROUPS, HouseholdCreate
+from qonaq.registry.service import (
+    DuplicateRegistration,
+    confirm_placement,
+    register_household,
+)
+from qonaq.settlements.service import hub_choices, settlement_choices
+from qonaq.web.deps import Language, RowId, SessionDep, check_csrf, require
+from qonaq.web.templating import render
+from qonaq.web.vocabulary import DOCUMENT_WORDS
+
+router = APIRouter(include_in_schema=False)
+Desk = Annotated[User, Depends(require("coordinator", "registrar"))]
+MEMBER_FIELDS = (
+    "full_name", "birth_date", "sex", "citizenship", "document_type", "document_number",
+    "iin", "phone", "occupation",
+)  # fmt: skip
+MAX_MEMBERS = 20
+PSC_KINDS = ("republic_city", "regional_centre")
+
+
+def _document_types(language: str) -> list[tuple[str, str]]:
+    return [(code, gettext(language, word)) for code, word in DOCUMENT_WORDS.items()]
+
+
+def _form_context(session: SessionDep, language: str) -> dict[str, Any]:
+    return {
+        "hubs": hub_choices(db_session=session, language=language),
+        "psc_cities": settlement_choices(db_session=session, language=language, kinds=PSC_KINDS),
+        "settlements": settlement_choices(db_session=session, language=language),
+        "occupations": OCCUPATION_GROUPS,
+        "document_types": _document_types(language),
+    }
+
+
+@router.get("/desk")
+def desk_page(request: Request, session: SessionDep, user: Desk, language: Language) -> Response:
+    """The registration form."""
+    context = {**_form_context(session, language), "members": [{}], "form": {}, "errors": []}
+    return render(request, "desk.html", language, context)
+
+
+def members_from_form(form: FormData) -> list[dict[str, Any]]:
+    """The members typed into the form, in order, skipping fully empty blocks."""
+    raw_count = str(form.get("member_count", "1"))
+    count = min(int(raw_count), MAX_MEMBERS + 1) if raw_count.isdigit() else 1
+    members = []
+    for i in range(count):
+        member: dict[str, Any] = {f: str(form.get(f"m{i}_{f}", "")).strip() for f in MEMBER_FIELDS}
+        if not any(member.values()):
+            continue
+        member["languages"] = [str(v) for v in form.getlist(f"m{i}_languages")]
+        member["needs_medical"] = form.get(f"m{i}_needs_medical") == "1"
+        member["disability"] = form.get(f"m{i}_disability") == "1"
+        members.append(member)
+    return members
+
+
+def household_from_form(form: FormData, members: list[dict[str, Any]]) -> dict[str, Any]:
+    """The household fields of the registration form, as HouseholdCreate reads them."""
+    origin = str(form.get("origin", ""))
+    kind, _, place = origin.partition(":")
+    return {
+        "members": [{k: v for k, v in m.items() if v not in ("", None)} for m in members],
+        "origin_hub_id": place if kind == "hub" else None,
+        "origin_settlement_id": place if kind == "psc" else None,
+        "preferences": [str(form.get(f"preference_{n}", "")) for n in range(3)],
+        "language": str(form.get("language", "ru")),
+    }
+
+
+# form fields by the labels the form shows, and pydantic's error kinds in plain words
+FIELD_LABELS = {
+    "full_name": N_("Full name"), "birth_date": N_("Birth date"), "sex": N_("Sex"),
+    "citizenship": N_("Citizenship"), "document_type": N_("Document type"),
+    "document_number": N_("Document number"), "iin": N_("IIN (optional)"), "phone": N_("Phone"),
+    "occupation": N_("Occupation"), "languages": N_("Languages spoken"),
+    "preferences": N_("Preferred settlement"), "members": N_("Members"),
+    "origin_hub_id": N_("Where the household is now"),
+    "origin_settlement_id": N_("Where the household is now"),
+    "language": N_("Language of the household"),
+}  # fmt: skip
+ERROR_WORDS = {
+    "missing": N_("is required"),
+    "string_too_short": N_("is empty"),
+    "string_too_long": N_("is too long"),
+    "string_pattern_mismatch": N_("has an invalid format"),
+    "date_parsing": N_("is not a valid date"),
+    "date_from_datetime_parsing": N_("is not a valid date"),
+    "literal_error": N_("is not one of the allowed choices"),
+    "too_short": N_("needs at least one entry"),
+    "too_long": N_("has too many entries"),
+}
+
+
+def validation_messages(exc: ValidationError, language: str) -> list[str]:
+    """Each problem of a form as '<where>: <what>' in `language`."""
+    messages = []
+    for error in exc.errors():
+        where, loc = [], list(error["loc"])
+        if loc[:1] == ["members"] and len(loc) > 1 and isinstance(loc[1], int):
+            where.append(f"{gettext(language, 'Member')} {loc[1] + 1}")
+            loc = loc[2:]
+        if loc and isinstance(loc[0], str):
+            where.append(gettext(language, FIELD_LABELS.get(loc[0], loc[0])))
+        if error["type"] == "value_error":
+            what = gettext(language, str(error["ctx"]["error"]))
+        else:
+            what = gettext(language, ERROR_WORDS.get(error["type"], error["msg"]))
+        messages.append(f"{' · '.join(where)}: {what}" if where else what)
+    return messages
+
+
+@router.post("/desk/register")
+async def desk_register(
+    request: Request, session: SessionDep, user: Desk, language: Language
+) -> Response:
+    """Register the household of the form, then show its placement options."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token", "")))
+    members = members_from_form(form)
+    context = {
+        **_form_context(session, language),
+        "members": members or [{}],
+        "form": {k: str(v) for k, v in form.items() if not k.startswith("m")},
+    }
+    try:
+        data = HouseholdCreate.model_validate(household_from_form(form, members))
+        # a savepoint: a refused registration writes nothing, and the form is shown again
+        with session.begin_nested():
+            household = register_household(db_session=session, data=data, actor=actor_of(user))
+    except ValidationError as exc:
+        return render(
+            request,
+            "desk.html",
+            language,
+            {**context, "errors": validation_messages(exc, language)},
+            422,
+        )
+    except DuplicateRegistration as exc:
+        message = gettext(language, "A member is already registered, in household %(ref)s.")
+        context |= {
+            "errors": [message % {"ref": exc.reference}],
+            "existing_url": f"/desk/households/{exc.household_id}",
+        }
+        return render(request, "desk.html", language, context, 409)
+    except DomainError as exc:
+        return render(
+            request, "desk.html", language, {**context, "errors": [exc.words(language)]}, 422
+        )
+    return RedirectResponse(f"/desk/households/{household.id}", 303)
+
+
+def _household_page(
+    request: Request,
+    session: SessionDep,
+    language: str,
+    household: Household,
+    errors: list[str],
+    status: int = 200,
+) -> Response:
+    placement = session.scalars(
+        select(Placement).where(
+            Placement.household_id == household.id, Placement.status != "cancelled"
+        )
+    ).first()
+    options = []
+    if placement is None and household.status == "pending":
+        options = placing.desk_options(db_session=session, household=household, language=language)
+    context = {
+        "household": household_read(household),
+        "placement": placement_read(session, placement) if placement else None,
+        "options": options,
+        "settlements": settlement_choices(db_session=session, language=language),
+        "errors": errors,
+    }
+    return render(request, "household.html", language, context, status)
+
+
+@router.get("/desk/households/{household_id}")
+def household_page(
+    household_id: RowId, request: Request, session: SessionDep, user: Desk, language: Language
+) -> Response:
+    """A registered household with its three recommended settlements, or its placement."""
+    household = session.get(Household, household_id)
+    if household is None:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    return _household_page(request, session, language, household, [])
+
+
+@router.post("/desk/households/{household_id}/confirm")
+def household_confirm(
+    household_id: RowId,
+    request: Request,
+    session: SessionDep,
+    user: Desk,
+    language: Language,
+    settlement_id: Annotated[PlainText, Form(max_length=64)],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    override_reason: Annotated[PlainText, Form(max_length=1000)] = "",
+) -> Response:
+    """Confirm one settlement (or an override with its reason) and open the letter."""
+    check_csrf(request, csrf_token)
+    household = session.get(Household, household_id)
+    if household is None:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    options = placing.desk_options(db_session=session, household=household, language=language)
+    try:
+        # a savepoint: a refused confirmation leaves nothing behind, and the page still renders
+        with session.begin_nested():
+            placement = confirm_placement(
+                db_session=session, household_id=household_id, settlement_id=settlement_id,
+                actor=actor_of(user), recommended=[o.settlement_id for o in options],
+                override_reason=override_reason,
+            )  # fmt: skip
+    except DomainError as exc:
+        return _household_page(request, session, language, household, [exc.words(language)], 409)
+    return RedirectResponse(f"/letters/{placement.id}", 303)
+
+
+def verification_code(request: Request, placement_id: int) -> str:
+    """A short keyed code that makes a letter's QR link unguessable."""
+    secret: bytes = request.app.state.letter_secret
+    return hmac.new(secret, str(placement_id).encode(), hashlib.sha256).hexdigest()[:16]
+
+
+@router.get("/letters/{placement_id}")
+def letter(placement_id: RowId, request: Request, session: SessionDep, user: Desk) -> Response:
+    """The printable placement letter, in the household's language, with its QR code."""
+    placement = session.get(Placement, placement_id)
+    if placement is None:
+        return render(request, "verify.html", "en", {"placement": None}, 404)
+    household = session.get(Household, placement.household_id)
+    if household is None:  # erased since the placement was made
+        raise NotFound(N_("no household %(id)s"), id=placement.household_id)
+    verify_path = request.app.url_path_for("verify", placement_id=placement_id)
+    code = verification_code(request, placement_id)
+    verify_url = f"{request.app.state.public_url}{verify_path}?code={code}"
+    qr_svg = segno.make(verify_url, error="m").svg_inline(scale=4)
+    context = {
+        "placement": placement_read(session, placement),
+        "verify_url": verify_url,
+        "qr_svg": qr_svg,
+        "letter_lang": household.language,
+    }
+    return render(request, "letter.html", household.language, context)
+
+
+@router.get("/verify/{placement_id}", name="verify")
+def verify(
+    placement_id: RowId, request: Request, session: SessionDep, language: Language, code: str = ""
+) -> Response:
+    """Public check of a letter's QR code: reference, destination and status, no names."""
+    placement = session.get(Placement, placement_id)
+    genuine = placement is not None and hmac.compare_digest(
+        code, verification_code(request, placement_id)
+    )
+    context = {"placement": placement_read(session, placement) if genuine and placement else None}
+    return render(request, "verify.html", language, context, 200 if genuine else 404)
+
+
+Coordinator = Annotated[User, Depends(require("coordinator"))]
+
+
+def _replan_context(session: SessionDep, policy: str) -> dict[str, Any]:
+    return {
+        "policies": placing.policy_names(),
+        "policy": policy,
+        "pending": len(placing.pending_households(db_session=session)),
+        "preview": None,
+        "message": "",
+        "errors": [],
+    }
+
+
+def _applied_message(session: SessionDep, plan_id: int, language: str) -> str:
+    plan = session.get(Plan, plan_id)
+    if plan is None or plan.status != "applied":
+        return ""
+    message = gettext(
+        language,
+        "Plan %(id)s applied: %(placed)s households placed; %(skipped)s of the plan skipped "
+        "(placed at a desk meanwhile, or their settlement filled up).",
+    )
+    return message % {
+        "id": plan.id,
+        "placed": plan.applied_households,
+        "skipped": plan.skipped_households,
+    }
+
+
+@router.get("/coordinator/replan")
+def replan_page(
+    request: Request, session: SessionDep, user: Coordinator, language: Language,
+    applied: Annotated[int, Query(ge=1, le=2_147_483_647)] | None = None,
+) -> Response:  # fmt: skip
+    """The batch re-plan page: choose a policy, preview the plan, then apply exactly it."""
+    context = _replan_context(session, "default")
+    if applied is not None:
+        context["message"] = _applied_message(session, applied, language)
+    return render(request, "replan.html", language, context)
+
+
+@router.post("/coordinator/replan")
+def replan_submit(
+    request: Request,
+    session: SessionDep,
+    user: Coordinator,
+    language: Language,
+    policy: Annotated[PlainText, Form(max_length=64)] = "default",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Preview a batch re-plan: the plan is stored, nothing is placed."""
+    check_csrf(request, csrf_token)
+    context = _replan_context(session, policy)
+    try:
+        context["preview"] = placing.preview(
+            db_session=session, policy_name=policy, actor=actor_of(user)
+        )
+    except DomainError as exc:
+        return render(
+            request, "replan.html", language, {**context, "errors": [exc.words(language)]}, 422
+        )
+    return render(request, "replan.html", language, context)
+
+
+@router.post("/coordinator/replan/{plan_id}/apply")
+def replan_apply(
+    plan_id: RowId,
+    request: Request,
+    session: SessionDep,
+    user: Coordinator,
+    language: Language,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Apply exactly the previewed plan, once; a reload or second click applies nothing."""
+    check_csrf(request, csrf_token)
+    try:
+        with session.begin_nested():
+            placing.apply(db_session=session, plan_id=plan_id, actor=actor_of(user))
+    except DomainError as exc:
+        context = {**_replan_context(session, "default"), "errors": [exc.words(language)]}
+        return render(request, "replan.html", language, context, 409)
+    return RedirectResponse(f"/coordinator/replan?applied={plan_id}", 303)

@@ -1,0 +1,1 @@
+"""Settlements in the database: regions, settlements with capacities and loads, hubs, vacancies."""

@@ -1,0 +1,51 @@
+"""Rendering pages: Jinja2 templates with the request's language and CSRF token."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from qonaq.i18n import LANGUAGE_NAMES, LANGUAGES, translations
+from qonaq.web.deps import LANGUAGE_COOKIE
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+ONE_YEAR = 365 * 24 * 3600
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(["html"]),
+    extensions=["jinja2.ext.i18n"],
+)
+environment.install_null_translations()  # type: ignore[attr-defined]
+
+
+def render(
+    request: Request,
+    template: str,
+    language: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The page `template` in `language`; remembers a language chosen with ?lang=."""
+    catalog = translations(language)
+    values: dict[str, Any] = {
+        "request": request,
+        "lang": language,
+        "languages": LANGUAGES,
+        "language_names": LANGUAGE_NAMES,
+        "user": getattr(request.state, "user", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "gettext": catalog.gettext,
+        "ngettext": catalog.ngettext,
+        "_": catalog.gettext,
+        **(context or {}),
+    }
+    html = environment.get_template(template).render(values)
+    response = HTMLResponse(html, status_code=status_code)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE, language, max_age=ONE_YEAR, httponly=True, samesite="lax"
+        )
+    return response
