@@ -56,6 +56,19 @@ class CrashReport:
     problems: list[str]
 
 
+def prepare(url: str) -> None:
+    """A migrated database with Kazakhstan's gazetteer and one registrar, `desk`."""
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with transaction(engine) as db_session:
+        seed_kz(db_session=db_session)
+        create_user(
+            db_session=db_session, username="desk", password=PASSWORD, role="registrar",
+            actor=Actor("bench"),
+        )  # fmt: skip
+    engine.dispose()
+
+
 class Server:
     """`qonaq serve` in its own process, restartable."""
 
@@ -142,14 +155,8 @@ def crash_test(seconds: float = 30.0, desks: int = 8) -> CrashReport:
     postgres.start()
     try:
         url = postgres.url("postgres")
-        migrate.upgrade(url)
+        prepare(url)
         engine = make_engine(url)
-        with transaction(engine) as db_session:
-            seed_kz(db_session=db_session)
-            create_user(
-                db_session=db_session, username="desk", password=PASSWORD, role="registrar",
-                actor=Actor("crash test"),
-            )  # fmt: skip
         server = Server(url, postgres.base)
         server.start()
         token = httpx.post(

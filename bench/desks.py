@@ -14,25 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.crash import PASSWORD, Server
-from qonaq.auth.actor import Actor
-from qonaq.auth.service import create_user
-from qonaq.db import migrate
-from qonaq.db.session import make_engine, transaction
-from qonaq.settlements.seed import seed_kz
+from bench.crash import PASSWORD, Server, prepare
 from tests.support.postgres import PostgresServer
-
-
-def _prepare(url: str) -> None:
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with transaction(engine) as db_session:
-        seed_kz(db_session=db_session)
-        create_user(
-            db_session=db_session, username="desk", password=PASSWORD, role="registrar",
-            actor=Actor("bench"),
-        )  # fmt: skip
-    engine.dispose()
 
 
 def _desk(base: str, token: str, desk: int, stop: threading.Event, rounds: list[float],
@@ -65,7 +48,7 @@ def _desk(base: str, token: str, desk: int, stop: threading.Event, rounds: list[
 
 def run(url: str, work: Path, desks: int, seconds: float) -> str:
     """One line: confirmations per second and the round's p50 / p99 with `desks` at once."""
-    _prepare(url)
+    prepare(url)
     server = Server(url, work)
     server.start()
     token = httpx.post(

@@ -8,7 +8,7 @@ from qonaq.auth.actor import Actor
 from qonaq.cli.common import user_errors
 from qonaq.config import get_settings
 from qonaq.db import migrate
-from qonaq.db.backup import BackupError, backup, restore
+from qonaq.db.backup import backup, restore
 from qonaq.db.crypto import new_data_key
 from qonaq.db.session import make_engine, transaction
 from qonaq.registry import personal
@@ -68,11 +68,8 @@ def check() -> None:
 def backup_command(target: Path = typer.Argument(..., help="The backup file to write.")) -> None:
     """Write a consistent copy of the database to TARGET (SQLite: its online backup;
     PostgreSQL: pg_dump's custom format). The file is readable by its owner only."""
-    try:
+    with user_errors():
         backup(get_settings().resolved_database_url(), target)
-    except BackupError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
     typer.echo(f"backed up to {target}")
 
 
@@ -81,11 +78,8 @@ def restore_command(
     source: Path = typer.Argument(..., help="A file from `qonaq db backup`."),
 ) -> None:
     """Replace the database by the backup in SOURCE. Stop the servers first."""
-    try:
+    with user_errors():
         restore(get_settings().resolved_database_url(), source)
-    except BackupError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
     typer.echo(f"restored from {source}")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 
-class BackupError(RuntimeError):
+class BackupError(ValueError):
     """A backup or restore that could not be done; the message says why."""
 
 

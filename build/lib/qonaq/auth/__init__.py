@@ -1,1 +1,0 @@
-"""Users, roles, sessions, API tokens and permission checks."""

@@ -1,1 +1,0 @@
-"""The national load dashboard: current loads, arrivals per day, the most pressed settlements."""

@@ -1,1 +1,0 @@
-"""Database: engine, sessions, the declarative base and Alembic migrations."""

@@ -1,1 +1,0 @@
-"""Gazetteer: settlements, regions and hubs of the country, with the shipped Kazakhstan data."""

@@ -1,1 +1,0 @@
-"""The placement core — pure: builds the model, solves it, reads the plan back, advises desks."""

@@ -1,1 +1,0 @@
-"""Households, persons and their placements."""

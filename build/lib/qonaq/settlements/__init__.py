@@ -1,1 +1,0 @@
-"""Settlements in the database: regions, settlements with capacities and loads, hubs, vacancies."""
