@@ -21,8 +21,10 @@ from qonaq.dashboard import views as dashboard_views
 from qonaq.dashboard.api import router as dashboard_api
 from qonaq.errors import DomainError
 from qonaq.i18n import gettext
+from qonaq.registry import plans_views
 from qonaq.registry import views as registry_views
 from qonaq.registry.api import router as registry_api
+from qonaq.registry.plans_api import router as plans_api
 from qonaq.registry.service import DuplicateRegistration
 from qonaq.settlements import views as settlements_views
 from qonaq.settlements.api import router as settlements_api
@@ -66,10 +68,11 @@ def create_app(
     app.state.letter_secret = letter_secret or get_settings().resolved_secret_key()
     # links printed on letters: never built from the request's Host header, which a client sets
     app.state.public_url = (public_url or get_settings().resolved_public_url()).rstrip("/")
-    for router in (auth_api, settlements_api, registry_api, audit_api, dashboard_api):
+    for router in (auth_api, settlements_api, registry_api, plans_api, audit_api, dashboard_api):
         app.include_router(router, prefix=API_PREFIX)
     pages = (
-        views.router, registry_views.router, settlements_views.router, audit_views.router,
+        views.router, registry_views.router, plans_views.router, settlements_views.router,
+        audit_views.router,
         dashboard_views.router, api_docs.router,
     )  # fmt: skip
     for page_router in pages:
