@@ -130,18 +130,18 @@ def main(argv: list[str]) -> None:
         else:
             count = first_wave(db_session, FIRST_WAVE)
             console.print(f"registered {count} households of the first wave")
-    with transaction(engine) as db_session:
-        pending = placing.pending_households(db_session=db_session)
-        if len(pending) > LEFT_FOR_THE_DESK:
-            plan = placing.preview(
-                db_session=db_session, policy_name="default", actor=DEMO_ACTOR,
-                limit=len(pending) - LEFT_FOR_THE_DESK,
-            )  # fmt: skip
-            applied = placing.apply(db_session=db_session, plan_id=plan.plan_id, actor=DEMO_ACTOR)
-            console.print(
-                f"night batch plan: {applied.placed} households placed, "
-                f"gap {plan.gap:.2%}; {LEFT_FOR_THE_DESK} left for the desks"
-            )
+    with transaction(engine, writes=False) as db_session:
+        pending = len(placing.pending_households(db_session=db_session))
+    if pending > LEFT_FOR_THE_DESK:
+        plan, applied = placing.plan_and_apply(
+            engine=engine, policy_name="default", actor=DEMO_ACTOR,
+            limit=pending - LEFT_FOR_THE_DESK,
+        )  # fmt: skip
+        console.print(
+            f"night batch plan: {applied.placed} households placed, "
+            f"gap {plan.gap:.2%}; {LEFT_FOR_THE_DESK} left for the desks"
+        )
+    with transaction(engine, writes=False) as db_session:
         console.print(capacity_table(capacity_by_region(db_session=db_session)))
     simulate_2022(console, settings.var_dir / "simulation")
     for role, username, password in logins:

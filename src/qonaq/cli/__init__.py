@@ -4,7 +4,18 @@ import typer
 from pydantic import ValidationError
 
 from qonaq import __version__
-from qonaq.cli import data, db, importing, person, place, serve, settlements, simulate, users
+from qonaq.cli import (
+    data,
+    db,
+    importing,
+    person,
+    place,
+    plan,
+    serve,
+    settlements,
+    simulate,
+    users,
+)  # fmt: skip
 from qonaq.cli.common import fail
 from qonaq.config import get_settings, settings_problems
 
@@ -20,6 +31,7 @@ app.add_typer(importing.app, name="import")
 app.add_typer(settlements.app, name="settlements")
 app.add_typer(person.app, name="person")
 app.command(name="place")(place.place)
+app.add_typer(plan.app, name="plan")
 app.command(name="simulate")(simulate.simulate)
 app.command(name="serve")(serve.serve)
 app.command(name="openapi")(serve.openapi)

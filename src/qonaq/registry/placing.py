@@ -9,10 +9,11 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from qonaq.auth.actor import Actor
+from qonaq.db.session import transaction
 from qonaq.errors import InputFileError, Invalid, NotFound
 from qonaq.geo.gazetteer import localized_name
 from qonaq.geo.settlements_file import SettlementRecord
@@ -186,6 +187,7 @@ def desk_prices(*, db_session: Session, policy_name: str) -> dict[str, object] |
         cached = _PRICES.get(plan_id)
     if cached is None:
         cached = json.loads(db_session.scalars(select(Plan.prices).where(Plan.id == plan_id)).one())
+        cached["plan_id"] = plan_id
         with _PRICES_LOCK:
             _PRICES[plan_id] = cached
     return cached
@@ -270,6 +272,24 @@ def preview(
     return _replan_read(row.id, policy_name, plan, records)
 
 
+def plan_and_apply(
+    *, engine: Engine, policy_name: str, actor: Actor, limit: int | None = None
+) -> tuple[ReplanRead, Applied]:
+    """The night's batch plan: solved in a read transaction (desks keep confirming), then
+    stored and applied exactly in one short write transaction; desks then use its prices."""
+    policy = policy_named(policy_name)
+    with transaction(engine, writes=False) as db_session:
+        records = settlement_records(db_session=db_session)
+        plan, households = replan(db_session=db_session, policy=policy, limit=limit)
+    with transaction(engine) as db_session:
+        row = store_plan(
+            db_session=db_session, plan=plan, household_ids=[h.id for h in households],
+            policy=policy_name, actor=actor,
+        )  # fmt: skip
+        applied = apply_stored_plan(db_session=db_session, plan_id=row.id, actor=actor)
+    return _replan_read(row.id, policy_name, plan, records), applied
+
+
 def apply(*, db_session: Session, plan_id: int, actor: Actor) -> Applied:
     """Place exactly the households of a previewed plan that are still pending and still fit."""
     return apply_stored_plan(db_session=db_session, plan_id=plan_id, actor=actor)
@@ -298,6 +318,8 @@ class OptionRead(BaseModel):
     fill_before: float
     fill_after: float
     reasons: list[ReasonRead]
+    # the batch plan whose prices ranked the options (none before the first plan is applied)
+    priced_by_plan: int | None = None
 
 
 def desk_options(
@@ -313,8 +335,11 @@ def desk_options(
     record = household_record(db_session=db_session, household=household)
     origin = origin_name(db_session=db_session, household=household, language=language)
     by_id = {r.id: r for r in records}
+    plan_id = stored.get("plan_id") if stored is not None else None
     return [
-        _option_read(option, by_id[option.settlement_id], record, origin, rank, language)
+        _option_read(
+            option, by_id[option.settlement_id], record, origin, rank, language
+        ).model_copy(update={"priced_by_plan": plan_id})
         for rank, option in enumerate(recommend(desk, record), start=1)
     ]
 
