@@ -2,20 +2,24 @@
 (function () {
   const REFRESH_MS = 10000;
   const config = { responsive: true, displaylogo: false };
+  // numbers and times as the page's language writes them, not the browser's
+  const lang = document.documentElement.lang;
+  const number = new Intl.NumberFormat(lang);
+  const time = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
   function draw(id, figure) {
     Plotly.react(id, figure.data, figure.layout, config);
   }
 
   async function refresh() {
-    const response = await fetch("/api/v1/dashboard?language=" + document.documentElement.lang, { credentials: "same-origin" });
+    const response = await fetch("/api/v1/dashboard?language=" + lang, { credentials: "same-origin" });
     if (!response.ok) return;
     const view = await response.json();
-    document.getElementById("registered").textContent = view.registered_persons.toLocaleString();
-    document.getElementById("placed").textContent = view.placed_persons.toLocaleString();
-    document.getElementById("pending").textContent = view.pending_households.toLocaleString();
-    document.getElementById("over80").textContent = view.settlements_over_80_percent;
-    document.getElementById("updated").textContent = new Date().toLocaleTimeString();
+    document.getElementById("registered").textContent = number.format(view.registered_persons);
+    document.getElementById("placed").textContent = number.format(view.placed_persons);
+    document.getElementById("pending").textContent = number.format(view.pending_households);
+    document.getElementById("over80").textContent = number.format(view.settlements_over_80_percent);
+    document.getElementById("updated").textContent = time.format(new Date());
     draw("load-map", view.load_map);
     draw("per-day", view.per_day);
     draw("pressed", view.pressed_chart);
