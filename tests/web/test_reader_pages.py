@@ -159,3 +159,18 @@ def test_an_expired_session_on_a_page_returns_to_it_with_its_query(sqlite_site: 
     assert (
         response.headers["location"] == "/login?next=%2Fcoordinator%2Faudit%3Faction%3Dx%26page%3D2"
     )
+
+
+def test_the_dashboard_data_is_in_the_readers_language(sqlite_site: Site) -> None:
+    view = sqlite_site.client.get(
+        "/api/v1/dashboard?language=ru", headers=sqlite_site.auth("coordinator")
+    ).json()
+    names = [trace["name"] for trace in view["per_day"]["data"]]
+    assert names == [gettext("ru", "registered"), gettext("ru", "placed")]
+    # every settlement on the map, none placed yet, with its free room in Russian numbers
+    hover = view["load_map"]["data"][1]["text"]
+    assert len(hover) == 3
+    oral = next(text for text in hover if text.startswith("Oral"))
+    assert oral.startswith("Oral (Западно-Казахстанская)")
+    assert "5\xa0000" in oral and "0\xa0%" in oral
+    assert view["load_map"]["layout"]["separators"] == ", "

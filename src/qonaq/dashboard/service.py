@@ -26,6 +26,7 @@ from qonaq.simulation.figures import (
 )
 
 PRESSED_SHOWN = 12
+EMPTY_BUBBLE = 1e-6
 CHART_WORDS = (
     N_("Placed persons and fill ratio"), N_("Persons per day"), N_("registered"), N_("placed"),
     N_("persons"), N_("Most pressed settlements: share of housing capacity in use"),
@@ -117,7 +118,7 @@ def _number(value: int, language: str) -> str:
 
 
 def _percent(fill: float, language: str) -> str:
-    return format_percent(fill, format="#,##0.#%", locale=language)
+    return format_percent(fill, locale=language)
 
 
 def _load_map(places: Sequence[Any], words: dict[str, str], language: str) -> Figure:
@@ -160,7 +161,8 @@ def _load_map(places: Sequence[Any], words: dict[str, str], language: str) -> Fi
         "text": hover,
         "hoverinfo": "text",
         "marker": {
-            "size": [s.load_persons for s, _ in places],
+            # Plotly draws no marker of size 0: an empty town gets the smallest bubble
+            "size": [max(s.load_persons, EMPTY_BUBBLE) for s, _ in places],
             "sizemode": "area",
             "sizeref": 2.0 * max(largest, 1) / MAX_BUBBLE_PX**2,
             "sizemin": 3,
@@ -179,7 +181,7 @@ def _load_map(places: Sequence[Any], words: dict[str, str], language: str) -> Fi
         "bgcolor": "rgba(0,0,0,0)",
     }  # fmt: skip
     layout = {
-        "title": {"text": words["Placed persons and fill ratio"], "automargin": True},
+        "title": {"text": words["Placed persons and fill ratio"]},
         "geo": geo, "margin": {"l": 0, "r": 0, "t": 50, "b": 0}, "height": 460,
         "separators": PLOTLY_SEPARATORS[language],
     }  # fmt: skip
@@ -207,7 +209,7 @@ def _per_day_chart(
             for name, counts in series
         ],
         "layout": {
-            "title": {"text": words["Persons per day"], "automargin": True},
+            "title": {"text": words["Persons per day"]},
             "barmode": "group",
             "xaxis": {"type": "category", "automargin": True},
             "yaxis": {
@@ -227,24 +229,22 @@ def _pressed_chart(
     pressed: list[PressedSettlement], words: dict[str, str], language: str
 ) -> Figure:
     shown = list(reversed(pressed))
-    # a long title wraps instead of running off a narrow card
-    title = words["Most pressed settlements: share of housing capacity in use"]
-    head, colon, tail = title.partition(": ")
     return {
         "data": [
             {
                 "type": "bar",
                 "orientation": "h",
                 "x": [round(100 * p.fill, 1) for p in shown],
-                "y": [f"{p.name} ({p.region})" for p in shown],
+                # the region on a line of its own: a long name stays inside a narrow card
+                "y": [f"{p.name}<br>({p.region})" for p in shown],
                 "customdata": [_percent(p.fill, language) for p in shown],
                 "marker": {"color": ["#d73027" if p.fill > 0.8 else "#00739d" for p in shown]},
                 "hovertemplate": "%{y}: %{customdata}<extra></extra>",
             }
         ],
         "layout": {
-            "title": {"text": f"{head}:<br>{tail}" if colon else title, "automargin": True},
-            "margin": {"l": 20, "r": 20, "t": 70, "b": 40},
+            "title": {"text": words["Most pressed settlements: share of housing capacity in use"]},
+            "margin": {"l": 20, "r": 20, "t": 50, "b": 40},
             "height": 420,
             "xaxis": {"range": [0, 100], "ticksuffix": " %", "automargin": True},
             "yaxis": {"automargin": True},

@@ -7,8 +7,14 @@
   const number = new Intl.NumberFormat(lang);
   const time = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
+  // the title goes into the card's heading, which wraps like any text: a title drawn by
+  // Plotly is one line and is cut off on a narrow card
   function draw(id, figure) {
-    Plotly.react(id, figure.data, figure.layout, config);
+    const title = figure.layout.title && figure.layout.title.text;
+    document.getElementById(id + "-title").textContent = title || "";
+    const margin = Object.assign({}, figure.layout.margin, { t: 10 });
+    const layout = Object.assign({}, figure.layout, { title: { text: "" }, margin: margin });
+    Plotly.react(id, figure.data, layout, config);
   }
 
   async function refresh() {
