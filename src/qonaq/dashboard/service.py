@@ -1,9 +1,12 @@
 """Reading the live load picture from the database into the shared Plotly figure builders."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,13 +15,26 @@ from qonaq.geo.gazetteer import display_name, localized_name, regions_geojson
 from qonaq.i18n import N_, gettext
 from qonaq.registry.models import Household, Placement
 from qonaq.settlements.models import Region, Settlement
-from qonaq.simulation.figures import Figure, SettlementLoad, load_map_figure
+from qonaq.simulation.figures import (
+    FILL_COLOURS,
+    FILL_SCALE_MAX,
+    KAZAKHSTAN_LAT,
+    KAZAKHSTAN_LON,
+    MAX_BUBBLE_PX,
+    Figure,
+    region_outlines,
+)
 
 PRESSED_SHOWN = 12
+EMPTY_BUBBLE = 1e-6
 CHART_WORDS = (
     N_("Placed persons and fill ratio"), N_("Persons per day"), N_("registered"), N_("placed"),
     N_("persons"), N_("Most pressed settlements: share of housing capacity in use"),
+    N_("placed: %(persons)s persons"), N_("capacity: %(capacity)s, free: %(free)s"),
+    N_("fill"),
 )  # fmt: skip
+# Plotly's decimal point and thousands separator, as each language writes numbers
+PLOTLY_SEPARATORS = {"en": ".,", "ru": ", ", "kk": ", "}
 
 
 class PressedSettlement(BaseModel):
@@ -59,17 +75,9 @@ def _per_day(db_session: Session, moment: Any, persons: Any, *where: Any) -> dic
 def dashboard(*, db_session: Session, language: str = "en") -> DashboardRead:
     """The current national picture, its titles in `language`."""
     words = {w: gettext(language, w) for w in CHART_WORDS}
-    places = db_session.execute(select(Settlement, Region).join(Region)).all()
-    loads = [
-        SettlementLoad(
-            name=display_name(s, region, language),
-            lat=s.lat,
-            lon=s.lon,
-            arrivals=s.load_persons,
-            fill_ratio=s.load_persons / s.cap_persons if s.cap_persons else 0.0,
-        )
-        for s, region in places
-    ]
+    places = db_session.execute(
+        select(Settlement, Region).join(Region).order_by(Settlement.id)
+    ).all()
     registered = _per_day(db_session, Household.registered_at, Household.size)
     placed = _per_day(
         db_session, Placement.created_at, Placement.persons, Placement.status != "cancelled"
@@ -99,45 +107,127 @@ def dashboard(*, db_session: Session, language: str = "en") -> DashboardRead:
         or 0,
         settlements_over_80_percent=sum(1 for p in pressed if p.fill > 0.8),
         pressed=pressed[:PRESSED_SHOWN],
-        load_map=load_map_figure(regions_geojson(), loads, words["Placed persons and fill ratio"]),
-        per_day=_per_day_chart(days, registered, placed, words),
-        pressed_chart=_pressed_chart(pressed[:PRESSED_SHOWN], words),
+        load_map=_load_map(places, words, language),
+        per_day=_per_day_chart(days, registered, placed, words, language),
+        pressed_chart=_pressed_chart(pressed[:PRESSED_SHOWN], words, language),
     )
 
 
+def _number(value: int, language: str) -> str:
+    return format_decimal(value, locale=language)
+
+
+def _percent(fill: float, language: str) -> str:
+    return format_percent(fill, locale=language)
+
+
+def _load_map(places: Sequence[Any], words: dict[str, str], language: str) -> Figure:
+    """Regions with a bubble per settlement, every one of them (an empty one is a small dot,
+    a town with room is what a coordinator looks for): area ∝ persons placed, colour = fill."""
+    lons, lats = region_outlines(regions_geojson())
+    largest = max((s.load_persons for s, _ in places), default=1)
+    fills = [s.load_persons / s.cap_persons if s.cap_persons else 0.0 for s, _ in places]
+    placed, room = (
+        words["placed: %(persons)s persons"],
+        words["capacity: %(capacity)s, free: %(free)s"],
+    )
+    hover = [
+        "<br>".join(
+            (
+                display_name(s, region, language),
+                placed % {"persons": _number(s.load_persons, language)},
+                room
+                % {
+                    "capacity": _number(s.cap_persons, language),
+                    "free": _number(max(s.cap_persons - s.load_persons, 0), language),
+                },
+                f"{words['fill']} {_percent(fill, language)}",
+            )
+        )
+        for (s, region), fill in zip(places, fills, strict=True)
+    ]
+    outlines = {
+        "type": "scattergeo", "lon": lons, "lat": lats, "mode": "lines", "fill": "toself",
+        "fillcolor": "rgba(200,205,215,0.35)", "line": {"color": "#7a8290", "width": 0.8},
+        "hoverinfo": "skip", "showlegend": False, "name": "regions",
+    }  # fmt: skip
+    bubbles = {
+        "type": "scattergeo",
+        "lon": [s.lon for s, _ in places],
+        "lat": [s.lat for s, _ in places],
+        "mode": "markers",
+        "name": words["persons"],
+        "showlegend": False,
+        "text": hover,
+        "hoverinfo": "text",
+        "marker": {
+            # Plotly draws no marker of size 0: an empty town gets the smallest bubble
+            "size": [max(s.load_persons, EMPTY_BUBBLE) for s, _ in places],
+            "sizemode": "area",
+            "sizeref": 2.0 * max(largest, 1) / MAX_BUBBLE_PX**2,
+            "sizemin": 3,
+            "color": [min(fill, FILL_SCALE_MAX) for fill in fills],
+            "cmin": 0.0,
+            "cmax": FILL_SCALE_MAX,
+            "colorscale": FILL_COLOURS,
+            "colorbar": {"title": {"text": words["fill"]}, "thickness": 12, "len": 0.7},
+            "line": {"color": "#333", "width": 0.5},
+            "opacity": 0.85,
+        },
+    }
+    geo = {
+        "visible": False, "showframe": False, "projection": {"type": "mercator"},
+        "lonaxis": {"range": list(KAZAKHSTAN_LON)}, "lataxis": {"range": list(KAZAKHSTAN_LAT)},
+        "bgcolor": "rgba(0,0,0,0)",
+    }  # fmt: skip
+    layout = {
+        "title": {"text": words["Placed persons and fill ratio"]},
+        "geo": geo, "margin": {"l": 0, "r": 0, "t": 50, "b": 0}, "height": 460,
+        "separators": PLOTLY_SEPARATORS[language],
+    }  # fmt: skip
+    return {"data": [outlines, bubbles], "layout": layout}
+
+
 def _per_day_chart(
-    days: list[date], registered: dict[date, int], placed: dict[date, int], words: dict[str, str]
-) -> Figure:
+    days: list[date], registered: dict[date, int], placed: dict[date, int],
+    words: dict[str, str], language: str,
+) -> Figure:  # fmt: skip
     # bars by calendar day: a line needs two days, and the first day of a surge has one
-    labels = [d.isoformat() for d in days]
+    labels = [format_date(d, format="medium", locale=language) for d in days]
+    series = ((words["registered"], registered), (words["placed"], placed))
+    persons = words["persons"]
     return {
         "data": [
             {
                 "type": "bar",
-                "name": "registered",
+                "name": name,
                 "x": labels,
-                "y": [registered.get(d, 0) for d in days],
-            },
-            {
-                "type": "bar",
-                "name": words["placed"],
-                "x": labels,
-                "y": [placed.get(d, 0) for d in days],
-            },
+                "y": [counts.get(d, 0) for d in days],
+                "customdata": [_number(counts.get(d, 0), language) for d in days],
+                "hovertemplate": f"%{{x}} · {name}: %{{customdata}} {persons}<extra></extra>",
+            }
+            for name, counts in series
         ],
         "layout": {
             "title": {"text": words["Persons per day"]},
             "barmode": "group",
-            "xaxis": {"type": "category"},
-            "yaxis": {"title": {"text": words["persons"]}, "rangemode": "tozero"},
-            "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
-            "height": 380,
-            "legend": {"orientation": "h", "y": -0.2},
+            "xaxis": {"type": "category", "automargin": True},
+            "yaxis": {
+                "title": {"text": words["persons"]},
+                "rangemode": "tozero",
+                "automargin": True,
+            },
+            "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+            "height": 400,
+            "legend": {"orientation": "h", "y": -0.25},
+            "separators": PLOTLY_SEPARATORS[language],
         },
     }
 
 
-def _pressed_chart(pressed: list[PressedSettlement], words: dict[str, str]) -> Figure:
+def _pressed_chart(
+    pressed: list[PressedSettlement], words: dict[str, str], language: str
+) -> Figure:
     shown = list(reversed(pressed))
     return {
         "data": [
@@ -145,15 +235,19 @@ def _pressed_chart(pressed: list[PressedSettlement], words: dict[str, str]) -> F
                 "type": "bar",
                 "orientation": "h",
                 "x": [round(100 * p.fill, 1) for p in shown],
-                "y": [f"{p.name} ({p.region})" for p in shown],
+                # the region on a line of its own: a long name stays inside a narrow card
+                "y": [f"{p.name}<br>({p.region})" for p in shown],
+                "customdata": [_percent(p.fill, language) for p in shown],
                 "marker": {"color": ["#d73027" if p.fill > 0.8 else "#00739d" for p in shown]},
-                "hovertemplate": "%{y}: %{x} %<extra></extra>",
+                "hovertemplate": "%{y}: %{customdata}<extra></extra>",
             }
         ],
         "layout": {
             "title": {"text": words["Most pressed settlements: share of housing capacity in use"]},
-            "margin": {"l": 220, "r": 20, "t": 40, "b": 40},
-            "height": 380,
-            "xaxis": {"range": [0, 100], "ticksuffix": " %"},
+            "margin": {"l": 20, "r": 20, "t": 50, "b": 40},
+            "height": 420,
+            "xaxis": {"range": [0, 100], "ticksuffix": " %", "automargin": True},
+            "yaxis": {"automargin": True},
+            "separators": PLOTLY_SEPARATORS[language],
         },
     }

@@ -1,6 +1,6 @@
 """JSON routes for registering households, placing them, and recording arrivals."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
+from qonaq.geo.gazetteer import localized_name
 from qonaq.plaintext import UserInput
 from qonaq.registry import placing
 from qonaq.registry.models import Household, Placement
@@ -51,18 +52,24 @@ def household_read(household: Household) -> HouseholdRead:
     )  # fmt: skip
 
 
-def placement_reads(session: SessionDep, placements: Sequence[Placement]) -> list[PlacementRead]:
-    """The API view of placements, with settlement, region and household reference.
+def place_names(
+    session: SessionDep, settlement_ids: Iterable[str], language: str = "en"
+) -> dict[str, tuple[str, str]]:
+    """Each settlement's name and its region's name in `language`, in one query."""
+    rows = session.execute(
+        select(Settlement, Region).join(Region).where(Settlement.id.in_(set(settlement_ids)))
+    ).all()
+    return {s.id: (localized_name(s, language), localized_name(r, language)) for s, r in rows}
+
+
+def placement_reads(
+    session: SessionDep, placements: Sequence[Placement], language: str = "en"
+) -> list[PlacementRead]:
+    """The API view of placements, with settlement, region (in `language`) and reference.
 
     Settlements and households are read in one query each, not one per placement.
     """
-    settlement_ids = {p.settlement_id for p in placements}
-    places = {
-        s.id: (s, r)
-        for s, r in session.execute(
-            select(Settlement, Region).join(Region).where(Settlement.id.in_(settlement_ids))
-        ).all()
-    }
+    places = place_names(session, (p.settlement_id for p in placements), language)
     references = dict(
         session.execute(
             select(Household.id, Household.reference).where(
@@ -76,8 +83,8 @@ def placement_reads(session: SessionDep, placements: Sequence[Placement]) -> lis
             household_id=p.household_id,
             household_reference=references[p.household_id],
             settlement_id=p.settlement_id,
-            settlement_name=places[p.settlement_id][0].name,
-            region_name=places[p.settlement_id][1].name,
+            settlement_name=places[p.settlement_id][0],
+            region_name=places[p.settlement_id][1],
             status=p.status,
             persons=p.persons,
             children=p.children,
@@ -90,9 +97,11 @@ def placement_reads(session: SessionDep, placements: Sequence[Placement]) -> lis
     ]
 
 
-def placement_read(session: SessionDep, placement: Placement) -> PlacementRead:
-    """The API view of one placement."""
-    return placement_reads(session, [placement])[0]
+def placement_read(
+    session: SessionDep, placement: Placement, language: str = "en"
+) -> PlacementRead:
+    """The API view of one placement, places named in `language`."""
+    return placement_reads(session, [placement], language)[0]
 
 
 def _household(session: SessionDep, household_id: int) -> Household:

@@ -17,7 +17,7 @@ from qonaq.errors import DomainError, NotFound
 from qonaq.i18n import N_, gettext
 from qonaq.plaintext import PlainText
 from qonaq.registry import placing
-from qonaq.registry.api import household_read, placement_read
+from qonaq.registry.api import household_read, place_names, placement_read
 from qonaq.registry.models import Household, Placement, Plan
 from qonaq.registry.schemas import OCCUPATION_GROUPS, HouseholdCreate
 from qonaq.registry.service import (
@@ -188,9 +188,11 @@ def _household_page(
     options = []
     if placement is None and household.status == "pending":
         options = placing.desk_options(db_session=session, household=household, language=language)
+        names = place_names(session, (o.settlement_id for o in options), language)
+        options = [o.model_copy(update={"region_name": names[o.settlement_id][1]}) for o in options]
     context = {
         "household": household_read(household),
-        "placement": placement_read(session, placement) if placement else None,
+        "placement": placement_read(session, placement, language) if placement else None,
         "options": options,
         "settlements": settlement_choices(db_session=session, language=language),
         "errors": errors,
@@ -259,7 +261,7 @@ def letter(placement_id: RowId, request: Request, session: SessionDep, user: Des
     verify_url = f"{request.app.state.public_url}{verify_path}?code={code}"
     qr_svg = segno.make(verify_url, error="m").svg_inline(scale=4)
     context = {
-        "placement": placement_read(session, placement),
+        "placement": placement_read(session, placement, household.language),
         "verify_url": verify_url,
         "qr_svg": qr_svg,
         "letter_lang": household.language,
@@ -276,7 +278,8 @@ def verify(
     genuine = placement is not None and hmac.compare_digest(
         code, verification_code(request, placement_id)
     )
-    context = {"placement": placement_read(session, placement) if genuine and placement else None}
+    read = placement_read(session, placement, language) if genuine and placement else None
+    context = {"placement": read}
     return render(request, "verify.html", language, context, 200 if genuine else 404)
 
 
@@ -292,6 +295,16 @@ def _replan_context(session: SessionDep, policy: str) -> dict[str, Any]:
         "message": "",
         "errors": [],
     }
+
+
+def _named_in(session: SessionDep, preview: placing.ReplanRead, language: str) -> Any:
+    # the plan names places in English (the engine's records); the page in the reader's words
+    names = place_names(session, (c.settlement_id for c in preview.changes), language)
+    changes = [
+        c.model_copy(update=dict(zip(("name", "region"), names[c.settlement_id], strict=True)))
+        for c in preview.changes
+    ]
+    return preview.model_copy(update={"changes": changes})
 
 
 def _applied_message(session: SessionDep, plan_id: int, language: str) -> str:
@@ -335,9 +348,8 @@ def replan_submit(
     check_csrf(request, csrf_token)
     context = _replan_context(session, policy)
     try:
-        context["preview"] = placing.preview(
-            db_session=session, policy_name=policy, actor=actor_of(user)
-        )
+        preview = placing.preview(db_session=session, policy_name=policy, actor=actor_of(user))
+        context["preview"] = _named_in(session, preview, language)
     except DomainError as exc:
         return render(
             request, "replan.html", language, {**context, "errors": [exc.words(language)]}, 422

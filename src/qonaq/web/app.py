@@ -2,14 +2,17 @@
 
 import logging
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlalchemyTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from qonaq import __version__
@@ -20,7 +23,7 @@ from qonaq.config import get_settings
 from qonaq.dashboard import views as dashboard_views
 from qonaq.dashboard.api import router as dashboard_api
 from qonaq.errors import DomainError
-from qonaq.i18n import gettext
+from qonaq.i18n import N_, gettext
 from qonaq.registry import plans_views
 from qonaq.registry import views as registry_views
 from qonaq.registry.api import router as registry_api
@@ -121,6 +124,18 @@ def _access_log_without_queries() -> None:
         access.addFilter(WithoutQueryStrings())
 
 
+# Starlette's own refusals of a page, in words (a form's address opened by a link, a typo)
+PAGE_ERRORS = {
+    404: N_("This page does not exist."),
+    405: N_("This address is not a page to open: go back and use the page's buttons."),
+}
+
+
+def _error_page(request: Request, message: str, status: int) -> Response:
+    language = request_language(request)
+    return render(request, "error.html", language, {"message": gettext(language, message)}, status)
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
@@ -130,18 +145,29 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
         if _is_api(request):
             return JSONResponse({"detail": "sign in first"}, 401, {"WWW-Authenticate": "Bearer"})
-        return RedirectResponse(f"/login?next={request.url.path}", 303)
+        if request.method in ("GET", "HEAD"):
+            back_to = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?{urlencode({'next': back_to})}", 303)
+        return await views.expired_session_page(request)
 
     @app.exception_handler(NotAllowed)
     async def not_allowed(request: Request, exc: NotAllowed) -> Response:
-        return JSONResponse({"detail": "your role may not do this"}, 403)
+        if _is_api(request):
+            return JSONResponse({"detail": "your role may not do this"}, 403)
+        return _error_page(request, N_("Your role may not do this."), 403)
 
     @app.exception_handler(CsrfMismatch)
     async def csrf(request: Request, exc: CsrfMismatch) -> Response:
         if _is_api(request):
             detail = "a write signed in by the session cookie needs the X-CSRF-Token header"
             return JSONResponse({"detail": detail}, 403)
-        return JSONResponse({"detail": "form expired or forged: reload the page"}, 403)
+        return await views.stale_form_page(request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request) or exc.status_code not in PAGE_ERRORS:
+            return await http_exception_handler(request, exc)
+        return _error_page(request, PAGE_ERRORS[exc.status_code], exc.status_code)
 
     @app.exception_handler(DomainError)
     async def refused(request: Request, exc: DomainError) -> Response:

@@ -56,6 +56,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         https = self.always_https or scope.get("scheme") == "https"
+        api = str(scope.get("path", "")).startswith("/api/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -64,6 +65,8 @@ class SecurityHeaders:
                     headers.setdefault(name, value)
                 if https:
                     headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+                if api:  # households, placements, tokens: nothing of it kept in a cache
+                    headers.setdefault("Cache-Control", "no-store")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

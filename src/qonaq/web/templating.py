@@ -2,6 +2,7 @@
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -21,6 +22,12 @@ environment = Environment(
 environment.install_null_translations()  # type: ignore[attr-defined]
 
 
+def language_url(request: Request, code: str) -> str:
+    """This page in language `code`: its path and query, only `lang` replaced."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return f"{request.url.path}?{urlencode([*query, ('lang', code)])}"
+
+
 def render(
     request: Request,
     template: str,
@@ -35,6 +42,7 @@ def render(
         "lang": language,
         "languages": LANGUAGES,
         "language_names": LANGUAGE_NAMES,
+        "language_urls": {code: language_url(request, code) for code in LANGUAGES},
         "user": getattr(request.state, "user", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "gettext": catalog.gettext,
@@ -43,7 +51,9 @@ def render(
         **(context or {}),
     }
     html = environment.get_template(template).render(values)
-    response = HTMLResponse(html, status_code=status_code)
+    # pages carry names, documents and tokens: never kept by the browser or a proxy, so Back
+    # after a confirmation asks the server again instead of showing a stale form
+    response = HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(
             LANGUAGE_COOKIE, language, max_age=ONE_YEAR, httponly=True, samesite="lax"
