@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from qonaq.auth.models import User
@@ -19,10 +19,12 @@ from qonaq.registry.schemas import (
     PlacementRead,
 )
 from qonaq.registry.service import (
+    cancel_placement,
     confirm_placement,
     household_preferences,
     record_arrival,
     register_household,
+    reopen_household,
 )
 from qonaq.settlements.models import Region, Settlement
 from qonaq.web.deps import RowId, SessionDep, require
@@ -163,6 +165,37 @@ def post_arrival(
         db_session=session, placement_id=placement_id, arrived=body.arrived, actor=actor_of(user)
     )
     return placement_read(session, placement)
+
+
+class WrittenReason(UserInput):
+    """Why a desk cancels a placement or places a household again (kept in the audit log)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(max_length=1000)
+
+
+@router.post("/placements/{placement_id}/cancel", response_model=PlacementRead)
+def post_cancel(
+    placement_id: RowId, body: WrittenReason, session: SessionDep, user: Desk
+) -> PlacementRead:
+    """Cancel a reserved placement: its places are freed and the household is pending again
+    (409 when it already arrived, did not come, or was cancelled)."""
+    placement = cancel_placement(
+        db_session=session, placement_id=placement_id, actor=actor_of(user), reason=body.reason
+    )
+    return placement_read(session, placement)
+
+
+@router.post("/households/{household_id}/reopen", response_model=HouseholdRead)
+def post_reopen(
+    household_id: RowId, body: WrittenReason, session: SessionDep, user: Desk
+) -> HouseholdRead:
+    """Make a household that did not come pending again, to be placed anew (409 otherwise)."""
+    household = reopen_household(
+        db_session=session, household_id=household_id, actor=actor_of(user), reason=body.reason
+    )
+    return household_read(household)
 
 
 @router.get("/placements/{placement_id}", response_model=PlacementRead)

@@ -365,3 +365,84 @@ def record_arrival(
         after={"status": outcome},
     )  # fmt: skip
     return placement
+
+
+# a cancellation or a re-placement says why, in the audit log, in a few words at least
+MIN_REASON = 5
+
+
+def _required_reason(reason: str | None) -> str:
+    written = (reason or "").strip()
+    if len(written) < MIN_REASON:
+        raise Invalid(N_("write the reason (at least %(count)s characters)"), count=MIN_REASON)
+    return written
+
+
+def cancel_placement(
+    *, db_session: Session, placement_id: int, actor: Actor, reason: str | None
+) -> Placement:
+    """reserved → cancelled: frees the places and returns the household to pending.
+
+    Three conditional writes in record_arrival's order (placement, household, settlement):
+    of two desks, or of a desk and a host recording the arrival, exactly one wins.
+    """
+    written = _required_reason(reason)
+    placement = db_session.get(Placement, placement_id)
+    if placement is None:
+        raise NotFound(N_("no placement %(id)s"), id=placement_id)
+    moved = db_session.execute(
+        update(Placement)
+        .where(Placement.id == placement_id, Placement.status == "reserved")
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    db_session.refresh(placement, ["status"])
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            N_("placement %(id)s is already %(status)s"), id=placement_id, status=placement.status
+        )
+    reopened = db_session.execute(
+        update(Household)
+        .where(Household.id == placement.household_id, Household.status == "placed")
+        .values(status="pending")
+        .execution_options(synchronize_session="fetch")
+    )
+    if reopened.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(N_("household %(id)s is not placed"), id=placement.household_id)
+    held = Reservation(placement.persons, placement.children, placement.medical)
+    release_capacity(db_session=db_session, settlement_id=placement.settlement_id, held=held)
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="placement.cancel", object_type="placement", object_id=str(placement.id),
+        before={"status": "reserved", "settlement_id": placement.settlement_id},
+        after={"status": "cancelled", "household_status": "pending"}, reason=written,
+    )  # fmt: skip
+    return placement
+
+
+def reopen_household(
+    *, db_session: Session, household_id: int, actor: Actor, reason: str | None
+) -> Household:
+    """no_show → pending: a household that did not come is placed again at a desk.
+
+    Its no-show placement already gave its places back, so only the household changes.
+    """
+    written = _required_reason(reason)
+    household = db_session.get(Household, household_id)
+    if household is None:
+        raise NotFound(N_("no household %(id)s"), id=household_id)
+    reopened = db_session.execute(
+        update(Household)
+        .where(Household.id == household_id, Household.status == "no_show")
+        .values(status="pending")
+        .execution_options(synchronize_session=False)
+    )
+    db_session.refresh(household, ["status"])
+    if reopened.rowcount != 1:  # type: ignore[attr-defined]
+        raise _already(household)
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="household.reopen", object_type="household", object_id=str(household.id),
+        before={"status": "no_show"}, after={"status": "pending"}, reason=written,
+    )  # fmt: skip
+    return household

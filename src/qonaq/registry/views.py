@@ -18,12 +18,14 @@ from qonaq.i18n import N_, gettext
 from qonaq.plaintext import PlainText
 from qonaq.registry import placing
 from qonaq.registry.api import household_read, placement_read
-from qonaq.registry.models import Household, Placement, Plan
+from qonaq.registry.models import ACTIVE_STATUSES, Household, Person, Placement, Plan
 from qonaq.registry.schemas import OCCUPATION_GROUPS, HouseholdCreate
 from qonaq.registry.service import (
     DuplicateRegistration,
+    cancel_placement,
     confirm_placement,
     register_household,
+    reopen_household,
 )
 from qonaq.settlements.service import hub_choices, settlement_choices
 from qonaq.web.deps import Language, RowId, SessionDep, check_csrf, require
@@ -182,7 +184,7 @@ def _household_page(
 ) -> Response:
     placement = session.scalars(
         select(Placement).where(
-            Placement.household_id == household.id, Placement.status != "cancelled"
+            Placement.household_id == household.id, Placement.status.in_(ACTIVE_STATUSES)
         )
     ).first()
     options = []
@@ -190,12 +192,30 @@ def _household_page(
         options = placing.desk_options(db_session=session, household=household, language=language)
     context = {
         "household": household_read(household),
+        "members": _members(session, household.id, language),
         "placement": placement_read(session, placement) if placement else None,
         "options": options,
         "settlements": settlement_choices(db_session=session, language=language),
         "errors": errors,
     }
     return render(request, "household.html", language, context, status)
+
+
+def _members(session: SessionDep, household_id: int, language: str) -> list[dict[str, str]]:
+    """Who is in the household, to check before confirming: no document numbers."""
+    people = session.execute(
+        select(Person.full_name, Person.birth_date, Person.document_type)
+        .where(Person.household_id == household_id)
+        .order_by(Person.id)
+    ).all()
+    return [
+        {
+            "name": name,
+            "born": born.isoformat(),
+            "document": gettext(language, DOCUMENT_WORDS.get(kind, kind)),
+        }
+        for name, born, kind in people
+    ]
 
 
 @router.get("/desk/households/{household_id}")
@@ -237,6 +257,64 @@ def household_confirm(
     except DomainError as exc:
         return _household_page(request, session, language, household, [exc.words(language)], 409)
     return RedirectResponse(f"/letters/{placement.id}", 303)
+
+
+@router.post("/desk/households/{household_id}/cancel")
+def household_cancel(
+    household_id: RowId,
+    request: Request,
+    session: SessionDep,
+    user: Desk,
+    language: Language,
+    placement_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    reason: Annotated[PlainText, Form(max_length=1000)] = "",
+) -> Response:
+    """Cancel the household's placement with a reason; the page then offers new options."""
+    check_csrf(request, csrf_token)
+    household = session.get(Household, household_id)
+    placement = session.get(Placement, placement_id)
+    if household is None or placement is None or placement.household_id != household_id:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    try:
+        with session.begin_nested():
+            cancel_placement(
+                db_session=session, placement_id=placement_id, actor=actor_of(user), reason=reason
+            )
+    except DomainError as exc:
+        session.refresh(household)
+        return _household_page(
+            request, session, language, household, [exc.words(language)], exc.status
+        )
+    return RedirectResponse(f"/desk/households/{household_id}", 303)
+
+
+@router.post("/desk/households/{household_id}/reopen")
+def household_reopen(
+    household_id: RowId,
+    request: Request,
+    session: SessionDep,
+    user: Desk,
+    language: Language,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    reason: Annotated[PlainText, Form(max_length=1000)] = "",
+) -> Response:
+    """Make a household that did not come pending again; the page then offers new options."""
+    check_csrf(request, csrf_token)
+    household = session.get(Household, household_id)
+    if household is None:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    try:
+        with session.begin_nested():
+            reopen_household(
+                db_session=session, household_id=household_id, actor=actor_of(user), reason=reason
+            )
+    except DomainError as exc:
+        session.refresh(household)
+        return _household_page(
+            request, session, language, household, [exc.words(language)], exc.status
+        )
+    return RedirectResponse(f"/desk/households/{household_id}", 303)
 
 
 def verification_code(request: Request, placement_id: int) -> str:
