@@ -237,7 +237,8 @@ def test_two_desks_cancelling_one_placement_cancel_it_once(migrated_engine: Engi
     household_id, placement_id = _placed(migrated_engine, "oral", 3)
 
     def cancel(client: httpx.Client, n: int) -> httpx.Response:
-        return client.post(f"/api/v1/placements/{placement_id}/cancel", json={"reason": f"desk {n}"})
+        reason = {"reason": f"desk {n}"}
+        return client.post(f"/api/v1/placements/{placement_id}/cancel", json=reason)
 
     statuses = _race(migrated_engine, site, *[("registrar", cancel)] * 4)
     assert sorted(statuses) == [200, 409, 409, 409], statuses
