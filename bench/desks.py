@@ -46,7 +46,7 @@ def _desk(base: str, token: str, desk: int, stop: threading.Event, rounds: list[
                 "origin_hub_id": "aksai",
                 "members": [{"full_name": "Bench Desk", "birth_date": "1990-01-01", "sex": "M",
                              "citizenship": "RUS", "document_type": "passport",
-                             "document_number": f"{desk:03d} {n:07d}"}],
+                             "document_number": f"{desk:04d} {n:06d}"}],
             }  # fmt: skip
             n += 1
             registered = client.post("/api/v1/households", json=body)

@@ -18,6 +18,7 @@ from qonaq.registry.schemas import (
     PlacementConfirm,
     PlacementRead,
 )
+from qonaq.registry.search import find_households
 from qonaq.registry.service import (
     cancel_placement,
     confirm_placement,
@@ -109,6 +110,33 @@ def post_household(body: HouseholdCreate, session: SessionDep, user: Desk) -> Ho
     """Register a household; 409 with the existing household when a document is known."""
     household = register_household(db_session=session, data=body, actor=actor_of(user))
     return household_read(household)
+
+
+class SearchTerms(UserInput):
+    """What a registrar types to find a household: a reference, document number, IIN, phone,
+    or part of a name (sent in the body, so it never reaches a URL or a log)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    terms: str = Field(max_length=200)
+
+
+class HouseholdFound(BaseModel):
+    """A household found by a search: reference, size, status and its settlement."""
+
+    household_id: int
+    reference: str
+    size: int
+    status: str
+    settlement_id: str | None
+    settlement_name: str | None
+
+
+@router.post("/households/search", response_model=list[HouseholdFound])
+def post_search(body: SearchTerms, session: SessionDep, user: Desk) -> list[HouseholdFound]:
+    """Households by reference, a member's document, IIN or phone (exact), or name (part)."""
+    found = find_households(db_session=session, terms=body.terms, language=user.language)
+    return [HouseholdFound(**vars(match)) for match in found]
 
 
 @router.get("/households/{household_id}", response_model=HouseholdRead)

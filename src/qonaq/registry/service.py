@@ -15,7 +15,7 @@ from qonaq.db.crypto import Keyring, current_keyring
 from qonaq.errors import Conflict, Forbidden, Invalid, NotFound
 from qonaq.geo.distance import great_circle_km
 from qonaq.i18n import N_
-from qonaq.registry.identity import document_digest, iin_digest
+from qonaq.registry.identity import document_digest, folded_name, iin_digest, phone_digest
 from qonaq.registry.models import Household, Person, Placement
 from qonaq.registry.schemas import WORKING_AGES, HouseholdCreate, PersonCreate
 from qonaq.settlements.models import Hub, Settlement
@@ -163,6 +163,7 @@ def _person(household_id: int, member: PersonCreate, keyring: Keyring) -> Person
     return Person(
         household_id=household_id,
         full_name=member.full_name,
+        name_folded=folded_name(member.full_name),
         birth_date=member.birth_date,
         sex=member.sex,
         citizenship=member.citizenship,
@@ -172,6 +173,7 @@ def _person(household_id: int, member: PersonCreate, keyring: Keyring) -> Person
         iin=member.iin,
         iin_key=iin_digest(keyring, member.iin) if member.iin else None,
         phone=member.phone,
+        phone_key=phone_digest(keyring, member.phone) if member.phone else None,
         languages=",".join(member.languages),
         occupation=member.occupation,
         needs_medical=member.needs_medical,

@@ -20,6 +20,7 @@ from qonaq.registry import placing
 from qonaq.registry.api import household_read, placement_read
 from qonaq.registry.models import ACTIVE_STATUSES, Household, Person, Placement, Plan
 from qonaq.registry.schemas import OCCUPATION_GROUPS, HouseholdCreate
+from qonaq.registry.search import find_households
 from qonaq.registry.service import (
     DuplicateRegistration,
     cancel_placement,
@@ -315,6 +316,34 @@ def household_reopen(
             request, session, language, household, [exc.words(language)], exc.status
         )
     return RedirectResponse(f"/desk/households/{household_id}", 303)
+
+
+@router.get("/desk/search")
+def search_page(request: Request, user: Desk, language: Language) -> Response:
+    """The form to find a household."""
+    return render(request, "search.html", language, {"found": None, "terms": "", "errors": []})
+
+
+@router.post("/desk/search")
+def search_results(
+    request: Request,
+    session: SessionDep,
+    user: Desk,
+    language: Language,
+    terms: Annotated[PlainText, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Households found by reference, document, IIN, phone or name; posted, so the terms
+    stay out of URLs, the browser's history and the access log."""
+    check_csrf(request, csrf_token)
+    context: dict[str, Any] = {"found": None, "terms": terms, "errors": []}
+    try:
+        context["found"] = find_households(db_session=session, terms=terms, language=language)
+    except DomainError as exc:
+        return render(
+            request, "search.html", language, {**context, "errors": [exc.words(language)]}, 422
+        )
+    return render(request, "search.html", language, context)
 
 
 def verification_code(request: Request, placement_id: int) -> str:
