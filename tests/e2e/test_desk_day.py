@@ -118,3 +118,32 @@ def test_a_household_that_did_not_come_is_placed_again(page: Any, live_site: Liv
         household = db_session.get(Household, household_id)
         assert household is not None and household.status == "placed"
     assert _reasons(live_site, "household.reopen", household_id) == ["пришли в ЦОН снова"]
+
+
+def test_find_a_household_by_name_and_by_birth_certificate(page: Any, live_site: LiveSite) -> None:
+    sign_in(page, live_site, "registrar")
+    wait_for_path(page, "/desk")
+    page.select_option("#origin", "hub:syrym")
+    fill_member(page, 0, ("Тимур Жаксылыков", "1985-04-04", "M", "passport", "45 06 765432"))
+    page.click("#add-member")
+    fill_member(
+        page, 1, ("Алия Жаксылыкова", "2017-08-08", "F", "birth_certificate", "III-МЮ 765432")
+    )
+    page.click("#register")
+    wait_for_path(page, "/desk/households/*")
+    reference = page.locator("h1").inner_text().split()[-1]
+    page.click("a[href='/desk/search']")
+    wait_for_path(page, "/desk/search")
+    page.fill("#terms", "жаксылык")
+    page.click("#find")
+    wait_for_path(page, "/desk/search")
+    assert "жаксылык" not in page.url  # posted: the terms are in no URL
+    expect(page.locator("#found tbody tr")).to_have_count(1)
+    expect(page.locator("#found")).to_contain_text(reference)
+    page.fill("#terms", "iii-мю 765432")
+    page.click("#find")
+    expect(page.locator("#found")).to_contain_text(reference)
+    page.locator("#found a").first.click()
+    wait_for_path(page, "/desk/households/*")
+    expect(page.locator("#members tbody tr")).to_have_count(2)
+    expect(page.locator("#members")).to_contain_text("Алия Жаксылыкова")
