@@ -54,10 +54,9 @@ def _desk(base: str, token: str, desk: int, stop: threading.Event, rounds: list[
             if registered.status_code != 201:
                 continue
             path = f"/api/v1/households/{registered.json()['id']}"
-            options = client.get(f"{path}/recommendations").json()
-            placed = client.post(
-                f"{path}/placement", json={"settlement_id": options[0]["settlement_id"]}
-            )
+            first = client.get(f"{path}/recommendations").json()[0]
+            choice = {"settlement_id": first["settlement_id"], "shown": first["shown"]}
+            placed = client.post(f"{path}/placement", json=choice)
             statuses[placed.status_code] = statuses.get(placed.status_code, 0) + 1
             if placed.status_code == 201:
                 rounds.append(time.perf_counter() - started)

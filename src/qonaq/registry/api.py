@@ -21,7 +21,6 @@ from qonaq.registry.schemas import (
 from qonaq.registry.search import find_households
 from qonaq.registry.service import (
     cancel_placement,
-    confirm_placement,
     household_preferences,
     record_arrival,
     register_household,
@@ -158,13 +157,11 @@ def get_recommendations(
 def post_placement(
     household_id: RowId, body: PlacementConfirm, session: SessionDep, user: Desk
 ) -> PlacementRead:
-    """Confirm a settlement: reserves its capacity atomically (409 when it is full)."""
-    household = _household(session, household_id)
-    options = placing.desk_options(db_session=session, household=household, language=user.language)
-    placement = confirm_placement(
+    """Confirm a settlement: reserves its capacity atomically (409 when it is full); with the
+    `shown` of the recommendations read, any option shown counts as recommended."""
+    placement = placing.confirm_choice(
         db_session=session, household_id=household_id, settlement_id=body.settlement_id,
-        actor=actor_of(user), recommended=[o.settlement_id for o in options],
-        override_reason=body.override_reason,
+        actor=actor_of(user), shown=body.shown, override_reason=body.override_reason,
     )  # fmt: skip
     return placement_read(session, placement)
 

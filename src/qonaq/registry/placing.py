@@ -1,7 +1,9 @@
 """Placing registered households with the placement engine: desk options and batch re-plans."""
 
+import hmac
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qonaq.auth.actor import Actor
+from qonaq.db.crypto import current_keyring
 from qonaq.errors import InputFileError, Invalid, NotFound
 from qonaq.geo.gazetteer import localized_name
 from qonaq.geo.settlements_file import SettlementRecord
@@ -23,9 +26,10 @@ from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import Policy, load_policy
 from qonaq.placement.reasons import Reason, render
 from qonaq.placement.solve import Prices
-from qonaq.registry.models import Household, Plan
+from qonaq.registry.models import Household, Placement, Plan
 from qonaq.registry.replans import Applied, apply_stored_plan, store_plan
 from qonaq.registry.service import (
+    confirm_placement,
     household_occupations,
     household_preferences,
     occupations_of,
@@ -298,6 +302,8 @@ class OptionRead(BaseModel):
     fill_before: float
     fill_after: float
     reasons: list[ReasonRead]
+    # the options shown, signed: send it back with the confirmation (`PlacementConfirm.shown`)
+    shown: str
 
 
 def desk_options(
@@ -313,15 +319,57 @@ def desk_options(
     record = household_record(db_session=db_session, household=household)
     origin = origin_name(db_session=db_session, household=household, language=language)
     by_id = {r.id: r for r in records}
+    options = recommend(desk, record)
+    shown = shown_token(household.id, [o.settlement_id for o in options])
     return [
-        _option_read(option, by_id[option.settlement_id], record, origin, rank, language)
-        for rank, option in enumerate(recommend(desk, record), start=1)
+        _option_read(option, by_id[option.settlement_id], record, origin, rank, language, shown)
+        for rank, option in enumerate(options, start=1)
     ]
+
+
+def shown_token(household_id: int, settlement_ids: Sequence[str]) -> str:
+    """The options shown to a desk for one household, signed with the hashing key."""
+    ids = ",".join(settlement_ids)
+    return f"{ids}|{current_keyring().digest('shown-options', f'{household_id}|{ids}')}"
+
+
+def shown_settlements(household_id: int, token: str) -> list[str]:
+    """The settlements of a token from `shown_token`; Invalid when it was not made for this
+    household by this server."""
+    ids, _, signature = token.rpartition("|")
+    expected = current_keyring().digest("shown-options", f"{household_id}|{ids}")
+    if not hmac.compare_digest(signature.encode(), expected.encode()):
+        raise Invalid(N_("the options shown cannot be checked: open the household's page again"))
+    return ids.split(",") if ids else []
+
+
+def confirm_choice(
+    *, db_session: Session, household_id: int, settlement_id: str, actor: Actor,
+    shown: str | None, override_reason: str | None,
+) -> Placement:  # fmt: skip
+    """Confirm a settlement for a household: it counts as recommended when it was among the
+    options the desk was shown (`shown`, signed), not those of this later moment's loads.
+
+    A caller that sends no `shown` (an API client that never asked) is judged against the
+    options of now.
+    """
+    if shown:
+        recommended = shown_settlements(household_id, shown)
+    else:
+        household = db_session.get(Household, household_id)
+        if household is None:
+            raise NotFound(N_("no household %(id)s"), id=household_id)
+        options = desk_options(db_session=db_session, household=household, language="en")
+        recommended = [o.settlement_id for o in options]
+    return confirm_placement(
+        db_session=db_session, household_id=household_id, settlement_id=settlement_id,
+        actor=actor, recommended=recommended, override_reason=override_reason,
+    )  # fmt: skip
 
 
 def _option_read(
     option: Recommendation, settlement: SettlementRecord, household: HouseholdRecord,
-    origin: str, rank: int, language: str,
+    origin: str, rank: int, language: str, shown: str,
 ) -> OptionRead:  # fmt: skip
     capacity = max(settlement.cap_persons, 1)
     reasons = [
@@ -344,6 +392,7 @@ def _option_read(
             ReasonRead(code=r.code, params=_plain(r.params), text=render(r, language))
             for r in reasons
         ],
+        shown=shown,
     )
 
 

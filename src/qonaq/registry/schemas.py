@@ -178,6 +178,8 @@ class PlacementConfirm(UserInput):
 
     settlement_id: str = Field(min_length=1, max_length=64)
     override_reason: str | None = Field(default=None, max_length=1000)
+    # `shown` of the recommendations read: the options shown count as recommended
+    shown: str | None = Field(default=None, max_length=1000)
 
 
 class PlacementRead(BaseModel):

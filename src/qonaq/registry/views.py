@@ -24,7 +24,6 @@ from qonaq.registry.search import find_households
 from qonaq.registry.service import (
     DuplicateRegistration,
     cancel_placement,
-    confirm_placement,
     register_household,
     reopen_household,
 )
@@ -240,20 +239,20 @@ def household_confirm(
     settlement_id: Annotated[PlainText, Form(max_length=64)],
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     override_reason: Annotated[PlainText, Form(max_length=1000)] = "",
+    shown: Annotated[PlainText, Form(max_length=1000)] = "",
 ) -> Response:
-    """Confirm one settlement (or an override with its reason) and open the letter."""
+    """Confirm one settlement (or an override with its reason) and open the letter; the
+    options the page showed count as recommended, whatever the loads are now."""
     check_csrf(request, csrf_token)
     household = session.get(Household, household_id)
     if household is None:
         return render(request, "verify.html", language, {"placement": None}, 404)
-    options = placing.desk_options(db_session=session, household=household, language=language)
     try:
         # a savepoint: a refused confirmation leaves nothing behind, and the page still renders
         with session.begin_nested():
-            placement = confirm_placement(
+            placement = placing.confirm_choice(
                 db_session=session, household_id=household_id, settlement_id=settlement_id,
-                actor=actor_of(user), recommended=[o.settlement_id for o in options],
-                override_reason=override_reason,
+                actor=actor_of(user), shown=shown or None, override_reason=override_reason,
             )  # fmt: skip
     except DomainError as exc:
         return _household_page(request, session, language, household, [exc.words(language)], 409)
