@@ -19,9 +19,16 @@ from qonaq.db.crypto import current_keyring
 from qonaq.errors import InputFileError, Invalid, NotFound
 from qonaq.geo.gazetteer import localized_name
 from qonaq.geo.settlements_file import SettlementRecord
-from qonaq.i18n import N_
+from qonaq.i18n import N_, gettext
 from qonaq.placement.desk import Recommendation, desk_index, recommend
-from qonaq.placement.model import HouseholdRecord, PlacementProblem, VacancyRecord, build_problem
+from qonaq.placement.model import (
+    HouseholdRecord,
+    PlacementProblem,
+    VacancyRecord,
+    build_problem,
+    effective_persons_capacity,
+    is_eligible,
+)
 from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import Policy, load_policy
 from qonaq.placement.reasons import Reason, render
@@ -410,3 +417,51 @@ def origin_name(*, db_session: Session, household: Household, language: str) -> 
     if settlement is not None:
         return localized_name(settlement, language)
     return "?"
+
+
+# why a wished settlement is not among the options, checked in this order
+WISH_WORDS = {
+    "closed": N_("%(name)s: closed to new placements"),
+    "ineligible": N_("%(name)s: not eligible under the placement policy"),
+    "policy_cap": N_("%(name)s: beyond the policy's cap for a place of its size"),
+    "full": N_("%(name)s: full"),
+    "full_children": N_("%(name)s: full for children"),
+    "full_medical": N_("%(name)s: no places left for medical care"),
+    "ranked_lower": N_("%(name)s: has room, but three settlements ranked better"),
+}
+
+
+def wishes_not_shown(
+    *, db_session: Session, household: Household, shown: Sequence[str], language: str,
+    policy_name: str = "default",
+) -> list[str]:  # fmt: skip
+    """Why each of the household's wishes is not among the options shown, in `language`."""
+    policy = policy_named(policy_name)
+    missing = [w for w in household_preferences(household) if w not in shown]
+    records = {r.id: r for r in settlement_records(db_session=db_session) if r.id in missing}
+    words = []
+    for wish in missing:
+        record = records.get(wish)
+        if record is not None:
+            words.append(
+                gettext(language, WISH_WORDS[_why_not(record, household, policy)])
+                % {"name": localized_name(record, language)}
+            )
+    return words
+
+
+def _why_not(record: SettlementRecord, household: Household, policy: Policy) -> str:
+    if not record.open:
+        return "closed"
+    if not is_eligible(record, policy):
+        return "ineligible"
+    persons_after = record.load_persons + household.size
+    if persons_after > record.cap_persons:
+        return "full"
+    if persons_after > effective_persons_capacity(record, policy):
+        return "policy_cap"
+    if household.children and record.load_children + household.children > record.cap_children:
+        return "full_children"
+    if household.medical and record.load_medical + household.medical > record.cap_medical:
+        return "full_medical"
+    return "ranked_lower"

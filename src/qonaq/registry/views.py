@@ -187,14 +187,19 @@ def _household_page(
             Placement.household_id == household.id, Placement.status.in_(ACTIVE_STATUSES)
         )
     ).first()
-    options = []
+    options, wishes = [], []
     if placement is None and household.status == "pending":
         options = placing.desk_options(db_session=session, household=household, language=language)
+        wishes = placing.wishes_not_shown(
+            db_session=session, household=household, language=language,
+            shown=[o.settlement_id for o in options],
+        )  # fmt: skip
     context = {
         "household": household_read(household),
         "members": _members(session, household.id, language),
         "placement": placement_read(session, placement) if placement else None,
         "options": options,
+        "wishes_not_shown": wishes,
         "settlements": settlement_choices(db_session=session, language=language),
         "errors": errors,
     }
