@@ -15,16 +15,20 @@ from qonaq.registry.models import Household, Placement
 from qonaq.registry.schemas import (
     HouseholdCreate,
     HouseholdRead,
+    PersonCreate,
     PlacementConfirm,
     PlacementRead,
 )
 from qonaq.registry.search import find_households
 from qonaq.registry.service import (
+    add_member,
     cancel_placement,
     household_preferences,
     record_arrival,
     register_household,
+    remove_member,
     reopen_household,
+    update_member,
 )
 from qonaq.settlements.models import Region, Settlement
 from qonaq.web.deps import RowId, SessionDep, require
@@ -142,6 +146,32 @@ def post_search(body: SearchTerms, session: SessionDep, user: Desk) -> list[Hous
 def get_household(household_id: RowId, session: SessionDep, user: Desk) -> HouseholdRead:
     """One household (counts and status; members' details are not returned here)."""
     return household_read(_household(session, household_id))
+
+
+@router.put("/persons/{person_id}", response_model=HouseholdRead)
+def put_person(
+    person_id: RowId, body: PersonCreate, session: SessionDep, user: Desk
+) -> HouseholdRead:
+    """Correct a member through registration's checks; a placed household's counts may not
+    change (409: cancel its placement first)."""
+    person = update_member(db_session=session, person_id=person_id, data=body, actor=actor_of(user))
+    return household_read(_household(session, person.household_id))
+
+
+@router.post("/households/{household_id}/members", response_model=HouseholdRead, status_code=201)
+def post_member(
+    household_id: RowId, body: PersonCreate, session: SessionDep, user: Desk
+) -> HouseholdRead:
+    """Add a member to a household not yet placed (409 once placed, or a known document)."""
+    add_member(db_session=session, household_id=household_id, data=body, actor=actor_of(user))
+    return household_read(_household(session, household_id))
+
+
+@router.delete("/persons/{person_id}", response_model=HouseholdRead)
+def delete_person(person_id: RowId, session: SessionDep, user: Desk) -> HouseholdRead:
+    """Remove a member from a household not yet placed (its last member stays)."""
+    household = remove_member(db_session=session, person_id=person_id, actor=actor_of(user))
+    return household_read(household)
 
 
 @router.get("/households/{household_id}/recommendations", response_model=list[placing.OptionRead])

@@ -19,13 +19,16 @@ from qonaq.plaintext import PlainText
 from qonaq.registry import placing
 from qonaq.registry.api import household_read, placement_read
 from qonaq.registry.models import ACTIVE_STATUSES, Household, Person, Placement, Plan
-from qonaq.registry.schemas import OCCUPATION_GROUPS, HouseholdCreate
+from qonaq.registry.schemas import OCCUPATION_GROUPS, HouseholdCreate, PersonCreate
 from qonaq.registry.search import find_households
 from qonaq.registry.service import (
     DuplicateRegistration,
+    add_member,
     cancel_placement,
     register_household,
+    remove_member,
     reopen_household,
+    update_member,
 )
 from qonaq.settlements.service import hub_choices, settlement_choices
 from qonaq.web.deps import Language, RowId, SessionDep, check_csrf, require
@@ -209,17 +212,18 @@ def _household_page(
 def _members(session: SessionDep, household_id: int, language: str) -> list[dict[str, str]]:
     """Who is in the household, to check before confirming: no document numbers."""
     people = session.execute(
-        select(Person.full_name, Person.birth_date, Person.document_type)
+        select(Person.id, Person.full_name, Person.birth_date, Person.document_type)
         .where(Person.household_id == household_id)
         .order_by(Person.id)
     ).all()
     return [
         {
+            "id": str(person_id),
             "name": name,
             "born": born.isoformat(),
             "document": gettext(language, DOCUMENT_WORDS.get(kind, kind)),
         }
-        for name, born, kind in people
+        for person_id, name, born, kind in people
     ]
 
 
@@ -348,6 +352,148 @@ def search_results(
             request, "search.html", language, {**context, "errors": [exc.words(language)]}, 422
         )
     return render(request, "search.html", language, context)
+
+
+def _member_page(
+    request: Request, session: SessionDep, language: str, household: Household, action: str,
+    member: dict[str, Any], errors: list[str], status: int = 200,
+) -> Response:  # fmt: skip
+    # the member's fields are the registration form's own (imported from desk.html)
+    context = {
+        **_form_context(session, language), "form": {}, "members": [],
+        "household": household, "action": action, "member": member, "errors": errors,
+    }  # fmt: skip
+    return render(request, "member.html", language, context, status)
+
+
+def _stored_member(person: Person) -> dict[str, Any]:
+    values: dict[str, Any] = {f: getattr(person, f) or "" for f in MEMBER_FIELDS}
+    values["birth_date"] = person.birth_date.isoformat()
+    values["languages"] = [code for code in person.languages.split(",") if code]
+    values["needs_medical"], values["disability"] = person.needs_medical, person.disability
+    return values
+
+
+def _editable(session: SessionDep, person_id: int) -> tuple[Person, Household] | None:
+    person = session.get(Person, person_id)
+    if person is None or person.erased_at is not None:
+        return None
+    household = session.get(Household, person.household_id)
+    return (person, household) if household is not None else None
+
+
+@router.get("/desk/persons/{person_id}/edit")
+def member_edit_page(
+    person_id: RowId, request: Request, session: SessionDep, user: Desk, language: Language
+) -> Response:
+    """The form to correct one member."""
+    found = _editable(session, person_id)
+    if found is None:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    person, household = found
+    action = f"/desk/persons/{person_id}/edit"
+    return _member_page(request, session, language, household, action, _stored_member(person), [])
+
+
+@router.get("/desk/households/{household_id}/members/new")
+def member_new_page(
+    household_id: RowId, request: Request, session: SessionDep, user: Desk, language: Language
+) -> Response:
+    """The form to add a member to a household not yet placed."""
+    household = session.get(Household, household_id)
+    if household is None:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    action = f"/desk/households/{household_id}/members/new"
+    return _member_page(request, session, language, household, action, {}, [])
+
+
+async def _member_form(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token", "")))
+    members = members_from_form(form)
+    return members[0] if members else {}
+
+
+def _member_saved(
+    request: Request, session: SessionDep, language: str, household: Household, action: str,
+    member: dict[str, Any], save: Any,
+) -> Response:  # fmt: skip
+    try:
+        data = PersonCreate.model_validate({k: v for k, v in member.items() if v not in ("", None)})
+        # a savepoint: a refused change writes nothing, and the form is shown again
+        with session.begin_nested():
+            save(data)
+    except ValidationError as exc:
+        errors = validation_messages(exc, language)
+        return _member_page(request, session, language, household, action, member, errors, 422)
+    except DomainError as exc:
+        errors = [exc.words(language)]
+        return _member_page(
+            request, session, language, household, action, member, errors, exc.status
+        )
+    return RedirectResponse(f"/desk/households/{household.id}", 303)
+
+
+@router.post("/desk/persons/{person_id}/edit")
+async def member_edit(
+    person_id: RowId, request: Request, session: SessionDep, user: Desk, language: Language
+) -> Response:
+    """Correct one member through registration's checks (audited: field names only)."""
+    member = await _member_form(request)
+    found = _editable(session, person_id)
+    if found is None:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    _person, household = found
+    return _member_saved(
+        request, session, language, household, f"/desk/persons/{person_id}/edit", member,
+        lambda data: update_member(
+            db_session=session, person_id=person_id, data=data, actor=actor_of(user)
+        ),
+    )  # fmt: skip
+
+
+@router.post("/desk/households/{household_id}/members/new")
+async def member_add(
+    household_id: RowId, request: Request, session: SessionDep, user: Desk, language: Language
+) -> Response:
+    """Add a member to a household not yet placed."""
+    member = await _member_form(request)
+    household = session.get(Household, household_id)
+    if household is None:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    return _member_saved(
+        request, session, language, household, f"/desk/households/{household_id}/members/new",
+        member,
+        lambda data: add_member(
+            db_session=session, household_id=household_id, data=data, actor=actor_of(user)
+        ),
+    )  # fmt: skip
+
+
+@router.post("/desk/persons/{person_id}/remove")
+def member_remove(
+    person_id: RowId,
+    request: Request,
+    session: SessionDep,
+    user: Desk,
+    language: Language,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Remove a member from a household not yet placed."""
+    check_csrf(request, csrf_token)
+    found = _editable(session, person_id)
+    if found is None:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    _person, household = found
+    try:
+        with session.begin_nested():
+            remove_member(db_session=session, person_id=person_id, actor=actor_of(user))
+    except DomainError as exc:
+        session.refresh(household)
+        return _household_page(
+            request, session, language, household, [exc.words(language)], exc.status
+        )
+    return RedirectResponse(f"/desk/households/{household.id}", 303)
 
 
 def verification_code(request: Request, placement_id: int) -> str:
