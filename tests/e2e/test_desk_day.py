@@ -147,3 +147,37 @@ def test_find_a_household_by_name_and_by_birth_certificate(page: Any, live_site:
     wait_for_path(page, "/desk/households/*")
     expect(page.locator("#members tbody tr")).to_have_count(2)
     expect(page.locator("#members")).to_contain_text("Алия Жаксылыкова")
+
+
+def test_correct_a_typo_add_and_remove_a_member(page: Any, live_site: LiveSite) -> None:
+    sign_in(page, live_site, "registrar")
+    wait_for_path(page, "/desk")
+    household_id = register_one(page, live_site, "Nadia Typo")
+    page.locator("#members a.edit-member").first.click()
+    wait_for_path(page, "/desk/persons/*/edit")
+    page.fill("[name=m0_document_number]", "75 12")
+    page.click("#save-member")
+    expect(page.locator(".errors")).to_contain_text("75 1234567")
+    page.fill("[name=m0_full_name]", "Nadia Fixed")
+    page.fill("[name=m0_document_number]", f"76 {next(_numbers)}")
+    page.click("#save-member")
+    wait_for_path(page, f"/desk/households/{household_id}")
+    expect(page.locator("#members")).to_contain_text("Nadia Fixed")
+    page.click("#add-member-link")
+    child = (
+        "Kira Fixed",
+        "2020-02-20",
+        "F",
+        "birth_certificate",
+        f"II-МЮ {next(_numbers) % 10**6:06d}",
+    )
+    fill_member(page, 0, child)
+    page.click("#save-member")
+    wait_for_path(page, f"/desk/households/{household_id}")
+    expect(page.locator("#members tbody tr")).to_have_count(2)
+    with transaction(live_site.engine, writes=False) as db_session:
+        household = db_session.get(Household, household_id)
+        assert household is not None and (household.size, household.children) == (2, 1)
+    page.locator("#members tr", has_text="Kira Fixed").locator("button.remove-member").click()
+    expect(page.locator("#members tbody tr")).to_have_count(1)
+    _placements(live_site, household_id)  # checks the database's invariants
