@@ -377,7 +377,8 @@ def record_arrival(
 MIN_REASON = 5
 
 
-def _required_reason(reason: str | None) -> str:
+def required_reason(reason: str | None) -> str:
+    """The reason as written, or Invalid when it is shorter than MIN_REASON characters."""
     written = (reason or "").strip()
     if len(written) < MIN_REASON:
         raise Invalid(N_("write the reason (at least %(count)s characters)"), count=MIN_REASON)
@@ -392,7 +393,7 @@ def cancel_placement(
     Three conditional writes in record_arrival's order (placement, household, settlement):
     of two desks, or of a desk and a host recording the arrival, exactly one wins.
     """
-    written = _required_reason(reason)
+    written = required_reason(reason)
     placement = db_session.get(Placement, placement_id)
     if placement is None:
         raise NotFound(N_("no placement %(id)s"), id=placement_id)
@@ -433,7 +434,7 @@ def reopen_household(
 
     Its no-show placement already gave its places back, so only the household changes.
     """
-    written = _required_reason(reason)
+    written = required_reason(reason)
     household = db_session.get(Household, household_id)
     if household is None:
         raise NotFound(N_("no household %(id)s"), id=household_id)
