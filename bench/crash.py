@@ -130,7 +130,8 @@ def _place(server: Server, headers: dict[str, str], household_id: int, tally: Ta
     options = httpx.get(f"{base}/recommendations", headers=headers, timeout=10)
     if options.status_code != 200 or not options.json():
         return
-    choice = {"settlement_id": options.json()[0]["settlement_id"]}
+    first = options.json()[0]
+    choice = {"settlement_id": first["settlement_id"], "shown": first["shown"]}
     response = httpx.post(f"{base}/placement", json=choice, headers=headers, timeout=10)
     _count(tally, response, None)
 

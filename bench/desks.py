@@ -29,7 +29,7 @@ def _desk(base: str, token: str, desk: int, stop: threading.Event, rounds: list[
                 "origin_hub_id": "aksai",
                 "members": [{"full_name": "Bench Desk", "birth_date": "1990-01-01", "sex": "M",
                              "citizenship": "RUS", "document_type": "passport",
-                             "document_number": f"{desk:03d} {n:07d}"}],
+                             "document_number": f"{desk:04d} {n:06d}"}],
             }  # fmt: skip
             n += 1
             registered = client.post("/api/v1/households", json=body)
@@ -37,10 +37,9 @@ def _desk(base: str, token: str, desk: int, stop: threading.Event, rounds: list[
             if registered.status_code != 201:
                 continue
             path = f"/api/v1/households/{registered.json()['id']}"
-            options = client.get(f"{path}/recommendations").json()
-            placed = client.post(
-                f"{path}/placement", json={"settlement_id": options[0]["settlement_id"]}
-            )
+            first = client.get(f"{path}/recommendations").json()[0]
+            choice = {"settlement_id": first["settlement_id"], "shown": first["shown"]}
+            placed = client.post(f"{path}/placement", json=choice)
             statuses[placed.status_code] = statuses.get(placed.status_code, 0) + 1
             if placed.status_code == 201:
                 rounds.append(time.perf_counter() - started)

@@ -16,7 +16,7 @@ from qonaq.settlements.service import (
     upsert_regions,
 )
 
-_documents = itertools.count(100000)
+_documents = itertools.count(1000000)
 
 TINY_COUNTRY = "\n".join(
     [

@@ -39,7 +39,7 @@ def _placed(site: Site, settlement_id: str, document: str) -> int:
 
 
 def test_a_second_arrival_is_a_409_page_in_the_readers_language(sqlite_site: Site) -> None:
-    placement_id = _placed(sqlite_site, "small", "N1000001")
+    placement_id = _placed(sqlite_site, "small", "100000001")
     client, csrf = session_client(sqlite_site, "host")
     path = f"/host/placements/{placement_id}/arrival"
     first = client.post(path, data={"csrf_token": csrf, "arrived": "1"}, follow_redirects=False)
@@ -49,7 +49,7 @@ def test_a_second_arrival_is_a_409_page_in_the_readers_language(sqlite_site: Sit
 
 
 def test_a_host_acting_on_another_settlement_gets_403(sqlite_site: Site) -> None:
-    placement_id = _placed(sqlite_site, "oral", "N1000002")
+    placement_id = _placed(sqlite_site, "oral", "100000002")
     client, csrf = session_client(sqlite_site, "host")
     response = client.post(
         f"/host/placements/{placement_id}/arrival?lang=en",

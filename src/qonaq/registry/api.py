@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from qonaq.auth.models import User
@@ -16,14 +16,20 @@ from qonaq.registry.models import Household, Placement
 from qonaq.registry.schemas import (
     HouseholdCreate,
     HouseholdRead,
+    PersonCreate,
     PlacementConfirm,
     PlacementRead,
 )
+from qonaq.registry.search import find_households
 from qonaq.registry.service import (
-    confirm_placement,
+    add_member,
+    cancel_placement,
     household_preferences,
     record_arrival,
     register_household,
+    remove_member,
+    reopen_household,
+    update_member,
 )
 from qonaq.settlements.models import Region, Settlement
 from qonaq.web.deps import RowId, SessionDep, require
@@ -118,10 +124,63 @@ def post_household(body: HouseholdCreate, session: SessionDep, user: Desk) -> Ho
     return household_read(household)
 
 
+class SearchTerms(UserInput):
+    """What a registrar types to find a household: a reference, document number, IIN, phone,
+    or part of a name (sent in the body, so it never reaches a URL or a log)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    terms: str = Field(max_length=200)
+
+
+class HouseholdFound(BaseModel):
+    """A household found by a search: reference, size, status and its settlement."""
+
+    household_id: int
+    reference: str
+    size: int
+    status: str
+    settlement_id: str | None
+    settlement_name: str | None
+
+
+@router.post("/households/search", response_model=list[HouseholdFound])
+def post_search(body: SearchTerms, session: SessionDep, user: Desk) -> list[HouseholdFound]:
+    """Households by reference, a member's document, IIN or phone (exact), or name (part)."""
+    found = find_households(db_session=session, terms=body.terms, language=user.language)
+    return [HouseholdFound(**vars(match)) for match in found]
+
+
 @router.get("/households/{household_id}", response_model=HouseholdRead)
 def get_household(household_id: RowId, session: SessionDep, user: Desk) -> HouseholdRead:
     """One household (counts and status; members' details are not returned here)."""
     return household_read(_household(session, household_id))
+
+
+@router.put("/persons/{person_id}", response_model=HouseholdRead)
+def put_person(
+    person_id: RowId, body: PersonCreate, session: SessionDep, user: Desk
+) -> HouseholdRead:
+    """Correct a member through registration's checks; a placed household's counts may not
+    change (409: cancel its placement first)."""
+    person = update_member(db_session=session, person_id=person_id, data=body, actor=actor_of(user))
+    return household_read(_household(session, person.household_id))
+
+
+@router.post("/households/{household_id}/members", response_model=HouseholdRead, status_code=201)
+def post_member(
+    household_id: RowId, body: PersonCreate, session: SessionDep, user: Desk
+) -> HouseholdRead:
+    """Add a member to a household not yet placed (409 once placed, or a known document)."""
+    add_member(db_session=session, household_id=household_id, data=body, actor=actor_of(user))
+    return household_read(_household(session, household_id))
+
+
+@router.delete("/persons/{person_id}", response_model=HouseholdRead)
+def delete_person(person_id: RowId, session: SessionDep, user: Desk) -> HouseholdRead:
+    """Remove a member from a household not yet placed (its last member stays)."""
+    household = remove_member(db_session=session, person_id=person_id, actor=actor_of(user))
+    return household_read(household)
 
 
 @router.get("/households/{household_id}/recommendations", response_model=list[placing.OptionRead])
@@ -137,13 +196,11 @@ def get_recommendations(
 def post_placement(
     household_id: RowId, body: PlacementConfirm, session: SessionDep, user: Desk
 ) -> PlacementRead:
-    """Confirm a settlement: reserves its capacity atomically (409 when it is full)."""
-    household = _household(session, household_id)
-    options = placing.desk_options(db_session=session, household=household, language=user.language)
-    placement = confirm_placement(
+    """Confirm a settlement: reserves its capacity atomically (409 when it is full); with the
+    `shown` of the recommendations read, any option shown counts as recommended."""
+    placement = placing.confirm_choice(
         db_session=session, household_id=household_id, settlement_id=body.settlement_id,
-        actor=actor_of(user), recommended=[o.settlement_id for o in options],
-        override_reason=body.override_reason,
+        actor=actor_of(user), shown=body.shown, override_reason=body.override_reason,
     )  # fmt: skip
     return placement_read(session, placement)
 
@@ -172,6 +229,37 @@ def post_arrival(
         db_session=session, placement_id=placement_id, arrived=body.arrived, actor=actor_of(user)
     )
     return placement_read(session, placement)
+
+
+class WrittenReason(UserInput):
+    """Why a desk cancels a placement or places a household again (kept in the audit log)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(max_length=1000)
+
+
+@router.post("/placements/{placement_id}/cancel", response_model=PlacementRead)
+def post_cancel(
+    placement_id: RowId, body: WrittenReason, session: SessionDep, user: Desk
+) -> PlacementRead:
+    """Cancel a reserved placement: its places are freed and the household is pending again
+    (409 when it already arrived, did not come, or was cancelled)."""
+    placement = cancel_placement(
+        db_session=session, placement_id=placement_id, actor=actor_of(user), reason=body.reason
+    )
+    return placement_read(session, placement)
+
+
+@router.post("/households/{household_id}/reopen", response_model=HouseholdRead)
+def post_reopen(
+    household_id: RowId, body: WrittenReason, session: SessionDep, user: Desk
+) -> HouseholdRead:
+    """Make a household that did not come pending again, to be placed anew (409 otherwise)."""
+    household = reopen_household(
+        db_session=session, household_id=household_id, actor=actor_of(user), reason=body.reason
+    )
+    return household_read(household)
 
 
 @router.get("/placements/{placement_id}", response_model=PlacementRead)

@@ -71,6 +71,10 @@ class Person(Base):
     document_number: Mapped[str | None] = mapped_column(Sealed(), nullable=True)
     iin: Mapped[str | None] = mapped_column(Sealed(), nullable=True)
     phone: Mapped[str | None] = mapped_column(Sealed(), nullable=True)
+    # what the desk's search compares: the phone's keyed digest (a family may share one) and
+    # the name case-folded (`identity.folded_name`); NULL once erased
+    phone_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    name_folded: Mapped[str | None] = mapped_column(String(200), nullable=True)
     languages: Mapped[str] = mapped_column(String(40), default="")
     occupation: Mapped[str | None] = mapped_column(String(64), nullable=True)
     needs_medical: Mapped[bool] = mapped_column(default=False)

@@ -14,7 +14,7 @@ from qonaq.auth.actor import Actor
 from qonaq.db.crypto import Keyring, current_keyring
 from qonaq.db.session import transaction
 from qonaq.i18n import N_
-from qonaq.registry.identity import document_digest, iin_digest
+from qonaq.registry.identity import document_digest, iin_digest, phone_digest
 from qonaq.registry.models import Household, Person, Placement
 from qonaq.registry.schemas import document_key_of
 from qonaq.registry.service import NotFound, household_preferences
@@ -26,9 +26,9 @@ ERASED_FIELDS = ("full_name", "birth_date", "document_number", "iin", "phone")
 STORED_PERSONS = table(
     "persons", column("id"), column("citizenship"), column("document_type"),
     column("document_key"), column("document_number"), column("iin"), column("iin_key"),
-    column("phone"),
+    column("phone"), column("phone_key"),
 )  # fmt: skip
-RESEALED = ("document_key", "document_number", "iin", "iin_key", "phone")
+RESEALED = ("document_key", "document_number", "iin", "iin_key", "phone", "phone_key")
 IDS_PER_QUERY = 1000
 
 
@@ -201,6 +201,7 @@ def _resealed(keyring: Keyring, row: Any) -> dict[str, object]:
         "iin": keyring.seal(iin) if iin else None,
         "iin_key": iin_digest(keyring, iin) if iin else None,
         "phone": keyring.seal(phone) if phone else None,
+        "phone_key": phone_digest(keyring, phone) if phone else None,
     }
 
 
@@ -218,7 +219,7 @@ def _erase(db_session: Session, members: list[tuple[int, date]], now: datetime) 
             {
                 "id": person_id, "full_name": ERASED_NAME, "birth_date": date(born.year, 7, 1),
                 "document_key": None, "document_number": None, "iin": None, "iin_key": None,
-                "phone": None, "erased_at": now,
+                "phone": None, "phone_key": None, "name_folded": None, "erased_at": now,
             }
             for person_id, born in members
         ],

@@ -1,7 +1,9 @@
 """Placing registered households with the placement engine: desk options and batch re-plans."""
 
+import hmac
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,20 +15,29 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from qonaq.auth.actor import Actor
+from qonaq.db.crypto import current_keyring
 from qonaq.db.session import transaction
 from qonaq.errors import InputFileError, Invalid, NotFound
 from qonaq.geo.gazetteer import localized_name
 from qonaq.geo.settlements_file import SettlementRecord
-from qonaq.i18n import N_
+from qonaq.i18n import N_, gettext
 from qonaq.placement.desk import Recommendation, desk_index, recommend
-from qonaq.placement.model import HouseholdRecord, PlacementProblem, VacancyRecord, build_problem
+from qonaq.placement.model import (
+    HouseholdRecord,
+    PlacementProblem,
+    VacancyRecord,
+    build_problem,
+    effective_persons_capacity,
+    is_eligible,
+)
 from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import Policy, load_policy
 from qonaq.placement.reasons import Reason, render
 from qonaq.placement.solve import Prices
-from qonaq.registry.models import Household, Plan
+from qonaq.registry.models import Household, Placement, Plan
 from qonaq.registry.replans import Applied, apply_stored_plan, store_plan
 from qonaq.registry.service import (
+    confirm_placement,
     household_occupations,
     household_preferences,
     occupations_of,
@@ -320,6 +331,8 @@ class OptionRead(BaseModel):
     reasons: list[ReasonRead]
     # the batch plan whose prices ranked the options (none before the first plan is applied)
     priced_by_plan: int | None = None
+    # the options shown, signed: send it back with the confirmation (`PlacementConfirm.shown`)
+    shown: str
 
 
 def desk_options(
@@ -335,18 +348,60 @@ def desk_options(
     record = household_record(db_session=db_session, household=household)
     origin = origin_name(db_session=db_session, household=household, language=language)
     by_id = {r.id: r for r in records}
+    options = recommend(desk, record)
+    shown = shown_token(household.id, [o.settlement_id for o in options])
     plan_id = stored.get("plan_id") if stored is not None else None
     return [
         _option_read(
-            option, by_id[option.settlement_id], record, origin, rank, language
+            option, by_id[option.settlement_id], record, origin, rank, language, shown
         ).model_copy(update={"priced_by_plan": plan_id})
-        for rank, option in enumerate(recommend(desk, record), start=1)
+        for rank, option in enumerate(options, start=1)
     ]
+
+
+def shown_token(household_id: int, settlement_ids: Sequence[str]) -> str:
+    """The options shown to a desk for one household, signed with the hashing key."""
+    ids = ",".join(settlement_ids)
+    return f"{ids}|{current_keyring().digest('shown-options', f'{household_id}|{ids}')}"
+
+
+def shown_settlements(household_id: int, token: str) -> list[str]:
+    """The settlements of a token from `shown_token`; Invalid when it was not made for this
+    household by this server."""
+    ids, _, signature = token.rpartition("|")
+    expected = current_keyring().digest("shown-options", f"{household_id}|{ids}")
+    if not hmac.compare_digest(signature.encode(), expected.encode()):
+        raise Invalid(N_("the options shown cannot be checked: open the household's page again"))
+    return ids.split(",") if ids else []
+
+
+def confirm_choice(
+    *, db_session: Session, household_id: int, settlement_id: str, actor: Actor,
+    shown: str | None, override_reason: str | None,
+) -> Placement:  # fmt: skip
+    """Confirm a settlement for a household: it counts as recommended when it was among the
+    options the desk was shown (`shown`, signed), not those of this later moment's loads.
+
+    A caller that sends no `shown` (an API client that never asked) is judged against the
+    options of now.
+    """
+    if shown:
+        recommended = shown_settlements(household_id, shown)
+    else:
+        household = db_session.get(Household, household_id)
+        if household is None:
+            raise NotFound(N_("no household %(id)s"), id=household_id)
+        options = desk_options(db_session=db_session, household=household, language="en")
+        recommended = [o.settlement_id for o in options]
+    return confirm_placement(
+        db_session=db_session, household_id=household_id, settlement_id=settlement_id,
+        actor=actor, recommended=recommended, override_reason=override_reason,
+    )  # fmt: skip
 
 
 def _option_read(
     option: Recommendation, settlement: SettlementRecord, household: HouseholdRecord,
-    origin: str, rank: int, language: str,
+    origin: str, rank: int, language: str, shown: str,
 ) -> OptionRead:  # fmt: skip
     capacity = max(settlement.cap_persons, 1)
     reasons = [
@@ -369,6 +424,7 @@ def _option_read(
             ReasonRead(code=r.code, params=_plain(r.params), text=render(r, language))
             for r in reasons
         ],
+        shown=shown,
     )
 
 
@@ -386,3 +442,51 @@ def origin_name(*, db_session: Session, household: Household, language: str) -> 
     if settlement is not None:
         return localized_name(settlement, language)
     return "?"
+
+
+# why a wished settlement is not among the options, checked in this order
+WISH_WORDS = {
+    "closed": N_("%(name)s: closed to new placements"),
+    "ineligible": N_("%(name)s: not eligible under the placement policy"),
+    "policy_cap": N_("%(name)s: beyond the policy's cap for a place of its size"),
+    "full": N_("%(name)s: full"),
+    "full_children": N_("%(name)s: full for children"),
+    "full_medical": N_("%(name)s: no places left for medical care"),
+    "ranked_lower": N_("%(name)s: has room, but three settlements ranked better"),
+}
+
+
+def wishes_not_shown(
+    *, db_session: Session, household: Household, shown: Sequence[str], language: str,
+    policy_name: str = "default",
+) -> list[str]:  # fmt: skip
+    """Why each of the household's wishes is not among the options shown, in `language`."""
+    policy = policy_named(policy_name)
+    missing = [w for w in household_preferences(household) if w not in shown]
+    records = {r.id: r for r in settlement_records(db_session=db_session) if r.id in missing}
+    words = []
+    for wish in missing:
+        record = records.get(wish)
+        if record is not None:
+            words.append(
+                gettext(language, WISH_WORDS[_why_not(record, household, policy)])
+                % {"name": localized_name(record, language)}
+            )
+    return words
+
+
+def _why_not(record: SettlementRecord, household: Household, policy: Policy) -> str:
+    if not record.open:
+        return "closed"
+    if not is_eligible(record, policy):
+        return "ineligible"
+    persons_after = record.load_persons + household.size
+    if persons_after > record.cap_persons:
+        return "full"
+    if persons_after > effective_persons_capacity(record, policy):
+        return "policy_cap"
+    if household.children and record.load_children + household.children > record.cap_children:
+        return "full_children"
+    if household.medical and record.load_medical + household.medical > record.cap_medical:
+        return "full_medical"
+    return "ranked_lower"

@@ -1,5 +1,6 @@
 """Shapes of registration input and output, validated before anything touches the database."""
 
+import re
 from datetime import UTC, date, datetime
 from typing import Literal
 
@@ -32,7 +33,7 @@ class PersonCreate(UserInput):
     sex: Sex
     citizenship: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 3166 alpha-3, e.g. RUS")
     document_type: DocumentType
-    document_number: str = Field(min_length=3, max_length=40, pattern=r"^[0-9A-Za-z№ -]+$")
+    document_number: str = Field(min_length=3, max_length=40)
     iin: str | None = Field(default=None, max_length=12)
     phone: str | None = Field(default=None, max_length=20, pattern=r"^\+?[0-9][0-9 ()-]{5,18}$")
     languages: list[Language] = Field(default_factory=list, max_length=3)
@@ -55,6 +56,13 @@ class PersonCreate(UserInput):
         return value
 
     @model_validator(mode="after")
+    def _document_as_issued(self) -> "PersonCreate":
+        expected = document_format_error(self.citizenship, self.document_type, self.document_number)
+        if expected is not None:
+            raise ValueError(expected)
+        return self
+
+    @model_validator(mode="after")
     def _iin_matches(self) -> "PersonCreate":
         if self.iin is None:
             return self
@@ -74,6 +82,37 @@ class PersonCreate(UserInput):
         """Age in whole years on `day`."""
         before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
         return day.year - self.birth_date.year - before_birthday
+
+
+# the characters of any document number: Latin and Cyrillic letters, digits, space, -, №
+DOCUMENT_CHARACTERS = re.compile(r"^[0-9A-Za-zА-Яа-яЁёІі№ -]+$")
+# documents whose format is known, written as issued; every other kind is free
+DOCUMENT_FORMATS: dict[tuple[str, str], tuple[re.Pattern[str], str]] = {
+    # internal passport: series of 4 digits and number of 6; foreign passport: 2 and 7
+    ("RUS", "passport"): (
+        re.compile(r"^([0-9]{2} ?[0-9]{2} ?[0-9]{6}|[0-9]{2} ?[0-9]{7})$"),
+        N_("a Russian passport is written 45 06 123456 (internal) or 75 1234567 (foreign)"),
+    ),
+    # Roman numerals, two Cyrillic letters (Latin look-alikes typed too), six digits
+    ("RUS", "birth_certificate"): (
+        re.compile(r"^[IVXLCІХС]{1,6} ?-? ?([А-ЯЁ]{2}|[A-Z]{2}) ?[0-9]{6}$", re.IGNORECASE),
+        N_("a Russian birth certificate is written III-МЮ 123456"),
+    ),
+    ("KAZ", "id_card"): (
+        re.compile(r"^[0-9]{3} ?[0-9]{3} ?[0-9]{3}$"),
+        N_("a Kazakh identity card number has 9 digits, e.g. 012345678"),
+    ),
+}
+
+
+def document_format_error(citizenship: str, document_type: str, number: str) -> str | None:
+    """Which format was expected, as a catalog msgid, when `number` is not written as issued."""
+    if not DOCUMENT_CHARACTERS.match(number):
+        return N_("a document number has letters, digits, spaces, hyphens and № only")
+    known = DOCUMENT_FORMATS.get((citizenship, document_type))
+    if known is not None and not known[0].match(" ".join(number.split())):
+        return known[1]
+    return None
 
 
 def document_key_of(citizenship: str, document_type: str, document_number: str) -> str:
@@ -139,6 +178,8 @@ class PlacementConfirm(UserInput):
 
     settlement_id: str = Field(min_length=1, max_length=64)
     override_reason: str | None = Field(default=None, max_length=1000)
+    # `shown` of the recommendations read: the options shown count as recommended
+    shown: str | None = Field(default=None, max_length=1000)
 
 
 class PlacementRead(BaseModel):

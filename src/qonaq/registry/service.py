@@ -15,7 +15,7 @@ from qonaq.db.crypto import Keyring, current_keyring
 from qonaq.errors import Conflict, Forbidden, Invalid, NotFound
 from qonaq.geo.distance import great_circle_km
 from qonaq.i18n import N_
-from qonaq.registry.identity import document_digest, iin_digest
+from qonaq.registry.identity import document_digest, folded_name, iin_digest, phone_digest
 from qonaq.registry.models import Household, Person, Placement
 from qonaq.registry.schemas import WORKING_AGES, HouseholdCreate, PersonCreate
 from qonaq.settlements.models import Hub, Settlement
@@ -145,12 +145,16 @@ def _origin_point(db_session: Session, data: HouseholdCreate) -> tuple[float, fl
     return settlement.lat, settlement.lon
 
 
-def _refuse_duplicates(db_session: Session, members: list[PersonCreate], keyring: Keyring) -> None:
+def _refuse_duplicates(
+    db_session: Session, members: list[PersonCreate], keyring: Keyring, but: int | None = None
+) -> None:
+    """DuplicateRegistration when a member's document or IIN is held by anyone but `but`."""
     keys = [document_digest(keyring, m.document_key()) for m in members]
     iins = [iin_digest(keyring, m.iin) for m in members if m.iin]
     clash = db_session.execute(
         select(Person.household_id)
         .where(or_(Person.document_key.in_(keys), Person.iin_key.in_(iins)))
+        .where(Person.id != (but or 0))
         .limit(1)
     ).scalar()
     if clash is not None:
@@ -163,6 +167,7 @@ def _person(household_id: int, member: PersonCreate, keyring: Keyring) -> Person
     return Person(
         household_id=household_id,
         full_name=member.full_name,
+        name_folded=folded_name(member.full_name),
         birth_date=member.birth_date,
         sex=member.sex,
         citizenship=member.citizenship,
@@ -172,6 +177,7 @@ def _person(household_id: int, member: PersonCreate, keyring: Keyring) -> Person
         iin=member.iin,
         iin_key=iin_digest(keyring, member.iin) if member.iin else None,
         phone=member.phone,
+        phone_key=phone_digest(keyring, member.phone) if member.phone else None,
         languages=",".join(member.languages),
         occupation=member.occupation,
         needs_medical=member.needs_medical,
@@ -365,3 +371,234 @@ def record_arrival(
         after={"status": outcome},
     )  # fmt: skip
     return placement
+
+
+# a cancellation or a re-placement says why, in the audit log, in a few words at least
+MIN_REASON = 5
+
+
+def required_reason(reason: str | None) -> str:
+    """The reason as written, or Invalid when it is shorter than MIN_REASON characters."""
+    written = (reason or "").strip()
+    if len(written) < MIN_REASON:
+        raise Invalid(N_("write the reason (at least %(count)s characters)"), count=MIN_REASON)
+    return written
+
+
+def cancel_placement(
+    *, db_session: Session, placement_id: int, actor: Actor, reason: str | None
+) -> Placement:
+    """reserved → cancelled: frees the places and returns the household to pending.
+
+    Three conditional writes in record_arrival's order (placement, household, settlement):
+    of two desks, or of a desk and a host recording the arrival, exactly one wins.
+    """
+    written = required_reason(reason)
+    placement = db_session.get(Placement, placement_id)
+    if placement is None:
+        raise NotFound(N_("no placement %(id)s"), id=placement_id)
+    moved = db_session.execute(
+        update(Placement)
+        .where(Placement.id == placement_id, Placement.status == "reserved")
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    db_session.refresh(placement, ["status"])
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            N_("placement %(id)s is already %(status)s"), id=placement_id, status=placement.status
+        )
+    reopened = db_session.execute(
+        update(Household)
+        .where(Household.id == placement.household_id, Household.status == "placed")
+        .values(status="pending")
+        .execution_options(synchronize_session="fetch")
+    )
+    if reopened.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(N_("household %(id)s is not placed"), id=placement.household_id)
+    held = Reservation(placement.persons, placement.children, placement.medical)
+    release_capacity(db_session=db_session, settlement_id=placement.settlement_id, held=held)
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="placement.cancel", object_type="placement", object_id=str(placement.id),
+        before={"status": "reserved", "settlement_id": placement.settlement_id},
+        after={"status": "cancelled", "household_status": "pending"}, reason=written,
+    )  # fmt: skip
+    return placement
+
+
+def reopen_household(
+    *, db_session: Session, household_id: int, actor: Actor, reason: str | None
+) -> Household:
+    """no_show → pending: a household that did not come is placed again at a desk.
+
+    Its no-show placement already gave its places back, so only the household changes.
+    """
+    written = required_reason(reason)
+    household = db_session.get(Household, household_id)
+    if household is None:
+        raise NotFound(N_("no household %(id)s"), id=household_id)
+    reopened = db_session.execute(
+        update(Household)
+        .where(Household.id == household_id, Household.status == "no_show")
+        .values(status="pending")
+        .execution_options(synchronize_session=False)
+    )
+    db_session.refresh(household, ["status"])
+    if reopened.rowcount != 1:  # type: ignore[attr-defined]
+        raise _already(household)
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="household.reopen", object_type="household", object_id=str(household.id),
+        before={"status": "no_show"}, after={"status": "pending"}, reason=written,
+    )  # fmt: skip
+    return household
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What a household's members add up to: persons, children, members needing medical care."""
+
+    size: int
+    children: int
+    medical: int
+
+
+def _counts(members: list[tuple[date, bool]]) -> Counts:
+    today = datetime.now(UTC).date()
+    return Counts(
+        size=len(members),
+        children=sum(_age(born, today) < 18 for born, _ in members),
+        medical=sum(needs for _, needs in members),
+    )
+
+
+def _members_of(db_session: Session, household_id: int, without: int | None) -> list[Person]:
+    query = select(Person).where(Person.household_id == household_id).order_by(Person.id)
+    return [p for p in db_session.scalars(query) if p.id != without]
+
+
+def _recount(
+    db_session: Session, household: Household, members: list[tuple[date, bool]], actor: Actor,
+    action: str, object_type: str, object_id: int, after: dict[str, object],
+) -> None:  # fmt: skip
+    """Write the household's new counts in one conditional UPDATE on the status read, and
+    audit the change (counts and field names, never values).
+
+    A placed household keeps its counts: its placement holds exactly those places.
+    """
+    counts = _counts(members)
+    before = household_summary(household)
+    changed = (counts.size, counts.children, counts.medical) != (
+        household.size, household.children, household.medical,
+    )  # fmt: skip
+    if changed and household.status != "pending":
+        raise Conflict(
+            N_("household %(reference)s is %(status)s: cancel its placement first"),
+            reference=household.reference, status=household.status,
+        )  # fmt: skip
+    written = db_session.execute(
+        update(Household)
+        .where(Household.id == household.id, Household.status == household.status)
+        .values(size=counts.size, children=counts.children, medical=counts.medical)
+        .execution_options(synchronize_session=False)
+    )
+    db_session.refresh(household)
+    if written.rowcount != 1:  # type: ignore[attr-defined]
+        raise _already(household)
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action=action, object_type=object_type, object_id=str(object_id), before=before,
+        after={**household_summary(household), **after},
+    )  # fmt: skip
+
+
+def _household_of(db_session: Session, household_id: int) -> Household:
+    household = db_session.get(Household, household_id)
+    if household is None:
+        raise NotFound(N_("no household %(id)s"), id=household_id)
+    return household
+
+
+def _member(db_session: Session, person_id: int) -> Person:
+    person = db_session.get(Person, person_id)
+    if person is None or person.erased_at is not None:
+        raise NotFound(N_("no person %(id)s"), id=person_id)
+    return person
+
+
+def update_member(
+    *, db_session: Session, person_id: int, data: PersonCreate, actor: Actor
+) -> Person:
+    """Correct a member (a typo in a passport number) through registration's checks."""
+    person = _member(db_session, person_id)
+    household = _household_of(db_session, person.household_id)
+    keyring = current_keyring()
+    _refuse_duplicates(db_session, [data], keyring, but=person.id)
+    fresh = _person(household.id, data, keyring)
+    fields = [c for c in EDITABLE if getattr(person, c) != getattr(fresh, c)]
+    others = [
+        (p.birth_date, p.needs_medical) for p in _members_of(db_session, household.id, person.id)
+    ]
+    for column in (*EDITABLE, "document_key", "iin_key", "phone_key", "name_folded"):
+        setattr(person, column, getattr(fresh, column))
+    _recount(
+        db_session, household, [*others, (data.birth_date, data.needs_medical)], actor,
+        "person.update", "person", person.id, {"fields": fields},
+    )  # fmt: skip
+    _flush_or_conflict(db_session)
+    return person
+
+
+def add_member(
+    *, db_session: Session, household_id: int, data: PersonCreate, actor: Actor
+) -> Person:
+    """Add a member to a household not yet placed, through registration's checks."""
+    household = _household_of(db_session, household_id)
+    members = _members_of(db_session, household_id, None)
+    if len(members) >= MAX_MEMBERS:
+        raise Invalid(N_("a household has at most %(count)s members"), count=MAX_MEMBERS)
+    keyring = current_keyring()
+    _refuse_duplicates(db_session, [data], keyring)
+    person = _person(household_id, data, keyring)
+    db_session.add(person)
+    _flush_or_conflict(db_session)
+    everyone = [(p.birth_date, p.needs_medical) for p in members]
+    everyone.append((data.birth_date, data.needs_medical))
+    _recount(
+        db_session, household, everyone, actor, "household.add_member", "household",
+        household_id, {"person_id": person.id},
+    )  # fmt: skip
+    return person
+
+
+def remove_member(*, db_session: Session, person_id: int, actor: Actor) -> Household:
+    """Remove a member from a household not yet placed; its last member stays."""
+    person = _member(db_session, person_id)
+    household = _household_of(db_session, person.household_id)
+    others = _members_of(db_session, household.id, person.id)
+    if not others:
+        raise Invalid(N_("a household keeps at least one member"))
+    _recount(
+        db_session, household, [(p.birth_date, p.needs_medical) for p in others], actor,
+        "household.remove_member", "household", household.id, {"person_id": person.id},
+    )  # fmt: skip
+    db_session.delete(person)
+    db_session.flush()
+    return household
+
+
+def _flush_or_conflict(db_session: Session) -> None:
+    try:
+        db_session.flush()
+    except IntegrityError as exc:
+        # another desk registered the same document between our check and our write
+        raise Conflict(N_("a member's document or IIN was registered at the same moment")) from exc
+
+
+# the member's columns a desk may correct, all from PersonCreate
+EDITABLE = (
+    "full_name", "birth_date", "sex", "citizenship", "document_type", "document_number",
+    "iin", "phone", "languages", "occupation", "needs_medical", "disability",
+)  # fmt: skip
+MAX_MEMBERS = 20

@@ -68,6 +68,16 @@ def synthetic_households(
     return households
 
 
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+
+def _document_number(serial: int, adult: bool) -> str:
+    """A unique number in the real format: foreign passport, or birth certificate."""
+    if adult:
+        return f"{70 + serial // 10**7 % 30} {serial % 10**7:07d}"
+    return f"{ROMAN[serial // 10**6 % 10]}-ДМ {serial % 10**6:06d}"
+
+
 def _member(
     rng: np.random.Generator, today: date, family: str, index: int, serial: int
 ) -> PersonCreate:
@@ -84,7 +94,7 @@ def _member(
         sex=sex,  # type: ignore[arg-type]
         citizenship="RUS",
         document_type="passport" if adult else "birth_certificate",
-        document_number=f"DEMO {serial:07d}",
+        document_number=_document_number(serial, adult),
         iin=iin,
         languages=["ru"],
         occupation=str(rng.choice(OCCUPATION_GROUPS)) if adult and rng.random() < 0.7 else None,

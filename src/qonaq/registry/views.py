@@ -18,12 +18,17 @@ from qonaq.i18n import N_, gettext
 from qonaq.plaintext import PlainText
 from qonaq.registry import placing
 from qonaq.registry.api import household_read, place_names, placement_read
-from qonaq.registry.models import Household, Placement, Plan
-from qonaq.registry.schemas import OCCUPATION_GROUPS, HouseholdCreate
+from qonaq.registry.models import ACTIVE_STATUSES, Household, Person, Placement, Plan
+from qonaq.registry.schemas import OCCUPATION_GROUPS, HouseholdCreate, PersonCreate
+from qonaq.registry.search import find_households
 from qonaq.registry.service import (
     DuplicateRegistration,
-    confirm_placement,
+    add_member,
+    cancel_placement,
     register_household,
+    remove_member,
+    reopen_household,
+    update_member,
 )
 from qonaq.settlements.service import hub_choices, settlement_choices
 from qonaq.web.deps import Language, RowId, SessionDep, check_csrf, require
@@ -182,22 +187,46 @@ def _household_page(
 ) -> Response:
     placement = session.scalars(
         select(Placement).where(
-            Placement.household_id == household.id, Placement.status != "cancelled"
+            Placement.household_id == household.id, Placement.status.in_(ACTIVE_STATUSES)
         )
     ).first()
-    options = []
+    options, wishes = [], []
     if placement is None and household.status == "pending":
         options = placing.desk_options(db_session=session, household=household, language=language)
         names = place_names(session, (o.settlement_id for o in options), language)
         options = [o.model_copy(update={"region_name": names[o.settlement_id][1]}) for o in options]
+        wishes = placing.wishes_not_shown(
+            db_session=session, household=household, language=language,
+            shown=[o.settlement_id for o in options],
+        )  # fmt: skip
     context = {
         "household": household_read(household),
+        "members": _members(session, household.id, language),
         "placement": placement_read(session, placement, language) if placement else None,
         "options": options,
+        "wishes_not_shown": wishes,
         "settlements": settlement_choices(db_session=session, language=language),
         "errors": errors,
     }
     return render(request, "household.html", language, context, status)
+
+
+def _members(session: SessionDep, household_id: int, language: str) -> list[dict[str, str]]:
+    """Who is in the household, to check before confirming: no document numbers."""
+    people = session.execute(
+        select(Person.id, Person.full_name, Person.birth_date, Person.document_type)
+        .where(Person.household_id == household_id)
+        .order_by(Person.id)
+    ).all()
+    return [
+        {
+            "id": str(person_id),
+            "name": name,
+            "born": born.isoformat(),
+            "document": gettext(language, DOCUMENT_WORDS.get(kind, kind)),
+        }
+        for person_id, name, born, kind in people
+    ]
 
 
 @router.get("/desk/households/{household_id}")
@@ -221,24 +250,252 @@ def household_confirm(
     settlement_id: Annotated[PlainText, Form(max_length=64)],
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     override_reason: Annotated[PlainText, Form(max_length=1000)] = "",
+    shown: Annotated[PlainText, Form(max_length=1000)] = "",
 ) -> Response:
-    """Confirm one settlement (or an override with its reason) and open the letter."""
+    """Confirm one settlement (or an override with its reason) and open the letter; the
+    options the page showed count as recommended, whatever the loads are now."""
     check_csrf(request, csrf_token)
     household = session.get(Household, household_id)
     if household is None:
         return render(request, "verify.html", language, {"placement": None}, 404)
-    options = placing.desk_options(db_session=session, household=household, language=language)
     try:
         # a savepoint: a refused confirmation leaves nothing behind, and the page still renders
         with session.begin_nested():
-            placement = confirm_placement(
+            placement = placing.confirm_choice(
                 db_session=session, household_id=household_id, settlement_id=settlement_id,
-                actor=actor_of(user), recommended=[o.settlement_id for o in options],
-                override_reason=override_reason,
+                actor=actor_of(user), shown=shown or None, override_reason=override_reason,
             )  # fmt: skip
     except DomainError as exc:
         return _household_page(request, session, language, household, [exc.words(language)], 409)
     return RedirectResponse(f"/letters/{placement.id}", 303)
+
+
+@router.post("/desk/households/{household_id}/cancel")
+def household_cancel(
+    household_id: RowId,
+    request: Request,
+    session: SessionDep,
+    user: Desk,
+    language: Language,
+    placement_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    reason: Annotated[PlainText, Form(max_length=1000)] = "",
+) -> Response:
+    """Cancel the household's placement with a reason; the page then offers new options."""
+    check_csrf(request, csrf_token)
+    household = session.get(Household, household_id)
+    placement = session.get(Placement, placement_id)
+    if household is None or placement is None or placement.household_id != household_id:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    try:
+        with session.begin_nested():
+            cancel_placement(
+                db_session=session, placement_id=placement_id, actor=actor_of(user), reason=reason
+            )
+    except DomainError as exc:
+        session.refresh(household)
+        return _household_page(
+            request, session, language, household, [exc.words(language)], exc.status
+        )
+    return RedirectResponse(f"/desk/households/{household_id}", 303)
+
+
+@router.post("/desk/households/{household_id}/reopen")
+def household_reopen(
+    household_id: RowId,
+    request: Request,
+    session: SessionDep,
+    user: Desk,
+    language: Language,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    reason: Annotated[PlainText, Form(max_length=1000)] = "",
+) -> Response:
+    """Make a household that did not come pending again; the page then offers new options."""
+    check_csrf(request, csrf_token)
+    household = session.get(Household, household_id)
+    if household is None:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    try:
+        with session.begin_nested():
+            reopen_household(
+                db_session=session, household_id=household_id, actor=actor_of(user), reason=reason
+            )
+    except DomainError as exc:
+        session.refresh(household)
+        return _household_page(
+            request, session, language, household, [exc.words(language)], exc.status
+        )
+    return RedirectResponse(f"/desk/households/{household_id}", 303)
+
+
+@router.get("/desk/search")
+def search_page(request: Request, user: Desk, language: Language) -> Response:
+    """The form to find a household."""
+    return render(request, "search.html", language, {"found": None, "terms": "", "errors": []})
+
+
+@router.post("/desk/search")
+def search_results(
+    request: Request,
+    session: SessionDep,
+    user: Desk,
+    language: Language,
+    terms: Annotated[PlainText, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Households found by reference, document, IIN, phone or name; posted, so the terms
+    stay out of URLs, the browser's history and the access log."""
+    check_csrf(request, csrf_token)
+    context: dict[str, Any] = {"found": None, "terms": terms, "errors": []}
+    try:
+        context["found"] = find_households(db_session=session, terms=terms, language=language)
+    except DomainError as exc:
+        return render(
+            request, "search.html", language, {**context, "errors": [exc.words(language)]}, 422
+        )
+    return render(request, "search.html", language, context)
+
+
+def _member_page(
+    request: Request, session: SessionDep, language: str, household: Household, action: str,
+    member: dict[str, Any], errors: list[str], status: int = 200,
+) -> Response:  # fmt: skip
+    # the member's fields are the registration form's own (imported from desk.html)
+    context = {
+        **_form_context(session, language), "form": {}, "members": [],
+        "household": household, "action": action, "member": member, "errors": errors,
+    }  # fmt: skip
+    return render(request, "member.html", language, context, status)
+
+
+def _stored_member(person: Person) -> dict[str, Any]:
+    values: dict[str, Any] = {f: getattr(person, f) or "" for f in MEMBER_FIELDS}
+    values["birth_date"] = person.birth_date.isoformat()
+    values["languages"] = [code for code in person.languages.split(",") if code]
+    values["needs_medical"], values["disability"] = person.needs_medical, person.disability
+    return values
+
+
+def _editable(session: SessionDep, person_id: int) -> tuple[Person, Household] | None:
+    person = session.get(Person, person_id)
+    if person is None or person.erased_at is not None:
+        return None
+    household = session.get(Household, person.household_id)
+    return (person, household) if household is not None else None
+
+
+@router.get("/desk/persons/{person_id}/edit")
+def member_edit_page(
+    person_id: RowId, request: Request, session: SessionDep, user: Desk, language: Language
+) -> Response:
+    """The form to correct one member."""
+    found = _editable(session, person_id)
+    if found is None:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    person, household = found
+    action = f"/desk/persons/{person_id}/edit"
+    return _member_page(request, session, language, household, action, _stored_member(person), [])
+
+
+@router.get("/desk/households/{household_id}/members/new")
+def member_new_page(
+    household_id: RowId, request: Request, session: SessionDep, user: Desk, language: Language
+) -> Response:
+    """The form to add a member to a household not yet placed."""
+    household = session.get(Household, household_id)
+    if household is None:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    action = f"/desk/households/{household_id}/members/new"
+    return _member_page(request, session, language, household, action, {}, [])
+
+
+async def _member_form(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token", "")))
+    members = members_from_form(form)
+    return members[0] if members else {}
+
+
+def _member_saved(
+    request: Request, session: SessionDep, language: str, household: Household, action: str,
+    member: dict[str, Any], save: Any,
+) -> Response:  # fmt: skip
+    try:
+        data = PersonCreate.model_validate({k: v for k, v in member.items() if v not in ("", None)})
+        # a savepoint: a refused change writes nothing, and the form is shown again
+        with session.begin_nested():
+            save(data)
+    except ValidationError as exc:
+        errors = validation_messages(exc, language)
+        return _member_page(request, session, language, household, action, member, errors, 422)
+    except DomainError as exc:
+        errors = [exc.words(language)]
+        return _member_page(
+            request, session, language, household, action, member, errors, exc.status
+        )
+    return RedirectResponse(f"/desk/households/{household.id}", 303)
+
+
+@router.post("/desk/persons/{person_id}/edit")
+async def member_edit(
+    person_id: RowId, request: Request, session: SessionDep, user: Desk, language: Language
+) -> Response:
+    """Correct one member through registration's checks (audited: field names only)."""
+    member = await _member_form(request)
+    found = _editable(session, person_id)
+    if found is None:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    _person, household = found
+    return _member_saved(
+        request, session, language, household, f"/desk/persons/{person_id}/edit", member,
+        lambda data: update_member(
+            db_session=session, person_id=person_id, data=data, actor=actor_of(user)
+        ),
+    )  # fmt: skip
+
+
+@router.post("/desk/households/{household_id}/members/new")
+async def member_add(
+    household_id: RowId, request: Request, session: SessionDep, user: Desk, language: Language
+) -> Response:
+    """Add a member to a household not yet placed."""
+    member = await _member_form(request)
+    household = session.get(Household, household_id)
+    if household is None:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    return _member_saved(
+        request, session, language, household, f"/desk/households/{household_id}/members/new",
+        member,
+        lambda data: add_member(
+            db_session=session, household_id=household_id, data=data, actor=actor_of(user)
+        ),
+    )  # fmt: skip
+
+
+@router.post("/desk/persons/{person_id}/remove")
+def member_remove(
+    person_id: RowId,
+    request: Request,
+    session: SessionDep,
+    user: Desk,
+    language: Language,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Remove a member from a household not yet placed."""
+    check_csrf(request, csrf_token)
+    found = _editable(session, person_id)
+    if found is None:
+        return render(request, "verify.html", language, {"placement": None}, 404)
+    _person, household = found
+    try:
+        with session.begin_nested():
+            remove_member(db_session=session, person_id=person_id, actor=actor_of(user))
+    except DomainError as exc:
+        session.refresh(household)
+        return _household_page(
+            request, session, language, household, [exc.words(language)], exc.status
+        )
+    return RedirectResponse(f"/desk/households/{household.id}", 303)
 
 
 def verification_code(request: Request, placement_id: int) -> str:

@@ -3,13 +3,15 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import ConfigDict, Field
 from sqlalchemy import select
 
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
+from qonaq.plaintext import UserInput
 from qonaq.settlements.models import Hub, Region, Settlement
 from qonaq.settlements.schemas import CapacityDeclare, HubRead, SettlementRead
-from qonaq.settlements.service import declare_capacity, list_settlements
+from qonaq.settlements.service import declare_capacity, list_settlements, set_open
 from qonaq.web.deps import SessionDep, require
 
 router = APIRouter(tags=["settlements"])
@@ -55,6 +57,28 @@ def put_capacity(
     declare_capacity(
         db_session=session, settlement_id=settlement_id, persons=body.cap_persons,
         children=body.cap_children, medical=body.cap_medical, actor=actor_of(user),
+    )  # fmt: skip
+    return get_settlement(settlement_id, session, user)
+
+
+class OpenState(UserInput):
+    """Whether a settlement takes new placements, and why it changes (kept in the audit log)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    open: bool
+    reason: str = Field(max_length=1000)
+
+
+@router.put("/settlements/{settlement_id}/open", response_model=SettlementRead)
+def put_open(
+    settlement_id: str, body: OpenState, session: SessionDep,
+    user: Annotated[User, Depends(require("coordinator"))],
+) -> SettlementRead:  # fmt: skip
+    """Close a settlement to new placements (those it holds stay), or open it again."""
+    set_open(
+        db_session=session, settlement_id=settlement_id, open_=body.open, actor=actor_of(user),
+        reason=body.reason,
     )  # fmt: skip
     return get_settlement(settlement_id, session, user)
 

@@ -4,16 +4,17 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
 from qonaq.db.base import utc_now
-from qonaq.errors import Forbidden, Invalid, NotFound
+from qonaq.errors import Conflict, Forbidden, Invalid, NotFound
 from qonaq.geo.gazetteer import display_name
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.i18n import N_
+from qonaq.registry.service import required_reason
 from qonaq.settlements.models import Hub, Region, Settlement
 
 # columns an import may overwrite on a settlement that already exists; loads are not among
@@ -301,3 +302,30 @@ def hub_choices(*, db_session: Session, language: str) -> list[Choice]:
     """Entry hubs as form choices, labelled 'Name (Region)' in `language`."""
     rows = db_session.execute(select(Hub, Region).join(Region).order_by(Hub.name)).all()
     return [Choice(h.id, display_name(h, r, language)) for h, r in rows]
+
+
+def set_open(
+    *, db_session: Session, settlement_id: str, open_: bool, actor: Actor, reason: str | None
+) -> Settlement:
+    """Close a settlement to new placements (those it holds stay), or open it again; one
+    conditional write, audited with the reason."""
+    written = required_reason(reason)
+    settlement = db_session.get(Settlement, settlement_id)
+    if settlement is None:
+        raise NotFound(N_("unknown settlement %(id)s"), id=settlement_id)
+    changed = db_session.execute(
+        update(Settlement)
+        .where(Settlement.id == settlement_id, Settlement.open.is_(not open_))
+        .values(open=open_)
+        .execution_options(synchronize_session=False)
+    )
+    db_session.refresh(settlement, ["open"])
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        state = N_("open") if open_ else N_("closed")
+        raise Conflict(N_("settlement %(id)s is already %(state)s"), id=settlement_id, state=state)
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="settlement.open" if open_ else "settlement.close", object_type="settlement",
+        object_id=settlement_id, before={"open": not open_}, after={"open": open_}, reason=written,
+    )  # fmt: skip
+    return settlement
