@@ -101,7 +101,9 @@ def test_no_page_has_a_critical_or_serious_violation(
 
 def test_no_page_scrolls_sideways_on_a_phone(browser: Any, live_site: LiveSite) -> None:
     pages = _pages(live_site)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ru-RU")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, locale="ru-RU"
+    )
     page = context.new_page()
     page.goto(f"{live_site.url}/login?lang=ru")
     widths = {"login": page.evaluate("document.documentElement.scrollWidth")}
