@@ -101,3 +101,24 @@ def test_the_host_page_fits_a_phone(browser: Any, live_site: LiveSite) -> None:
     box = button.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     context.close()
+
+
+def test_beds_below_the_load_need_the_confirmation_box(page: Any, live_site: LiveSite) -> None:
+    _placed(live_site)
+    sign_in(page, live_site, _host(live_site))
+    wait_for_path(page, "/host")
+    page.goto(f"{live_site.url}/host?lang=ru")
+    beds = page.input_value("#cap_persons")
+    page.fill("#cap_persons", "1")
+    page.click("form[action='/host/capacity'] button[type=submit]")
+    expect(page.locator(".errors")).to_contain_text("Отметьте подтверждение")
+    expect(page.locator("#cap_persons")).not_to_have_value("1")
+    page.fill("#cap_persons", "1")
+    page.check("#below_load")
+    page.click("form[action='/host/capacity'] button[type=submit]")
+    expect(page.locator("#cap_persons")).to_have_value("1")
+    assert page.locator(".errors").count() == 0
+    # the shared site's other tests place households here: give the beds back
+    page.fill("#cap_persons", beds)
+    page.click("form[action='/host/capacity'] button[type=submit]")
+    expect(page.locator("#cap_persons")).to_have_value(beds)
