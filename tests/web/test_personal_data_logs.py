@@ -34,8 +34,8 @@ def _leaks(text: str) -> list[str]:
 @pytest.fixture
 def everything_logged(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     caplog.set_level(logging.DEBUG)
-    # even with statement logging on, parameters stay hidden
-    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+    # even with statement logging on, parameters stay hidden (both restored after the test)
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
     return caplog
 
 

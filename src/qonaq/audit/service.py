@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from qonaq.audit.models import AuditEvent
@@ -48,10 +48,10 @@ class AuditFilter:
     since: datetime | None = None
     until: datetime | None = None
     limit: int = 200
+    offset: int = 0
 
 
-def find_events(*, db_session: Session, rules: AuditFilter) -> list[AuditEvent]:
-    """Audit events matching `rules`, newest first."""
+def _matching(rules: AuditFilter) -> Select[AuditEvent]:
     query = select(AuditEvent)
     if rules.action:
         query = query.where(AuditEvent.action.startswith(rules.action))
@@ -65,7 +65,19 @@ def find_events(*, db_session: Session, rules: AuditFilter) -> list[AuditEvent]:
         query = query.where(AuditEvent.at >= _aware(rules.since))
     if rules.until:
         query = query.where(AuditEvent.at <= _aware(rules.until))
-    return list(db_session.scalars(query.order_by(AuditEvent.id.desc()).limit(rules.limit)))
+    return query
+
+
+def find_events(*, db_session: Session, rules: AuditFilter) -> list[AuditEvent]:
+    """Audit events matching `rules`, newest first, `rules.offset` skipped."""
+    query = _matching(rules).order_by(AuditEvent.id.desc()).offset(rules.offset).limit(rules.limit)
+    return list(db_session.scalars(query))
+
+
+def count_events(*, db_session: Session, rules: AuditFilter) -> int:
+    """How many audit events match `rules` (limit and offset aside)."""
+    matching = _matching(rules).subquery()
+    return db_session.scalar(select(func.count()).select_from(matching)) or 0
 
 
 def _aware(moment: datetime) -> datetime:

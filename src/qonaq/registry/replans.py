@@ -138,7 +138,10 @@ def _apply(db_session: Session, plan_id: int, actor: Actor) -> Applied:
     record_event(
         db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
         action="replan.apply", object_type="plan", object_id=str(plan_id),
-        after={"placed": len(placed), "not_pending": not_pending, "no_room": len(no_room)},
+        after={
+            "policy": db_session.scalar(select(Plan.policy).where(Plan.id == plan_id)),
+            "placed": len(placed), "not_pending": not_pending, "no_room": len(no_room),
+        },
     )  # fmt: skip
     return Applied(plan_id, len(placed), not_pending, len(no_room))
 

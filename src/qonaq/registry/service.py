@@ -602,3 +602,51 @@ EDITABLE = (
     "iin", "phone", "languages", "occupation", "needs_medical", "disability",
 )  # fmt: skip
 MAX_MEMBERS = 20
+
+
+def undo_no_show(*, db_session: Session, placement_id: int, reason: str, actor: Actor) -> Placement:
+    """Undo a mistaken 'did not come': the placement holds its room again, with a reason, audited.
+
+    Placement, then household, then settlement, as record_arrival writes them (lock order).
+    Refused (409) when the settlement has no room now or the household was placed again since.
+    """
+    words = reason.strip()
+    if len(words) < 5:
+        raise Invalid(N_("undoing a 'did not come' needs a written reason"))
+    placement = db_session.get(Placement, placement_id)
+    if placement is None:
+        raise NotFound(N_("no placement %(id)s"), id=placement_id)
+    if actor.role == "host" and actor.settlement_id != placement.settlement_id:
+        raise Forbidden(N_("this placement is in another settlement"))
+    try:
+        # a savepoint: the one-active-placement index may refuse, and the request goes on
+        with db_session.begin_nested():
+            moved = db_session.execute(
+                update(Placement)
+                .where(Placement.id == placement_id, Placement.status == "no_show")
+                .values(status="reserved")
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError as exc:
+        raise Conflict(N_("the household has been placed again since; undo refused")) from exc
+    db_session.refresh(placement, ["status"])
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            N_("placement %(id)s is already %(status)s"), id=placement_id, status=placement.status
+        )
+    back = db_session.execute(
+        update(Household)
+        .where(Household.id == placement.household_id, Household.status == "no_show")
+        .values(status="placed")
+        .execution_options(synchronize_session="fetch")
+    )
+    if back.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(N_("the household has been placed again since; undo refused"))
+    need = Reservation(placement.persons, placement.children, placement.medical)
+    reserve_capacity(db_session=db_session, settlement_id=placement.settlement_id, need=need)
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="placement.undo_no_show", object_type="placement", object_id=str(placement.id),
+        before={"status": "no_show"}, after={"status": "reserved"}, reason=words,
+    )  # fmt: skip
+    return placement

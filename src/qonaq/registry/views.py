@@ -31,7 +31,16 @@ from qonaq.registry.service import (
     update_member,
 )
 from qonaq.settlements.service import hub_choices, settlement_choices
-from qonaq.web.deps import Language, RowId, SessionDep, check_csrf, require
+from qonaq.web.deps import (
+    SESSION_COOKIE,
+    Language,
+    NotSignedIn,
+    RowId,
+    SessionDep,
+    check_csrf,
+    current_user,
+    require,
+)
 from qonaq.web.templating import render
 from qonaq.web.vocabulary import DOCUMENT_WORDS
 
@@ -535,9 +544,26 @@ def verify(
     genuine = placement is not None and hmac.compare_digest(
         code, verification_code(request, placement_id)
     )
-    read = placement_read(session, placement, language) if genuine and placement else None
-    context = {"placement": read}
+    shown = placement if genuine else None
+    context = {
+        "placement": placement_read(session, shown, language) if shown else None,
+        "check_in": shown is not None and _may_check_in(request, session, shown),
+        "code": code,
+    }
     return render(request, "verify.html", language, context, 200 if genuine else 404)
+
+
+def _may_check_in(request: Request, session: SessionDep, placement: Placement) -> bool:
+    """A signed-in host of the placement's settlement (or a coordinator) scanning a reserved one."""
+    if placement.status != "reserved" or SESSION_COOKIE not in request.cookies:
+        return False
+    try:
+        user = current_user(request, session)
+    except NotSignedIn:
+        return False
+    if user.role == "host":
+        return user.settlement_id == placement.settlement_id
+    return user.role in ("coordinator", "admin")
 
 
 Coordinator = Annotated[User, Depends(require("coordinator"))]

@@ -244,8 +244,12 @@ def declare_capacity(
     children: int,
     medical: int,
     actor: Actor,
+    below_load: bool = True,
 ) -> Settlement:
-    """An akimat's declared capacity replaces the estimate; audited with before and after."""
+    """An akimat's declared capacity replaces the estimate; audited with before and after.
+
+    With `below_load` False, a capacity below what is already placed there is refused (409).
+    """
     settlement = db_session.get(Settlement, settlement_id, with_for_update=True)
     if settlement is None:
         raise NotFound(N_("unknown settlement %(id)s"), id=settlement_id)
@@ -253,6 +257,15 @@ def declare_capacity(
         raise Forbidden(N_("a host declares capacity only for its own settlement"))
     if min(persons, children, medical) < 0:
         raise Invalid(N_("capacities cannot be negative"))
+    if not below_load and _below_load(settlement, persons, children, medical):
+        raise Conflict(
+            N_(
+                "The new capacity is below the %(persons)s persons, %(children)s children and "
+                "%(medical)s medical places already placed here. Tick the confirmation to save it."
+            ),
+            persons=settlement.load_persons, children=settlement.load_children,
+            medical=settlement.load_medical,
+        )  # fmt: skip
     before = _capacity_of(settlement)
     settlement.cap_persons, settlement.cap_children, settlement.cap_medical = (
         persons, children, medical,
@@ -266,6 +279,14 @@ def declare_capacity(
         before=before, after=_capacity_of(settlement),
     )  # fmt: skip
     return settlement
+
+
+def _below_load(settlement: Settlement, persons: int, children: int, medical: int) -> bool:
+    return (
+        persons < settlement.load_persons
+        or children < settlement.load_children
+        or medical < settlement.load_medical
+    )
 
 
 def _capacity_of(settlement: Settlement) -> dict[str, object]:
