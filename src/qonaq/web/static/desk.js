@@ -12,6 +12,8 @@
       .replace('<span class="member-number">1000</span>', '<span class="member-number">' + (index + 1) + "</span>");
     members.insertAdjacentHTML("beforeend", html);
     count.value = index + 1;
+    // the registrar types the new member next, not another click on "Add member"
+    document.getElementById("m" + index + "_full_name").focus();
   });
 })();
 
