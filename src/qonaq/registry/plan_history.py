@@ -1,9 +1,9 @@
 """The history of batch plans, and two plans side by side: what each would do to the loads."""
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,9 +18,8 @@ TERMS = ("travel", "congestion", "employment", "preference", "unplaced")
 SHOWN_PLANS = 100
 
 
-@dataclass(frozen=True)
-class PlanSummary:
-    """One plan as the history lists it."""
+class PlanSummary(BaseModel):
+    """One plan as the history lists it (and the API returns it)."""
 
     id: int
     policy: str
@@ -37,8 +36,7 @@ class PlanSummary:
     parts: dict[str, float]
 
 
-@dataclass(frozen=True)
-class SettlementDifference:
+class SettlementDifference(BaseModel):
     """Persons a settlement receives under each of two plans."""
 
     settlement_id: str
@@ -95,7 +93,10 @@ def compare_plans(
     }
     rows = [
         SettlementDifference(
-            sid, names.get(sid, sid), persons[0].get(sid, 0), persons[1].get(sid, 0)
+            settlement_id=sid,
+            name=names.get(sid, sid),
+            first=persons[0].get(sid, 0),
+            second=persons[1].get(sid, 0),
         )
         for sid in differing
     ]

@@ -242,20 +242,39 @@ def expected_arrival(household: Household, settlement: Settlement, today: date) 
     return today + timedelta(days=1 + math.ceil(km * CIRCUITY / KM_PER_TRAVEL_DAY))
 
 
+def moved(
+    db_session: Session, model: type[Household] | type[Placement], row_id: int, before: str,
+    after: str,
+) -> bool:  # fmt: skip
+    """`before` → `after` in one conditional UPDATE; False when another request moved it first."""
+    result = db_session.execute(
+        update(model)
+        .where(model.id == row_id, model.status == before)
+        .values(status=after)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def move_placement(db_session: Session, placement: Placement, before: str, after: str) -> None:
+    """Move a placement's status, or Conflict naming the status another request left."""
+    went = moved(db_session, Placement, placement.id, before, after)
+    db_session.refresh(placement, ["status"])
+    if not went:
+        raise Conflict(
+            N_("placement %(id)s is already %(status)s"), id=placement.id, status=placement.status
+        )
+
+
 def claim_pending(*, db_session: Session, household: Household) -> None:
     """pending → placed in one conditional UPDATE: of two desks, exactly one wins.
 
     The copy in memory may be stale (read earlier in the request), so only the database's
     answer counts; the loser gets Conflict with the status the winner left.
     """
-    claimed = db_session.execute(
-        update(Household)
-        .where(Household.id == household.id, Household.status == "pending")
-        .values(status="placed")
-        .execution_options(synchronize_session=False)
-    )
+    claimed = moved(db_session, Household, household.id, "pending", "placed")
     db_session.refresh(household, ["status"])
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not claimed:
         raise _already(household)
 
 
@@ -344,17 +363,7 @@ def record_arrival(
         raise Forbidden(N_("this placement is in another settlement"))
     outcome = "arrived" if arrived else "no_show"
     # reserved → outcome in one conditional write: a double click or two hosts record it once
-    moved = db_session.execute(
-        update(Placement)
-        .where(Placement.id == placement_id, Placement.status == "reserved")
-        .values(status=outcome)
-        .execution_options(synchronize_session=False)
-    )
-    db_session.refresh(placement, ["status"])
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(
-            N_("placement %(id)s is already %(status)s"), id=placement_id, status=placement.status
-        )
+    move_placement(db_session, placement, "reserved", outcome)
     db_session.execute(
         update(Household)
         .where(Household.id == placement.household_id)
@@ -397,24 +406,8 @@ def cancel_placement(
     placement = db_session.get(Placement, placement_id)
     if placement is None:
         raise NotFound(N_("no placement %(id)s"), id=placement_id)
-    moved = db_session.execute(
-        update(Placement)
-        .where(Placement.id == placement_id, Placement.status == "reserved")
-        .values(status="cancelled")
-        .execution_options(synchronize_session=False)
-    )
-    db_session.refresh(placement, ["status"])
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(
-            N_("placement %(id)s is already %(status)s"), id=placement_id, status=placement.status
-        )
-    reopened = db_session.execute(
-        update(Household)
-        .where(Household.id == placement.household_id, Household.status == "placed")
-        .values(status="pending")
-        .execution_options(synchronize_session="fetch")
-    )
-    if reopened.rowcount != 1:  # type: ignore[attr-defined]
+    move_placement(db_session, placement, "reserved", "cancelled")
+    if not moved(db_session, Household, placement.household_id, "placed", "pending"):
         raise Conflict(N_("household %(id)s is not placed"), id=placement.household_id)
     held = Reservation(placement.persons, placement.children, placement.medical)
     release_capacity(db_session=db_session, settlement_id=placement.settlement_id, held=held)
@@ -438,14 +431,9 @@ def reopen_household(
     household = db_session.get(Household, household_id)
     if household is None:
         raise NotFound(N_("no household %(id)s"), id=household_id)
-    reopened = db_session.execute(
-        update(Household)
-        .where(Household.id == household_id, Household.status == "no_show")
-        .values(status="pending")
-        .execution_options(synchronize_session=False)
-    )
+    reopened = moved(db_session, Household, household_id, "no_show", "pending")
     db_session.refresh(household, ["status"])
-    if reopened.rowcount != 1:  # type: ignore[attr-defined]
+    if not reopened:
         raise _already(household)
     record_event(
         db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
@@ -621,26 +609,10 @@ def undo_no_show(*, db_session: Session, placement_id: int, reason: str, actor: 
     try:
         # a savepoint: the one-active-placement index may refuse, and the request goes on
         with db_session.begin_nested():
-            moved = db_session.execute(
-                update(Placement)
-                .where(Placement.id == placement_id, Placement.status == "no_show")
-                .values(status="reserved")
-                .execution_options(synchronize_session=False)
-            )
+            move_placement(db_session, placement, "no_show", "reserved")
     except IntegrityError as exc:
         raise Conflict(N_("the household has been placed again since; undo refused")) from exc
-    db_session.refresh(placement, ["status"])
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(
-            N_("placement %(id)s is already %(status)s"), id=placement_id, status=placement.status
-        )
-    back = db_session.execute(
-        update(Household)
-        .where(Household.id == placement.household_id, Household.status == "no_show")
-        .values(status="placed")
-        .execution_options(synchronize_session="fetch")
-    )
-    if back.rowcount != 1:  # type: ignore[attr-defined]
+    if not moved(db_session, Household, placement.household_id, "no_show", "placed"):
         raise Conflict(N_("the household has been placed again since; undo refused"))
     need = Reservation(placement.persons, placement.children, placement.medical)
     reserve_capacity(db_session=db_session, settlement_id=placement.settlement_id, need=need)
