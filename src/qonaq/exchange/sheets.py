@@ -44,13 +44,14 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise _whole_file(source, "an old Excel .xls file: save it as .xlsx or CSV")
+    data = _read_bytes(path)
     if suffix in WORKBOOK_SUFFIXES:
-        return _read_workbook(source, _read_bytes(path))
+        return _read_workbook(source, data)
+    if data.startswith(ZIP_MAGIC):
+        raise _whole_file(source, "a workbook or zip file, not CSV: name it .xlsx")
     text = read_text(path, max_bytes=MAX_BYTES, encoding="utf-8-sig")
     if not text.strip():
         raise _whole_file(source, "empty file")
-    if text.startswith(ZIP_MAGIC.decode()):
-        raise _whole_file(source, "a workbook or zip file, not CSV: name it .xlsx")
     return read_rows(source, text)
 
 
