@@ -25,6 +25,7 @@ from qonaq.settlements.service import declare_capacity
 
 CAPACITY_COLUMNS: tuple[str, ...] = ("settlement_id", "cap_persons", "cap_children", "cap_medical")
 VACANCY_COLUMNS: tuple[str, ...] = ("settlement_id", "occupation", "vacancies")
+PLACES = {"persons": "persons", "children": "children", "medical": "medical places"}
 
 
 class CapacityRow(BaseModel):
@@ -164,7 +165,7 @@ def _below_load(number: int, record: CapacityRow, settlement: Settlement) -> lis
         cap = getattr(record, f"cap_{dimension}")
         load = getattr(settlement, f"load_{dimension}")
         if cap < load:
-            words = f"{cap} is below the {load} {dimension} places already placed there"
+            words = f"{cap} is below the {load} {PLACES[dimension]} already placed there"
             errors.append(RowError(number, f"cap_{dimension}", f"{words} (--below-load allows it)"))
     return errors
 

@@ -9,7 +9,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -158,18 +158,13 @@ def write_xlsx(
 
 
 def _cell(sheet: Any, value: Any, font: Font | None = None) -> object:
+    # openpyxl types numbers, and dates with a date format, by itself; only text starting
+    # with "=" (it would become a formula) and the bold header need a cell object
     if isinstance(value, datetime):
-        cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
-        cell.number_format = "yyyy-mm-dd hh:mm:ss"
-        return cell
-    if isinstance(value, date):
-        # a spreadsheet's date is a moment at midnight, shown as the day
-        cell = WriteOnlyCell(sheet, value=datetime.combine(value, time()))
-        cell.number_format = "yyyy-mm-dd"
-        return cell
+        return value.replace(tzinfo=None)  # Excel has no time zones: UTC, as the column says
     if isinstance(value, str) and (font is not None or value.startswith("=")):
         cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # text that starts with "=" stays text, never a formula
+        cell.data_type = "s"
         if font is not None:
             cell.font = font
         return cell
