@@ -1,6 +1,7 @@
 """Vacancies and capacities from CSV and XLSX: all rows valid or nothing written, every bad row
 reported by number and column, capacity below the load refused unless allowed, audited."""
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from sqlalchemy import Engine, select
 from qonaq.audit.models import AuditEvent
 from qonaq.auth.actor import Actor
 from qonaq.db.session import transaction
-from qonaq.errors import InputFileError
+from qonaq.errors import Conflict, InputFileError
 from qonaq.exchange.imports import (
     CAPACITY_COLUMNS,
     VACANCY_COLUMNS,
@@ -226,3 +227,55 @@ def test_a_workbook_named_csv_is_told_to_be_named_xlsx(tiny: Engine, tmp_path: P
     with pytest.raises(InputFileError) as caught:
         load_capacities(tiny, renamed)
     assert "name it .xlsx" in str(caught.value)
+
+
+DESKS = 6
+
+
+def test_an_import_racing_desks_never_leaves_capacity_below_the_load(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Desks fill `small` (room for 10) while an akimat's file lowers it to 4: whichever commits
+    first, the import is refused or the desks find no room, never capacity below the load."""
+    with transaction(engine) as db_session:
+        waiting = [
+            register_household(db_session=db_session, data=household(size=2), actor=CLI).id
+            for _ in range(DESKS)
+        ]
+    path = write_csv(tmp_path / "small.csv", CAPACITY_COLUMNS, ("small", 4, 10, 10))
+    barrier = threading.Barrier(DESKS + 1)
+    outcomes: list[str] = []
+
+    def desk(household_id: int) -> None:
+        barrier.wait()
+        try:
+            with transaction(engine) as db_session:
+                confirm_placement(
+                    db_session=db_session, household_id=household_id, settlement_id="small",
+                    actor=Actor("desk"), recommended=["small"], override_reason=None,
+                )  # fmt: skip
+            outcomes.append("placed")
+        except Conflict:
+            outcomes.append("full")
+
+    def akimat() -> None:
+        barrier.wait()
+        try:
+            load_capacities(engine, path)
+            outcomes.append("declared")
+        except InputFileError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=desk, args=(h,)) for h in waiting]
+    threads.append(threading.Thread(target=akimat))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(outcomes) == DESKS + 1, outcomes
+    with transaction(engine, writes=False) as db_session:
+        small = db_session.get(Settlement, "small")
+        assert small is not None
+        cap, load = small.cap_persons, small.load_persons
+    assert load <= cap and load == 2 * outcomes.count("placed")
+    assert cap == (4 if "declared" in outcomes else 10)
