@@ -15,12 +15,12 @@ RecordT = TypeVar("RecordT", bound=BaseModel)
 
 
 def read_rows(
-    source: Path | str, text: str | None = None
+    source: Path | str, text: str | None = None, *, delimiter: str = ","
 ) -> tuple[list[str], list[dict[str, str]]]:
     """The header and the rows of a CSV file (or of `text`, named `source` in errors)."""
     if text is None:
         text = read_text(source, encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[dict[str, str]] = []
     try:

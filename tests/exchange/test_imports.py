@@ -279,3 +279,21 @@ def test_an_import_racing_desks_never_leaves_capacity_below_the_load(
         cap, load = small.cap_persons, small.load_persons
     assert load <= cap and load == 2 * outcomes.count("placed")
     assert cap == (4 if "declared" in outcomes else 10)
+
+
+def test_a_russian_excel_csv_with_semicolons_reads(tiny: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "akimat.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfsettlement_id;cap_persons;cap_children;cap_medical\r\noral;6000;1300;260\r\n"
+    )
+    assert load_capacities(tiny, path) == (1, 0)
+    assert capacities(tiny)["oral"][:3] == (6000, 1300, 260)
+
+
+def test_a_windows_1251_csv_is_told_how_to_save_it(tiny: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "akimat.csv"
+    path.write_bytes("settlement_id;cap_persons;примечание\noral;6000;да\n".encode("cp1251"))
+    with pytest.raises(InputFileError) as caught:
+        load_capacities(tiny, path)
+    (error,) = caught.value.errors
+    assert "not UTF-8 text" in error.message and "CSV UTF-8 or XLSX" in error.message

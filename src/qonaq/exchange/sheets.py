@@ -49,10 +49,23 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         return _read_workbook(source, data)
     if data.startswith(ZIP_MAGIC):
         raise _whole_file(source, "a workbook or zip file, not CSV: name it .xlsx")
-    text = read_text(path, max_bytes=MAX_BYTES, encoding="utf-8-sig")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # what Excel's plain "CSV" gives in a Russian or Kazakh Windows (cp1251)
+        where = f"byte {exc.start + 1}"
+        raise _whole_file(
+            source, f"not UTF-8 text ({where}): save it as CSV UTF-8 or XLSX"
+        ) from exc
     if not text.strip():
         raise _whole_file(source, "empty file")
-    return read_rows(source, text)
+    return read_rows(source, text, delimiter=_delimiter(text))
+
+
+def _delimiter(text: str) -> str:
+    # Excel writes ";" between cells where the decimal mark is a comma (Russian, Kazakh)
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    return ";" if ";" in header and "," not in header else ","
 
 
 def _whole_file(source: str, message: str) -> InputFileError:
