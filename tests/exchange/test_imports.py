@@ -297,3 +297,19 @@ def test_a_windows_1251_csv_is_told_how_to_save_it(tiny: Engine, tmp_path: Path)
         load_capacities(tiny, path)
     (error,) = caught.value.errors
     assert "not UTF-8 text" in error.message and "CSV UTF-8 or XLSX" in error.message
+
+
+def test_a_sheet_longer_than_any_table_is_one_problem(
+    tiny: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("qonaq.exchange.sheets.MAX_ROWS", 3)
+    rows = [("oral", 1, 1, 1)] * 4
+    path = write_workbook(tmp_path / "long.xlsx", CAPACITY_COLUMNS, *rows)
+    with pytest.raises(InputFileError) as caught:
+        load_capacities(tiny, path)
+    assert [str(e) for e in caught.value.errors] == ["more than 3 rows"]
+    ok = write_workbook(tmp_path / "ok.xlsx", CAPACITY_COLUMNS, *rows[:3])
+    assert problems(lambda: load_capacities(tiny, ok)) == [
+        (2, "settlement_id"),
+        (3, "settlement_id"),
+    ]

@@ -10,6 +10,7 @@ import io
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -30,6 +31,7 @@ MEDIA_TYPES = {
 }
 # an akimat's or the labour exchange's table is a few thousand rows, far below this
 MAX_BYTES = 50_000_000
+MAX_ROWS = 1_000_000
 ZIP_MAGIC = b"PK\x03\x04"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # how many bytes of a finished XLSX go out per chunk of a download
@@ -86,6 +88,8 @@ def _read_workbook(source: str, data: bytes) -> tuple[list[str], list[dict[str, 
         # twice: the formulas, and the values a spreadsheet program saved for them
         formulas = _first_sheet_rows(data, values=False)
         values = _first_sheet_rows(data, values=True)
+    except TooManyRows:
+        raise _whole_file(source, f"more than {MAX_ROWS:,} rows") from None
     except Exception as exc:  # openpyxl fails on a damaged workbook in many ways
         raise _whole_file(source, f"not a readable XLSX workbook ({type(exc).__name__})") from exc
     if not values:
@@ -110,9 +114,17 @@ def _first_sheet_rows(data: bytes, *, values: bool) -> list[tuple[Any, ...]]:
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=values)
     try:
         sheet = workbook.worksheets[0]
-        return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+        # read as it streams, and no further than MAX_ROWS: a small zip may unpack huge
+        rows = list(islice(sheet.iter_rows(values_only=True), MAX_ROWS + 2))
     finally:
         workbook.close()
+    if len(rows) > MAX_ROWS + 1:
+        raise TooManyRows
+    return [tuple(row) for row in rows]
+
+
+class TooManyRows(Exception):
+    """A sheet longer than any table of settlements could be."""
 
 
 def _is_formula(cell: object) -> bool:
