@@ -15,12 +15,12 @@ RecordT = TypeVar("RecordT", bound=BaseModel)
 
 
 def read_rows(
-    source: Path | str, text: str | None = None
+    source: Path | str, text: str | None = None, *, delimiter: str = ","
 ) -> tuple[list[str], list[dict[str, str]]]:
     """The header and the rows of a CSV file (or of `text`, named `source` in errors)."""
     if text is None:
         text = read_text(source, encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[dict[str, str]] = []
     try:
@@ -51,8 +51,11 @@ def validate_rows(
     model: type[RecordT],
     required: Iterable[str],
     check: Callable[[int, RecordT], list[RowError]] | None = None,
+    *,
+    skip_empty: bool = False,
 ) -> list[RecordT]:
-    """Validate each row against `model`; raise InputFileError listing every bad row."""
+    """Validate each row against `model`; raise InputFileError listing every bad row.
+    With `skip_empty`, a row with every cell empty is passed over (and still counted)."""
     missing = [c for c in required if c not in header]
     if missing:
         raise InputFileError(source, [RowError(0, c, "missing column") for c in missing])
@@ -61,6 +64,8 @@ def validate_rows(
     for number, row in enumerate(rows, start=1):
         if None in row:
             errors.append(RowError(number, "-", "more fields than the header has"))
+            continue
+        if skip_empty and not any(str(v).strip() for v in row.values()):
             continue
         controls = _control_characters(number, row)
         if controls:

@@ -31,7 +31,9 @@ ACTION_WORDS = {
     "auth.locked": N_("Account locked after failed sign-ins"),
     "auth.sign_in": N_("Signed in"),
     "auth.sign_in_failed": N_("Failed sign-in"),
+    "capacities.import": N_("Capacities imported"),
     "capacity.declare": N_("Capacity declared"),
+    "data.export": N_("Data exported"),
     "data.rotate_keys": N_("Encryption keys rotated"),
     "household.purge": N_("Household purged after retention"),
     "household.register": N_("Household registered"),
@@ -52,10 +54,12 @@ ACTION_WORDS = {
     "user.create": N_("User created"),
     "user.disable": N_("User disabled"),
     "user.enable": N_("User enabled"),
+    "vacancies.import": N_("Vacancies imported"),
 }
 OBJECT_WORDS = {
     "household": N_("household"), "placement": N_("placement"), "plan": N_("plan"),
     "settlement": N_("settlement"), "user": N_("user"), "person": N_("person"),
+    "export": N_("export"),
 }  # fmt: skip
 
 

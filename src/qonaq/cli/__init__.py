@@ -7,6 +7,7 @@ from qonaq import __version__
 from qonaq.cli import (
     data,
     db,
+    export,
     importing,
     person,
     place,
@@ -31,6 +32,7 @@ app.add_typer(importing.app, name="import")
 app.add_typer(settlements.app, name="settlements")
 app.add_typer(person.app, name="person")
 app.command(name="place")(place.place)
+app.command(name="export")(export.export)
 app.add_typer(plan.app, name="plan")
 app.command(name="simulate")(simulate.simulate)
 app.command(name="serve")(serve.serve)

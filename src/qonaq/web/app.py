@@ -23,6 +23,7 @@ from qonaq.config import get_settings
 from qonaq.dashboard import views as dashboard_views
 from qonaq.dashboard.api import router as dashboard_api
 from qonaq.errors import DomainError
+from qonaq.exchange import views as exchange_views
 from qonaq.i18n import N_, gettext
 from qonaq.registry import plans_views
 from qonaq.registry import views as registry_views
@@ -76,7 +77,7 @@ def create_app(
     pages = (
         views.router, registry_views.router, plans_views.router, settlements_views.router,
         audit_views.router,
-        dashboard_views.router, api_docs.router,
+        dashboard_views.router, exchange_views.router, api_docs.router,
     )  # fmt: skip
     for page_router in pages:
         app.include_router(page_router)

@@ -1,0 +1,1 @@
+"""Data in and out: vacancies and capacities from spreadsheets, exports for ministries."""
