@@ -44,4 +44,6 @@ def simulation_page(user: Coordinator) -> Response:
 @router.get("/vendor/plotly.min.js")
 def plotly_bundle() -> Response:
     """The Plotly bundle shipped inside the plotly package (public, like any static file)."""
-    return FileResponse(PLOTLY_JS, media_type="application/javascript")
+    # it changes only with the installed plotly: a browser may keep it for a day
+    cached = {"Cache-Control": "public, max-age=86400"}
+    return FileResponse(PLOTLY_JS, media_type="application/javascript", headers=cached)
