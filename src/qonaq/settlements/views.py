@@ -22,12 +22,13 @@ from qonaq.registry.schemas import ADULT_AGE
 from qonaq.registry.service import record_arrival, undo_no_show
 from qonaq.settlements.models import Region, Settlement
 from qonaq.settlements.schemas import CapacityDeclare
-from qonaq.settlements.service import declare_capacity
+from qonaq.settlements.service import declare_capacity, set_open
 from qonaq.web.deps import Language, RowId, SessionDep, check_csrf, require
 from qonaq.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Host = Annotated[User, Depends(require("coordinator", "host"))]
+Coordinator = Annotated[User, Depends(require("coordinator"))]
 
 
 def _host_settlement(session: SessionDep, user: User, requested: str | None) -> Settlement | None:
@@ -117,6 +118,7 @@ def _members(session: SessionDep, household_ids: set[int]) -> dict[int, list[Mem
 def _host_page(
     request: Request, session: SessionDep, language: str, settlement: Settlement,
     query: ArrivalsQuery | None = None, errors: list[str] | None = None, status: int = 200,
+    open_reason: str = "",
 ) -> Response:  # fmt: skip
     region = session.get(Region, settlement.region_id)
     if region is None:  # a settlement's region is a foreign key: only a broken database
@@ -133,13 +135,14 @@ def _host_page(
         "total": total,
         "pages": max(1, -(-total // PAGE_SIZE)),
         "errors": errors or [],
+        "open_reason": open_reason,
     }
     return render(request, "host.html", language, context, status)
 
 
 _SETTLEMENT_FIELDS = (
     "id", "cap_persons", "cap_children", "cap_medical", "load_persons", "load_children",
-    "load_medical", "capacity_source",
+    "load_medical", "capacity_source", "open",
 )  # fmt: skip
 
 
@@ -228,6 +231,37 @@ def host_undo_no_show(
         errors = [exc.words(language)]
         return _host_page(request, session, language, settlement, errors=errors, status=exc.status)
     return RedirectResponse(f"/host?settlement={placement.settlement_id}", 303)
+
+
+@router.post("/host/open")
+def host_open(
+    request: Request,
+    session: SessionDep,
+    user: Coordinator,
+    language: Language,
+    settlement_id: Annotated[PlainText, Form(max_length=64)],
+    open_: Annotated[str, Form(alias="open", pattern="^[01]$")],
+    reason: Annotated[PlainText, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Close the settlement to new placements (those it holds stay), or open it again."""
+    check_csrf(request, csrf_token)
+    settlement = session.get(Settlement, settlement_id)
+    if settlement is None:
+        raise NotFound(N_("unknown settlement %(id)s"), id=settlement_id)
+    try:
+        with session.begin_nested():
+            set_open(
+                db_session=session, settlement_id=settlement.id, open_=open_ == "1",
+                actor=actor_of(user), reason=reason,
+            )  # fmt: skip
+    except DomainError as exc:
+        errors = [exc.words(language)]
+        return _host_page(
+            request, session, language, settlement, errors=errors, status=exc.status,
+            open_reason=reason,
+        )  # fmt: skip
+    return RedirectResponse(f"/host?settlement={settlement.id}", 303)
 
 
 CAPACITY_LABELS = {
