@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
 from qonaq.errors import DomainError, Forbidden, NotFound
-from qonaq.geo.gazetteer import display_name
+from qonaq.geo.gazetteer import display_name, localized_name
 from qonaq.i18n import N_, gettext
 from qonaq.plaintext import PlainText
 from qonaq.registry.api import placement_reads
@@ -331,20 +332,36 @@ AnyRole = Annotated[User, Depends(require("coordinator", "registrar", "host", "v
 
 @router.get("/settlements")
 def settlements_page(
-    request: Request, session: SessionDep, user: AnyRole, language: Language
-) -> Response:
-    """Every settlement's load against its capacity, the most pressed first."""
-    rows = session.execute(select(Settlement, Region).join(Region)).all()
+    request: Request, session: SessionDep, user: AnyRole, language: Language,
+    region: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:  # fmt: skip
+    """Every settlement's load against its capacity (of one region with ?region=), the most
+    pressed first; a coordinator opens a settlement's page from its name."""
+    query = select(Settlement, Region).join(Region)
+    shown_region = session.get(Region, region) if region else None
+    if region and shown_region is None:
+        raise NotFound(N_("unknown region %(name)s"), name=region)
+    if shown_region is not None:
+        query = query.where(Settlement.region_id == shown_region.id)
+    rows = session.execute(query).all()
     places = [
         {
+            "id": s.id,
             "label": display_name(s, r, language),
             "kind": s.kind,
             "capacity": s.cap_persons,
             "load": s.load_persons,
             "fill": s.load_persons / s.cap_persons if s.cap_persons else 0.0,
             "source": s.capacity_source,
+            "open": s.open,
         }
         for s, r in rows
     ]
     places.sort(key=lambda p: (-float(p["fill"]), str(p["label"])))  # type: ignore[arg-type]
-    return render(request, "settlements.html", language, {"places": places})
+    context = {
+        "places": places,
+        "region": localized_name(shown_region, language) if shown_region else None,
+        "linked": user.role in ("coordinator", "admin"),
+        "number": lambda value: format_decimal(value, locale=language),
+    }
+    return render(request, "settlements.html", language, context)
