@@ -1,11 +1,14 @@
 """The national load map: free room, households waiting where they registered, region totals,
 closed settlements, each settlement's id for a click; the settlements page by region."""
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 
 from qonaq.auth.actor import Actor
+from qonaq.config import get_settings
 from qonaq.db.session import transaction
 from qonaq.geo.settlements_file import SETTLEMENT_COLUMNS, parse_settlements
 from qonaq.i18n import gettext
@@ -124,3 +127,24 @@ def test_the_settlements_page_of_one_region_links_each_to_its_page(site: Site) -
     assert 'href="/host?settlement=' not in registrar.get("/settlements").text
     unknown = coordinator.get("/settlements?region=atlantis&lang=ru")
     assert unknown.status_code == 404 and "text/html" in unknown.headers["content-type"]
+
+
+def test_the_dashboard_links_the_simulation_report_in_the_readers_language(
+    sqlite_site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "simulation"
+    folder.mkdir()
+    for language in ("kk", "ru", "en"):
+        (folder / f"report.{language}.html").write_text(f"<html lang='{language}'></html>")
+    monkeypatch.setenv("QONAQ_VAR_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        client, _ = session_client(sqlite_site, "coordinator")
+        assert 'id="simulation-link"' in client.get("/coordinator/dashboard?lang=kk").text
+        served = {
+            language: client.get(f"/coordinator/simulation?lang={language}").text
+            for language in ("kk", "ru", "en")
+        }
+    finally:
+        get_settings.cache_clear()
+    assert served == {language: f"<html lang='{language}'></html>" for language in served}

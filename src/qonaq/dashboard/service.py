@@ -22,6 +22,7 @@ from qonaq.simulation.figures import (
     KAZAKHSTAN_LAT,
     KAZAKHSTAN_LON,
     MAX_BUBBLE_PX,
+    PLOTLY_SEPARATORS,
     Figure,
     region_outlines,
 )
@@ -36,8 +37,6 @@ CHART_WORDS = (
     N_("households waiting to be placed, where they registered"),
     N_("waiting: %(households)s households, %(persons)s persons"),
 )  # fmt: skip
-# Plotly's decimal point and thousands separator, as each language writes numbers
-PLOTLY_SEPARATORS = {"en": ".,", "ru": ", ", "kk": ", "}
 
 
 class PressedSettlement(BaseModel):
@@ -312,7 +311,7 @@ def _load_map(
     layout = {
         "title": {"text": words["Placed persons and fill ratio"]},
         "geo": geo, "margin": {"l": 0, "r": 0, "t": 50, "b": 0}, "height": 500,
-        "legend": {"orientation": "h", "y": -0.02, "yanchor": "top"},
+        "legend": {"orientation": "h", "y": -0.02, "yanchor": "top", "itemsizing": "constant"},
         "separators": PLOTLY_SEPARATORS[language],
     }  # fmt: skip
     return {"data": [outlines, bubbles, pending], "layout": layout}
