@@ -165,7 +165,7 @@ def _pending_origins(
         place, region = (
             settlements.get(settlement_id or "") or hubs.get(hub_id or "") or (None, None)
         )
-        if place is None or region is None:  # an origin given by coordinates only
+        if place is None or region is None:  # an origin no longer in the gazetteer
             continue
         found.append(
             PendingOrigin(
