@@ -17,6 +17,7 @@ from qonaq.db import migrate
 from qonaq.db.session import make_engine, transaction
 from qonaq.errors import DomainError
 from qonaq.geo.gazetteer import load_settlements, regions_geojson
+from qonaq.i18n import LANGUAGES
 from qonaq.registry import placing
 from qonaq.registry.service import register_household
 from qonaq.registry.synthetic import synthetic_households
@@ -108,8 +109,10 @@ def simulate_2022(console: Console, out: Path) -> None:
     comparison = run_with_progress(surge, ("free", "quota", "qonaq"), load_settlements())
     console.print(comparison_table(comparison))
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.html").write_text(render_report(comparison, regions_geojson()), "utf-8")
-    console.print(f"simulation report: {out / 'report.html'} (also on the dashboard)")
+    for language in LANGUAGES:  # the dashboard links the one in its reader's language
+        report = render_report(comparison, regions_geojson(), language)
+        (out / f"report.{language}.html").write_text(report, "utf-8")
+    console.print(f"simulation report: {out / 'report.ru.html'} (kk, en too; on the dashboard)")
 
 
 def main(argv: list[str]) -> None:

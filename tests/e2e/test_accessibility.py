@@ -13,6 +13,7 @@ from qonaq.auth.service import create_user
 from qonaq.db.session import transaction
 from qonaq.registry.models import Placement
 from qonaq.registry.service import confirm_placement, record_arrival, register_household
+from qonaq.settlements.models import Settlement
 from tests.conftest import unavailable
 from tests.e2e.conftest import PASSWORD, LiveSite
 from tests.e2e.test_desk import sign_in, wait_for_path
@@ -52,12 +53,16 @@ def _pages(site: LiveSite) -> dict[str, str]:
             db_session=db_session, placement_id=placements[1].id, arrived=False, actor=host
         )
         placed, household_id = placements[0], pending.id
+        aktobe = db_session.get(Settlement, SETTLEMENT)
+        assert aktobe is not None
+        region_id = aktobe.region_id
     return {
         "desk": "/desk",
         "household": f"/desk/households/{household_id}",
         "placed household": f"/desk/households/{placed.household_id}",
         "letter": f"/letters/{placed.id}",
         "settlements": "/settlements",
+        "settlements of a region": f"/settlements?region={region_id}",
         "replan": "/coordinator/replan",
         "plans": "/coordinator/plans",
         "search": "/desk/search",
@@ -66,6 +71,12 @@ def _pages(site: LiveSite) -> dict[str, str]:
         "host": f"/host?settlement={SETTLEMENT}",
         "verify": f"/verify/{placed.id}?code=wrong",
     }
+
+
+def _drawn(page: Any, name: str) -> None:
+    """Wait until the dashboard has drawn its map, region table and pressed list."""
+    if name == "dashboard":
+        page.wait_for_function("() => Number(document.body.dataset.refreshed || 0) >= 1")
 
 
 def _serious(page: Any, source: str) -> list[str]:
@@ -96,6 +107,7 @@ def test_no_page_has_a_critical_or_serious_violation(
     for name, path in pages.items():
         joiner = "&" if "?" in path else "?"
         page.goto(f"{live_site.url}{path}{joiner}lang={language}")
+        _drawn(page, name)
         found[name] = _serious(page, source)
     context.close()
     assert {name: problems for name, problems in found.items() if problems} == {}
@@ -113,6 +125,7 @@ def test_no_page_scrolls_sideways_on_a_phone(browser: Any, live_site: LiveSite) 
     wait_for_path(page, "/coordinator/replan")
     for name, path in pages.items():
         page.goto(f"{live_site.url}{path}")
+        _drawn(page, name)
         widths[name] = page.evaluate("document.documentElement.scrollWidth")
     context.close()
     assert {name: width for name, width in widths.items() if width > 390} == {}

@@ -127,7 +127,7 @@ def test_coordinator_pages_and_the_dashboard_run_under_the_policy(
     watched.assert_clean("replan, settlements, audit")
     page.goto(f"{live_site.url}/coordinator/dashboard")
     page.wait_for_function("() => Number(document.body.dataset.refreshed || 0) >= 1")
-    assert page.evaluate("() => document.getElementById('load-map').data.length") == 2
+    assert page.evaluate("() => document.getElementById('load-map').data.length") == 3
     assert page.locator("#per-day .main-svg").count() >= 1
     watched.assert_clean("dashboard")
     page.click("#simulation-link")

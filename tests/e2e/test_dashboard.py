@@ -23,8 +23,8 @@ def test_dashboard_draws_the_map_and_charts_and_refreshes(page: Any, live_site: 
     sign_in(page, live_site, "coordinator")
     page.goto(f"{live_site.url}/coordinator/dashboard")
     page.wait_for_function("() => Number(document.body.dataset.refreshed || 0) >= 1")
-    # the map: region outlines and settlement bubbles
-    assert plotted_traces(page, "load-map") == 2
+    # the map: region outlines, settlement bubbles, households waiting where they registered
+    assert plotted_traces(page, "load-map") == 3
     assert plotted_traces(page, "per-day") == 2
     assert plotted_traces(page, "pressed") == 1
     assert page.locator("#load-map .scattergeo, #load-map .geo").count() >= 1

@@ -40,7 +40,10 @@ def _no_show(engine: Engine, size: int = 2, settlement_id: str = "small") -> int
             actor=Actor("desk"), recommended=[settlement_id], override_reason=None,
         )  # fmt: skip
         db_session.flush()
-        record_arrival(db_session=db_session, placement_id=placement.id, arrived=False, actor=HOST)
+        its_host = Actor("akimat", role="host", settlement_id=settlement_id)
+        record_arrival(
+            db_session=db_session, placement_id=placement.id, arrived=False, actor=its_host
+        )
         return placement.id
 
 
@@ -144,6 +147,81 @@ def test_a_double_click_on_undo_holds_the_room_once(migrated_engine: Engine) -> 
     done, refused = sorted(answers, key=lambda r: r.status_code)
     assert done.status_code == 303, done.text
     assert refused.status_code == 409 and "already reserved" in refused.text
+    assert _state(migrated_engine, placement_id) == ("reserved", "placed", 2)
+    with transaction(migrated_engine, writes=False) as db_session:
+        undone = db_session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "placement.undo_no_show")
+        ).all()
+    assert len(undone) == 1
+
+
+def test_the_api_undoes_a_no_show_with_the_pages_rules(migrated_engine: Engine) -> None:
+    """POST /api/v1/placements/{id}/undo-no-show: reason required, a host only in its own
+    settlement, 404 for no placement, 409 when it is not a no-show; in the OpenAPI."""
+    site = make_site(migrated_engine)
+    placement_id = _no_show(migrated_engine)
+    elsewhere = _no_show(migrated_engine, settlement_id="oral")
+    url = f"/api/v1/placements/{placement_id}/undo-no-show"
+    host, registrar = site.auth("host"), site.auth("registrar")
+    assert site.client.post(url, json={}, headers=host).status_code == 422
+    short = site.client.post(url, json={"reason": "  "}, headers=host)
+    assert short.status_code == 422 and "written reason" in short.json()["detail"]
+    assert site.client.post(url, json={"reason": REASON}, headers=registrar).status_code == 403
+    other = site.client.post(
+        f"/api/v1/placements/{elsewhere}/undo-no-show", json={"reason": REASON}, headers=host
+    )
+    assert other.status_code == 403 and "another settlement" in other.json()["detail"]
+    missing = site.client.post(
+        "/api/v1/placements/999999/undo-no-show", json={"reason": REASON}, headers=host
+    )
+    assert missing.status_code == 404 and "no placement" in missing.json()["detail"]
+    assert _state(migrated_engine, placement_id) == ("no_show", "no_show", 0)
+    done = site.client.post(url, json={"reason": REASON}, headers=host)
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "reserved" and done.json()["settlement_id"] == "small"
+    assert _state(migrated_engine, placement_id) == ("reserved", "placed", 2)
+    again = site.client.post(url, json={"reason": REASON}, headers=host)
+    assert again.status_code == 409 and "already reserved" in again.json()["detail"]
+    by_coordinator = site.client.post(
+        f"/api/v1/placements/{elsewhere}/undo-no-show",
+        json={"reason": REASON}, headers=site.auth("coordinator"),
+    )  # fmt: skip
+    assert by_coordinator.status_code == 200
+    with transaction(migrated_engine, writes=False) as db_session:
+        reasons = db_session.scalars(
+            select(AuditEvent.reason).where(AuditEvent.action == "placement.undo_no_show")
+        ).all()
+    assert reasons == [REASON, REASON]
+    operation = site.client.get("/api/v1/openapi.json").json()["paths"][
+        "/api/v1/placements/{placement_id}/undo-no-show"
+    ]["post"]
+    assert {"200", "403", "404", "409", "422"} <= set(operation["responses"])
+
+
+def test_two_api_undos_at_once_hold_the_room_once(migrated_engine: Engine) -> None:
+    """Two hosts' API requests at once over HTTP: one 200, one 409; the room is held once."""
+    site = make_site(migrated_engine)
+    placement_id = _no_show(migrated_engine)
+    server, url = serve_in_thread(create_app(migrated_engine, letter_secret=b"race"))
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def undo() -> None:
+        with httpx.Client(base_url=url, headers=site.auth("host"), timeout=60) as client:
+            barrier.wait()
+            statuses.append(
+                client.post(
+                    f"/api/v1/placements/{placement_id}/undo-no-show", json={"reason": REASON}
+                ).status_code
+            )
+
+    threads = [threading.Thread(target=undo) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    server.should_exit = True
+    assert sorted(statuses) == [200, 409], statuses
     assert _state(migrated_engine, placement_id) == ("reserved", "placed", 2)
     with transaction(migrated_engine, writes=False) as db_session:
         undone = db_session.scalars(

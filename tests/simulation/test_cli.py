@@ -40,3 +40,14 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
         result = runner.invoke(app, [*QUICK, *args])
         assert result.exit_code == 2, args
         assert result.stderr.startswith("error:") and "Traceback" not in result.output
+
+
+def test_the_report_in_the_language_asked_for(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, [*QUICK, "--policies", "quota", "--language", "kk", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "report.html").read_text("utf-8")
+    assert '<html lang="kk">' in page and "Адамдар қайда орналасты" in page
+    wrong = runner.invoke(app, [*QUICK, "--language", "de"])
+    assert wrong.exit_code == 2 and wrong.stderr.startswith("error: unknown language")

@@ -1,6 +1,7 @@
 """The report: figures built from plain data, one self-contained HTML page with no CDN."""
 
 import re
+from typing import Any
 
 import pytest
 
@@ -54,3 +55,44 @@ def test_report_is_self_contained(comparison: Comparison) -> None:
     assert page.count("Plotly.newPlot") == 3 + 4
     for policy in ("free", "quota", "qonaq"):
         assert f'id="map_{policy}"' in page
+
+
+HEADINGS = re.compile(r"<(title|h1|h2|th)[^>]*>(.*?)</\1>|<td title=\"([^\"]*)\">(.*?)</td>", re.S)
+
+
+def _words_of(page: str, figures: dict[str, Any]) -> set[str]:
+    """Every heading of the page and every title, legend and axis word of its figures."""
+    words = set()
+    for match in HEADINGS.finditer(page):
+        words |= {w for w in match.groups()[1:] if w}
+    for figure in figures.values():
+        layout = figure["layout"]
+        words.add(layout["title"]["text"])
+        words.add(layout.get("yaxis", {}).get("title", {}).get("text", ""))
+        for trace in figure["data"]:
+            if trace.get("showlegend", True):
+                words.add(trace["name"])
+            bar = trace.get("marker", {}).get("colorbar")
+            if bar:
+                words.add(bar["title"]["text"])
+    return {w for w in words if w and re.search("[A-Za-z]{3}", w)}
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_the_kazakh_and_russian_reports_have_no_english_headings(
+    comparison: Comparison, language: str
+) -> None:
+    geojson = regions_geojson()
+    english = _words_of(
+        render_report(comparison, geojson, "en"), report_figures(comparison, geojson, "en")
+    )
+    assert {"Where people settled", "free choice", "stayers (persons)", "persons"} <= english
+    page = render_report(comparison, geojson, language)
+    translated = _words_of(page, report_figures(comparison, geojson, language))
+    assert english & translated == set()
+    assert f'<html lang="{language}">' in page
+    # numbers as the language writes them: a space between thousands, a decimal comma
+    table = page[page.index("<table>") : page.index("</table>")]
+    assert re.search(r"<td>\d{1,3}\xa0\d{3}</td>", table) and re.search(r"<td>\d+,\d+</td>", table)
+    hubs = report_figures(comparison, geojson, language)["arrivals"]["data"]
+    assert "Сырым" in [trace["name"] for trace in hubs]

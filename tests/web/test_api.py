@@ -181,4 +181,4 @@ def test_dashboard_sums_persons_per_day_on_both_databases(site: Site) -> None:
     per_day = {trace["name"]: trace["y"] for trace in body["per_day"]["data"]}
     assert per_day == {"registered": [4], "placed": [4]}
     assert body["pressed"][0]["id"] == "aksai"
-    assert len(body["load_map"]["data"]) == 2
+    assert len(body["load_map"]["data"]) == 3

@@ -7,8 +7,10 @@ from qonaq.audit.models import AuditEvent
 from qonaq.db.session import transaction
 from qonaq.registry.integrity import integrity_problems
 from qonaq.registry.models import Placement
+from qonaq.settlements.models import Settlement
 from tests.web.conftest import Site
 from tests.web.test_cancel_and_replace import _placed
+from tests.web.test_refusals import session_client
 
 
 def test_close_and_reopen_a_settlement(site: Site) -> None:
@@ -68,3 +70,48 @@ def _placement_of(site: Site, household_id: int) -> int:
         return db_session.scalars(
             select(Placement.id).where(Placement.household_id == household_id)
         ).one()
+
+
+def test_a_coordinator_closes_and_opens_a_settlement_from_its_page(sqlite_site: Site) -> None:
+    client, csrf = session_client(sqlite_site, "coordinator")
+    page = client.get("/host?settlement=aksai&lang=en")
+    assert 'id="close-settlement"' in page.text and "data-once" in page.text
+    form = {"csrf_token": csrf, "settlement_id": "aksai", "open": "0", "reason": "flooded roads"}
+    short = client.post("/host/open?lang=ru", data={**form, "reason": "no"})
+    assert short.status_code == 422 and "причину" in short.text  # the page, in Russian
+    assert 'id="close-settlement"' in short.text
+    closed = client.post("/host/open", data=form, follow_redirects=False)
+    assert closed.status_code == 303 and closed.headers["location"] == "/host?settlement=aksai"
+    shown = client.get("/host?settlement=aksai&lang=en")
+    assert "Closed to new placements" in shown.text and 'id="open-settlement"' in shown.text
+    again = client.post("/host/open?lang=en", data=form)
+    assert again.status_code == 409 and "already closed" in again.text
+    opened = client.post(
+        "/host/open", data={**form, "open": "1", "reason": "roads repaired"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert opened.status_code == 303
+    with transaction(sqlite_site.engine, writes=False) as db_session:
+        events = db_session.execute(
+            select(AuditEvent.action, AuditEvent.reason, AuditEvent.actor_label)
+            .where(AuditEvent.object_type == "settlement", AuditEvent.object_id == "aksai")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [tuple(e) for e in events] == [
+        ("settlement.close", "flooded roads", "coordinator"),
+        ("settlement.open", "roads repaired", "coordinator"),
+    ]
+
+
+def test_a_host_may_not_close_its_settlement_and_reads_why(sqlite_site: Site) -> None:
+    """The refusal is a translated page, not JSON; the host's page has no such button."""
+    client, csrf = session_client(sqlite_site, "host")
+    assert 'id="close-settlement"' not in client.get("/host?lang=en").text
+    form = {"csrf_token": csrf, "settlement_id": "small", "open": "0", "reason": "we are full"}
+    refused = client.post("/host/open?lang=kk", data=form)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "рөліңіз" in refused.text.lower() and "detail" not in refused.text
+    with transaction(sqlite_site.engine, writes=False) as db_session:
+        settlement = db_session.get(Settlement, "small")
+        assert settlement is not None and settlement.open is True

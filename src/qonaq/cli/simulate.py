@@ -11,6 +11,7 @@ from rich.table import Table
 from qonaq.cli.common import fail, user_errors
 from qonaq.geo.gazetteer import load_hubs, load_regions, load_settlements, regions_geojson
 from qonaq.geo.settlements_file import SettlementRecord, read_settlements
+from qonaq.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from qonaq.simulation.compare import Comparison, compare, parse_policies
 from qonaq.simulation.metrics import METRICS
 from qonaq.simulation.report import format_metric, render_report
@@ -38,8 +39,13 @@ def simulate(
     settlements_file: Path | None = typer.Option(
         None, "--settlements", help="A settlements.csv instead of the shipped gazetteer."
     ),
+    language: str = typer.Option(
+        DEFAULT_LANGUAGE, "--language", help="The report's language: kk, ru or en."
+    ),
 ) -> None:
     """Simulate a surge day by day under each policy; print the comparison, write the report."""
+    if language not in LANGUAGES:
+        raise fail(f"unknown language {language!r}; choose from {', '.join(LANGUAGES)}")
     with user_errors():
         surge = load_scenario(scenario)
         if seed is not None:
@@ -59,7 +65,8 @@ def simulate(
     if out is not None:
         try:
             out.mkdir(parents=True, exist_ok=True)
-            (out / REPORT_FILE).write_text(render_report(comparison, regions_geojson()), "utf-8")
+            report = render_report(comparison, regions_geojson(), language)
+            (out / REPORT_FILE).write_text(report, "utf-8")
             (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", "utf-8")
         except OSError as exc:
             raise fail(f"cannot write the report into {out}: {exc.strerror or exc}") from None

@@ -19,22 +19,25 @@ Coordinator = Annotated[User, Depends(require("coordinator"))]
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-def simulation_report() -> Path:
-    """Where `make demo` leaves the kz-2022 policy comparison."""
-    return get_settings().var_dir / "simulation" / "report.html"
+def simulation_report(language: str) -> Path:
+    """Where `make demo` leaves the kz-2022 policy comparison in `language` (else the one
+    report a `qonaq simulate --out` left there)."""
+    folder = get_settings().var_dir / "simulation"
+    translated = folder / f"report.{language}.html"
+    return translated if translated.exists() else folder / "report.html"
 
 
 @router.get("/coordinator/dashboard")
 def dashboard_page(request: Request, user: Coordinator, language: Language) -> Response:
     """Map and charts of the current loads, refreshed in place every few seconds."""
-    context = {"has_report": simulation_report().exists()}
+    context = {"has_report": simulation_report(language).exists()}
     return render(request, "dashboard.html", language, context)
 
 
 @router.get("/coordinator/simulation")
-def simulation_page(user: Coordinator) -> Response:
-    """The last kz-2022 simulation report, if the demo produced one."""
-    report = simulation_report()
+def simulation_page(user: Coordinator, language: Language) -> Response:
+    """The last kz-2022 simulation report in the reader's language, if the demo produced one."""
+    report = simulation_report(language)
     if not report.exists():
         return Response("no simulation report yet: run `make demo` or `qonaq simulate`", 404)
     policy = {"Content-Security-Policy": SANDBOXED_FILE_POLICY}  # it carries Plotly inline
@@ -44,4 +47,6 @@ def simulation_page(user: Coordinator) -> Response:
 @router.get("/vendor/plotly.min.js")
 def plotly_bundle() -> Response:
     """The Plotly bundle shipped inside the plotly package (public, like any static file)."""
-    return FileResponse(PLOTLY_JS, media_type="application/javascript")
+    # it changes only with the installed plotly: a browser may keep it for a day
+    cached = {"Cache-Control": "public, max-age=86400"}
+    return FileResponse(PLOTLY_JS, media_type="application/javascript", headers=cached)

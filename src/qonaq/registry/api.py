@@ -29,6 +29,7 @@ from qonaq.registry.service import (
     register_household,
     remove_member,
     reopen_household,
+    undo_no_show,
     update_member,
 )
 from qonaq.settlements.models import Region, Settlement
@@ -232,7 +233,7 @@ def post_arrival(
 
 
 class WrittenReason(UserInput):
-    """Why a desk cancels a placement or places a household again (kept in the audit log)."""
+    """Why a desk cancels, places again or undoes a no-show (kept in the audit log)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -247,6 +248,19 @@ def post_cancel(
     (409 when it already arrived, did not come, or was cancelled)."""
     placement = cancel_placement(
         db_session=session, placement_id=placement_id, actor=actor_of(user), reason=body.reason
+    )
+    return placement_read(session, placement)
+
+
+@router.post("/placements/{placement_id}/undo-no-show", response_model=PlacementRead)
+def post_undo_no_show(
+    placement_id: RowId, body: WrittenReason, session: SessionDep, user: Host
+) -> PlacementRead:
+    """Undo a mistaken 'did not come': the placement holds its room again (a host only in its
+    own settlement; 409 when it is not a no-show, the settlement has no room now, or the
+    household was placed again)."""
+    placement = undo_no_show(
+        db_session=session, placement_id=placement_id, reason=body.reason, actor=actor_of(user)
     )
     return placement_read(session, placement)
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
 from qonaq.errors import DomainError, Forbidden, NotFound
-from qonaq.geo.gazetteer import display_name
+from qonaq.geo.gazetteer import display_name, localized_name
 from qonaq.i18n import N_, gettext
 from qonaq.plaintext import PlainText
 from qonaq.registry.api import placement_reads
@@ -22,12 +23,13 @@ from qonaq.registry.schemas import ADULT_AGE
 from qonaq.registry.service import record_arrival, undo_no_show
 from qonaq.settlements.models import Region, Settlement
 from qonaq.settlements.schemas import CapacityDeclare
-from qonaq.settlements.service import declare_capacity
+from qonaq.settlements.service import declare_capacity, set_open
 from qonaq.web.deps import Language, RowId, SessionDep, check_csrf, require
 from qonaq.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Host = Annotated[User, Depends(require("coordinator", "host"))]
+Coordinator = Annotated[User, Depends(require("coordinator"))]
 
 
 def _host_settlement(session: SessionDep, user: User, requested: str | None) -> Settlement | None:
@@ -117,6 +119,7 @@ def _members(session: SessionDep, household_ids: set[int]) -> dict[int, list[Mem
 def _host_page(
     request: Request, session: SessionDep, language: str, settlement: Settlement,
     query: ArrivalsQuery | None = None, errors: list[str] | None = None, status: int = 200,
+    open_reason: str = "",
 ) -> Response:  # fmt: skip
     region = session.get(Region, settlement.region_id)
     if region is None:  # a settlement's region is a foreign key: only a broken database
@@ -133,13 +136,14 @@ def _host_page(
         "total": total,
         "pages": max(1, -(-total // PAGE_SIZE)),
         "errors": errors or [],
+        "open_reason": open_reason,
     }
     return render(request, "host.html", language, context, status)
 
 
 _SETTLEMENT_FIELDS = (
     "id", "cap_persons", "cap_children", "cap_medical", "load_persons", "load_children",
-    "load_medical", "capacity_source",
+    "load_medical", "capacity_source", "open",
 )  # fmt: skip
 
 
@@ -230,6 +234,37 @@ def host_undo_no_show(
     return RedirectResponse(f"/host?settlement={placement.settlement_id}", 303)
 
 
+@router.post("/host/open")
+def host_open(
+    request: Request,
+    session: SessionDep,
+    user: Coordinator,
+    language: Language,
+    settlement_id: Annotated[PlainText, Form(max_length=64)],
+    open_: Annotated[str, Form(alias="open", pattern="^[01]$")],
+    reason: Annotated[PlainText, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Close the settlement to new placements (those it holds stay), or open it again."""
+    check_csrf(request, csrf_token)
+    settlement = session.get(Settlement, settlement_id)
+    if settlement is None:
+        raise NotFound(N_("unknown settlement %(id)s"), id=settlement_id)
+    try:
+        with session.begin_nested():
+            set_open(
+                db_session=session, settlement_id=settlement.id, open_=open_ == "1",
+                actor=actor_of(user), reason=reason,
+            )  # fmt: skip
+    except DomainError as exc:
+        errors = [exc.words(language)]
+        return _host_page(
+            request, session, language, settlement, errors=errors, status=exc.status,
+            open_reason=reason,
+        )  # fmt: skip
+    return RedirectResponse(f"/host?settlement={settlement.id}", 303)
+
+
 CAPACITY_LABELS = {
     "cap_persons": N_("Beds (persons)"),
     "cap_children": N_("School and kindergarten places"),
@@ -297,20 +332,36 @@ AnyRole = Annotated[User, Depends(require("coordinator", "registrar", "host", "v
 
 @router.get("/settlements")
 def settlements_page(
-    request: Request, session: SessionDep, user: AnyRole, language: Language
-) -> Response:
-    """Every settlement's load against its capacity, the most pressed first."""
-    rows = session.execute(select(Settlement, Region).join(Region)).all()
+    request: Request, session: SessionDep, user: AnyRole, language: Language,
+    region: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:  # fmt: skip
+    """Every settlement's load against its capacity (of one region with ?region=), the most
+    pressed first; a coordinator opens a settlement's page from its name."""
+    query = select(Settlement, Region).join(Region)
+    shown_region = session.get(Region, region) if region else None
+    if region and shown_region is None:
+        raise NotFound(N_("unknown region %(name)s"), name=region)
+    if shown_region is not None:
+        query = query.where(Settlement.region_id == shown_region.id)
+    rows = session.execute(query).all()
     places = [
         {
+            "id": s.id,
             "label": display_name(s, r, language),
             "kind": s.kind,
             "capacity": s.cap_persons,
             "load": s.load_persons,
             "fill": s.load_persons / s.cap_persons if s.cap_persons else 0.0,
             "source": s.capacity_source,
+            "open": s.open,
         }
         for s, r in rows
     ]
     places.sort(key=lambda p: (-float(p["fill"]), str(p["label"])))  # type: ignore[arg-type]
-    return render(request, "settlements.html", language, {"places": places})
+    context = {
+        "places": places,
+        "region": localized_name(shown_region, language) if shown_region else None,
+        "linked": user.role in ("coordinator", "admin"),
+        "number": lambda value: format_decimal(value, locale=language),
+    }
+    return render(request, "settlements.html", language, context)

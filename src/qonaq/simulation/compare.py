@@ -25,6 +25,8 @@ class Comparison:
     wave: Wave
     runs: tuple[PolicyRun, ...]
     metrics: tuple[PolicyMetrics, ...]
+    # the entry hubs, to name them in the report
+    hubs: tuple[Hub, ...] = ()
 
 
 def parse_policies(text: str) -> tuple[str, ...]:
@@ -59,6 +61,7 @@ def compare(
         wave=wave,
         runs=tuple(runs),
         metrics=tuple(measure(scenario, country, wave, run) for run in runs),
+        hubs=tuple(hubs),
     )
 
 

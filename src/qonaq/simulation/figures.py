@@ -10,8 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
+from babel.numbers import format_decimal
+
+from qonaq.i18n import N_, gettext
 
 Figure = dict[str, Any]
+# Plotly's decimal point and thousands separator, as each language writes numbers
+PLOTLY_SEPARATORS = {"en": ".,", "ru": ", ", "kk": ", "}
+ARRIVALS = N_("arrivals: %(persons)s")
+FILL_RATIO = N_("highest fill ratio: %(fill)s")
 
 # fill ratio shown at the top of the colour scale; anything fuller is as red
 FILL_SCALE_MAX = 1.5
@@ -62,8 +69,10 @@ def load_map_figure(
     settlements: Sequence[SettlementLoad],
     title: str,
     max_arrivals: int | None = None,
+    language: str = "en",
 ) -> Figure:
-    """Regions with a bubble per settlement: area ∝ arrivals, colour = fill ratio.
+    """Regions with a bubble per settlement: area ∝ arrivals, colour = fill ratio; its words
+    and numbers in `language` (settlement names come as the caller names them).
 
     Pass the same `max_arrivals` to maps shown side by side so their bubbles compare.
     """
@@ -81,9 +90,7 @@ def load_map_figure(
         mode="markers",
         name="settlements",
         showlegend=False,
-        text=[
-            f"{s.name}<br>arrivals {s.arrivals:,}<br>fill ratio {s.fill_ratio:.2f}" for s in shown
-        ],
+        text=[_bubble_text(s, language) for s in shown],
         hoverinfo="text",
         marker={
             "size": [s.arrivals for s in shown],
@@ -94,7 +101,11 @@ def load_map_figure(
             "cmin": 0.0,
             "cmax": FILL_SCALE_MAX,
             "colorscale": FILL_COLOURS,
-            "colorbar": {"title": {"text": "fill"}, "thickness": 12, "len": 0.7},
+            "colorbar": {
+                "title": {"text": gettext(language, "fill")},
+                "thickness": 12,
+                "len": 0.7,
+            },
             "line": {"color": "#333", "width": 0.5},
             "opacity": 0.85,
         },
@@ -106,10 +117,23 @@ def load_map_figure(
         bgcolor="rgba(0,0,0,0)",
     )  # fmt: skip
     figure.update_layout(
-        title={"text": title}, margin={"l": 0, "r": 0, "t": 40, "b": 0}, height=420
-    )
+        title={"text": title}, margin={"l": 0, "r": 0, "t": 40, "b": 0}, height=420,
+        separators=PLOTLY_SEPARATORS.get(language, PLOTLY_SEPARATORS["en"]),
+    )  # fmt: skip
     result: Figure = figure.to_dict()
     return result
+
+
+def _bubble_text(site: SettlementLoad, language: str) -> str:
+    persons = format_decimal(site.arrivals, locale=language)
+    fill = format_decimal(site.fill_ratio, format="0.00", locale=language)
+    return "<br>".join(
+        (
+            site.name,
+            gettext(language, ARRIVALS) % {"persons": persons},
+            gettext(language, FILL_RATIO) % {"fill": fill},
+        )
+    )
 
 
 def time_series_figure(
@@ -118,8 +142,10 @@ def time_series_figure(
     series: Mapping[str, Sequence[float]],
     y_title: str,
     stacked: bool = False,
+    language: str = "en",
 ) -> Figure:
-    """One line (or stacked area) per named series over `dates`."""
+    """One line (or stacked area) per named series over `dates`, numbers as `language` writes
+    them (titles and names come translated)."""
     figure = go.Figure(
         [
             go.Scatter(
@@ -139,6 +165,7 @@ def time_series_figure(
         height=340,
         legend={"orientation": "h", "y": -0.2},
         hovermode="x unified",
+        separators=PLOTLY_SEPARATORS.get(language, PLOTLY_SEPARATORS["en"]),
     )
     result: Figure = figure.to_dict()
     return result

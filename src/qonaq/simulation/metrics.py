@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from qonaq.i18n import N_
 from qonaq.placement.model import PERSONS, FloatArray, IntArray
 from qonaq.simulation.country import Country
 from qonaq.simulation.run import PLACED, TRAVELLING, UNPLACED_STATE, PolicyRun
@@ -13,7 +14,8 @@ from qonaq.simulation.wave import Wave
 
 @dataclass(frozen=True)
 class Metric:
-    """One row of the comparison table: its key, label, format and one-line meaning."""
+    """One row of the comparison table: its key, label, number format (a Babel pattern; a
+    percentage when it ends in %) and one-line meaning; label and meaning are msgids."""
 
     key: str
     label: str
@@ -22,33 +24,33 @@ class Metric:
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("stayers", "stayers (persons)", "{:,.0f}",
-           "persons who stay in the country rather than move on abroad"),
-    Metric("peak_fill_max", "peak fill ratio, max", "{:.2f}",
-           "highest persons load / declared persons capacity of any settlement on any day"),
-    Metric("peak_fill_p95", "peak fill ratio, p95", "{:.2f}",
-           "95th percentile over settlements of each settlement's highest fill ratio"),
-    Metric("settlements_over_capacity", "settlements over capacity", "{:,.0f}",
-           "settlements whose persons, children or medical load exceeded capacity on some day"),
-    Metric("person_days_over_capacity", "person-days over capacity", "{:,.0f}",
-           "sum over days and settlements of persons beyond the persons capacity"),
-    Metric("hotspot_share", "share in 2022 hot spots", "{:.1%}",
-           "share of settled persons in the hot spots (2022: Almaty, Astana, Oral, Petropavl)"),
-    Metric("travel_km_mean", "travel km, mean", "{:,.0f}",
-           "road km per person from entry hub via the PSC to the settlement"),
-    Metric("travel_km_p95", "travel km, p95", "{:,.0f}",
-           "95th percentile of road km per person"),
-    Metric("transport_cost_tenge", "transport cost (tenge)", "{:,.0f}",
-           "person-km times the scenario's fare per person-km"),
-    Metric("psc_queue_peak", "PSC queue peak (persons)", "{:,.0f}",
-           "most persons waiting at all PSCs at the end of any day"),
-    Metric("days_waited_mean", "days waited at PSC, mean", "{:.1f}",
-           "days from joining a PSC queue to registration, per person"),
-    Metric("days_waited_p95", "days waited at PSC, p95", "{:.0f}",
-           "95th percentile of days waited per person"),
-    Metric("unplaced_households", "unplaced households", "{:,.0f}",
-           "registered households for which no settlement had room at the end"),
-    Metric("seconds", "seconds", "{:.1f}", "wall time of the policy's run"),
+    Metric("stayers", N_("stayers (persons)"), "#,##0",
+           N_("persons who stay in the country rather than move on abroad")),
+    Metric("peak_fill_max", N_("peak fill ratio, max"), "0.00",
+           N_("highest persons load / declared persons capacity of any settlement on any day")),
+    Metric("peak_fill_p95", N_("peak fill ratio, p95"), "0.00",
+           N_("95th percentile over settlements of each settlement's highest fill ratio")),
+    Metric("settlements_over_capacity", N_("settlements over capacity"), "#,##0",
+           N_("settlements whose persons, children or medical load exceeded capacity on some day")),
+    Metric("person_days_over_capacity", N_("person-days over capacity"), "#,##0",
+           N_("sum over days and settlements of persons beyond the persons capacity")),
+    Metric("hotspot_share", N_("share in 2022 hot spots"), "0.0%",
+           N_("share of settled persons in the hot spots (2022: Almaty, Astana, Oral, Petropavl)")),
+    Metric("travel_km_mean", N_("travel km, mean"), "#,##0",
+           N_("road km per person from entry hub via the PSC to the settlement")),
+    Metric("travel_km_p95", N_("travel km, p95"), "#,##0",
+           N_("95th percentile of road km per person")),
+    Metric("transport_cost_tenge", N_("transport cost (tenge)"), "#,##0",
+           N_("person-km times the scenario's fare per person-km")),
+    Metric("psc_queue_peak", N_("PSC queue peak (persons)"), "#,##0",
+           N_("most persons waiting at all PSCs at the end of any day")),
+    Metric("days_waited_mean", N_("days waited at PSC, mean"), "0.0",
+           N_("days from joining a PSC queue to registration, per person")),
+    Metric("days_waited_p95", N_("days waited at PSC, p95"), "0",
+           N_("95th percentile of days waited per person")),
+    Metric("unplaced_households", N_("unplaced households"), "#,##0",
+           N_("registered households for which no settlement had room at the end")),
+    Metric("seconds", N_("seconds"), "0.0", N_("wall time of the policy's run")),
 )  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""The comparison as figures and one self-contained HTML page (Plotly's offline bundle inlined)."""
+"""The comparison as figures and one self-contained HTML page (Plotly's offline bundle inlined),
+in Kazakh, Russian or English: titles, legends, table headers, policy names and numbers."""
 
 import html
 from collections.abc import Mapping
@@ -7,28 +8,53 @@ from typing import Any
 
 import numpy as np
 import plotly.io as pio
+from babel.numbers import format_decimal, format_percent
 from plotly.offline import get_plotlyjs
 
+from qonaq.geo.gazetteer import localized_name
+from qonaq.i18n import DEFAULT_LANGUAGE, N_, gettext
 from qonaq.placement.model import PERSONS, IntArray
 from qonaq.simulation.compare import Comparison
 from qonaq.simulation.figures import Figure, SettlementLoad, load_map_figure, time_series_figure
 from qonaq.simulation.metrics import METRICS, PolicyMetrics, peak_fill
 from qonaq.simulation.run import PolicyRun
 
+POLICY_NAMES = {
+    "free": N_("free choice"),
+    "quota": N_("regional quotas"),
+    "qonaq": N_("Qonaq placement"),
+}
 
-def format_metric(metrics: PolicyMetrics, key: str) -> str:
-    """One metric of one policy as the table shows it."""
+
+def policy_name(policy: str, language: str) -> str:
+    """A policy as the report names it in `language`."""
+    return gettext(language, POLICY_NAMES[policy]) if policy in POLICY_NAMES else policy
+
+
+def format_metric(metrics: PolicyMetrics, key: str, language: str = "en") -> str:
+    """One metric of one policy as the table shows it, written as `language` writes numbers."""
     spec = next(m for m in METRICS if m.key == key)
-    return spec.format.format(getattr(metrics, key))
+    value = getattr(metrics, key)
+    if spec.format.endswith("%"):
+        return format_percent(value, format=spec.format, locale=language)
+    return format_decimal(value, format=spec.format, locale=language)
 
 
-def settlement_loads(comparison: Comparison, run: PolicyRun) -> list[SettlementLoad]:
+def settlement_loads(
+    comparison: Comparison, run: PolicyRun, language: str = "en"
+) -> list[SettlementLoad]:
     """Each settlement's arrivals and peak fill ratio under one policy, for the map."""
     country = comparison.country
     arrivals = run.placed_load[-1, :, PERSONS] - country.initial_load[:, PERSONS]
     peaks = peak_fill(run, country)
     return [
-        SettlementLoad(record.name, record.lat, record.lon, int(arrivals[s]), float(peaks[s]))
+        SettlementLoad(
+            localized_name(record, language),
+            record.lat,
+            record.lon,
+            int(arrivals[s]),
+            float(peaks[s]),
+        )
         for s, record in enumerate(country.settlements)
     ]
 
@@ -39,46 +65,51 @@ def dates(comparison: Comparison) -> list[str]:
     return [(start + timedelta(days=d)).isoformat() for d in range(comparison.scenario.days)]
 
 
-def report_figures(comparison: Comparison, regions_geojson: Mapping[str, Any]) -> dict[str, Figure]:
-    """Every figure of the report by name: one map per policy, then the time series."""
+def report_figures(
+    comparison: Comparison, regions_geojson: Mapping[str, Any], language: str = DEFAULT_LANGUAGE
+) -> dict[str, Figure]:
+    """Every figure of the report by name, in `language`: one map per policy, then the time
+    series."""
     country, wave, days = comparison.country, comparison.wave, dates(comparison)
-    loads = {run.policy: settlement_loads(comparison, run) for run in comparison.runs}
+    loads = {run.policy: settlement_loads(comparison, run, language) for run in comparison.runs}
     largest = max((s.arrivals for sites in loads.values() for s in sites), default=1)
     figures = {
-        f"map_{policy}": load_map_figure(regions_geojson, sites, policy, largest)
+        f"map_{policy}": load_map_figure(
+            regions_geojson, sites, policy_name(policy, language), largest, language
+        )
         for policy, sites in loads.items()
     }
+    persons = gettext(language, "persons")
+    hubs = {hub.id: localized_name(hub, language) for hub in comparison.hubs}
     entries = np.zeros((len(days), len(country.hub_ids)))
     np.add.at(entries, (wave.arrival_day, wave.hub), wave.size)
     figures["arrivals"] = time_series_figure(
-        "Entries per day by hub", days,
-        {hub: entries[:, b].tolist() for b, hub in enumerate(country.hub_ids)},
-        "persons", stacked=True,
+        gettext(language, "Entries per day by hub"), days,
+        {hubs.get(hub, hub): entries[:, b].tolist() for b, hub in enumerate(country.hub_ids)},
+        persons, stacked=True, language=language,
     )  # fmt: skip
     capacity = country.capacity[None, :, PERSONS]
-    figures["settled"] = time_series_figure(
-        "Persons settled",
-        days,
-        {
-            run.policy: (run.placed_load[:, :, PERSONS] - country.initial_load[None, :, PERSONS])
-            .sum(axis=1)
-            .tolist()
-            for run in comparison.runs
-        },
-        "persons",
-    )
-    figures["over_capacity"] = time_series_figure(
-        "Persons beyond settlements' capacity",
-        days,
-        {run.policy: excess_persons(run.placed_load, capacity).tolist() for run in comparison.runs},
-        "persons",
-    )
-    figures["queues"] = time_series_figure(
-        "Waiting at PSCs",
-        days,
-        {run.policy: run.queue_persons.sum(axis=1).tolist() for run in comparison.runs},
-        "persons",
-    )
+    series = {
+        "settled": (
+            N_("Persons settled"),
+            lambda run: (
+                (run.placed_load[:, :, PERSONS] - country.initial_load[None, :, PERSONS])
+                .sum(axis=1)
+                .tolist()
+            ),
+        ),
+        "over_capacity": (
+            N_("Persons beyond settlements' capacity"),
+            lambda run: excess_persons(run.placed_load, capacity).tolist(),
+        ),
+        "queues": (N_("Waiting at PSCs"), lambda run: run.queue_persons.sum(axis=1).tolist()),
+    }
+    for name, (title, values) in series.items():
+        figures[name] = time_series_figure(
+            gettext(language, title), days,
+            {policy_name(run.policy, language): values(run) for run in comparison.runs},
+            persons, language=language,
+        )  # fmt: skip
     return figures
 
 
@@ -88,16 +119,24 @@ def excess_persons(placed_load: IntArray, capacity: IntArray) -> IntArray:
     return result
 
 
-def metrics_table_html(comparison: Comparison) -> str:
+def metrics_table_html(comparison: Comparison, language: str = DEFAULT_LANGUAGE) -> str:
     """The comparison table as HTML: one row per metric, one column per policy."""
-    head = "".join(f"<th>{html.escape(m.policy)}</th>" for m in comparison.metrics)
+    head = "".join(
+        f'<th scope="col">{html.escape(policy_name(m.policy, language))}</th>'
+        for m in comparison.metrics
+    )
     rows = "".join(
-        f'<tr><td title="{html.escape(spec.meaning)}">{html.escape(spec.label)}</td>'
-        + "".join(f"<td>{format_metric(m, spec.key)}</td>" for m in comparison.metrics)
+        f'<tr><td title="{html.escape(gettext(language, spec.meaning))}">'
+        f"{html.escape(gettext(language, spec.label))}</td>"
+        + "".join(f"<td>{format_metric(m, spec.key, language)}</td>" for m in comparison.metrics)
         + "</tr>"
         for spec in METRICS
     )
-    return f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    metric = html.escape(gettext(language, "metric"))
+    return (
+        f'<table><thead><tr><th scope="col">{metric}</th>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
 
 
 def figure_html(figure: Figure, element_id: str) -> str:
@@ -111,35 +150,62 @@ def figure_html(figure: Figure, element_id: str) -> str:
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }
-.maps { display: grid; gap: 0.5rem; }
+.maps { display: grid; gap: 0.5rem; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); }
 table { border-collapse: collapse; margin: 1rem 0; }
 td, th { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: right; }
 td:first-child, th:first-child { text-align: left; }
 """
 
 
-def render_report(comparison: Comparison, regions_geojson: Mapping[str, Any]) -> str:
-    """The whole report as one HTML page that works offline."""
+def scenario_title(comparison: Comparison, language: str) -> str:
+    """The scenario's title in `language` (its English one, or its name, when it has none)."""
     scenario = comparison.scenario
-    figures = report_figures(comparison, regions_geojson)
+    titles = {"ru": scenario.title_ru, "kk": scenario.title_kk}
+    return titles.get(language) or scenario.title or scenario.name
+
+
+def render_report(
+    comparison: Comparison, regions_geojson: Mapping[str, Any], language: str = DEFAULT_LANGUAGE
+) -> str:
+    """The whole report in `language` as one HTML page that works offline."""
+    scenario = comparison.scenario
+    figures = report_figures(comparison, regions_geojson, language)
     maps = [name for name in figures if name.startswith("map_")]
     map_divs = "".join(figure_html(figures[name], name) for name in maps)
     series = "".join(figure_html(figures[name], name) for name in figures if name not in maps)
-    title = html.escape(scenario.title or scenario.name)
+    title = html.escape(scenario_title(comparison, language))
+    words = {  # the page's fixed words, each escaped once
+        w: html.escape(gettext(language, w))
+        for w in (
+            "Qonaq surge simulation: %(title)s", "Surge simulation: %(title)s",
+            "Where people settled", "Over time",
+            "Bubbles: area = persons settled there; colour = the settlement's highest fill ratio.",
+        )
+    }  # fmt: skip
+    about = html.escape(
+        gettext(
+            language,
+            "Scenario %(name)s (source: %(source)s), seed %(seed)s, %(days)s days from %(start)s.",
+        )
+        % {
+            "name": scenario.name, "source": scenario.source, "seed": scenario.seed,
+            "days": scenario.days, "start": scenario.start_date.isoformat(),
+        }
+    )  # fmt: skip
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Qonaq surge simulation: {title}</title>
+<html lang="{language}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{words["Qonaq surge simulation: %(title)s"] % {"title": title}}</title>
 <style>{STYLE}</style>
 <script type="text/javascript">{get_plotlyjs()}</script>
 </head><body>
-<h1>Surge simulation: {title}</h1>
-<p>Scenario <code>{html.escape(scenario.name)}</code> (source: {html.escape(scenario.source)}),
-seed {scenario.seed}, {scenario.days} days from {scenario.start_date.isoformat()}.
-Bubbles: area = persons settled there; colour = the settlement's highest fill ratio.</p>
-{metrics_table_html(comparison)}
-<h2>Where people settled</h2>
-<div class="maps" style="grid-template-columns: repeat({len(maps)}, 1fr)">{map_divs}</div>
-<h2>Over time</h2>
+<h1>{words["Surge simulation: %(title)s"] % {"title": title}}</h1>
+<p>{about}
+{words["Bubbles: area = persons settled there; colour = the settlement's highest fill ratio."]}</p>
+{metrics_table_html(comparison, language)}
+<h2>{words["Where people settled"]}</h2>
+<div class="maps">{map_divs}</div>
+<h2>{words["Over time"]}</h2>
 {series}
 </body></html>
 """

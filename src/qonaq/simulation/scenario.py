@@ -112,6 +112,9 @@ class Scenario(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     title: str = ""
+    # the title in Russian and Kazakh, for the report in those languages
+    title_ru: str = ""
+    title_kk: str = ""
     source: str = ""
     # a TOML date, or the same written as a string
     start_date: date = Field(strict=False)

@@ -35,6 +35,7 @@ from qonaq.settlements.api import router as settlements_api
 from qonaq.web import api_docs, views
 from qonaq.web.admission import Admission, RefuseControlCharacters, busy_response
 from qonaq.web.body_limit import BodySizeLimit
+from qonaq.web.compression import CompressedAssets
 from qonaq.web.deps import CsrfMismatch, NotAllowed, NotSignedIn, request_language
 from qonaq.web.openapi import truthful_openapi
 from qonaq.web.security_headers import SecurityHeaders
@@ -85,6 +86,7 @@ def create_app(
     app.mount(api_docs.SWAGGER_UI_PREFIX, api_docs.swagger_ui_files(), name="swagger-ui")
     _add_error_handlers(app)
     app.openapi = truthful_openapi(app, API_PREFIX)  # type: ignore[method-assign]
+    app.add_middleware(CompressedAssets)
     settings = get_settings()
     # sign-ins wait for a password check of their own (bounded per core), not in this line,
     # so a storm of wrong passwords cannot keep the desks out

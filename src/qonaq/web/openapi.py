@@ -33,6 +33,7 @@ REFUSALS = {
     "post /households": ("404", "409"),
     "post /households/{household_id}/placement": ("404", "409"),
     "post /placements/{placement_id}/arrival": ("404", "409"),
+    "post /placements/{placement_id}/undo-no-show": ("404", "409"),
     "post /replan/preview": ("404",),
     "post /replan/{plan_id}/apply": ("404", "409"),
 }
