@@ -1,6 +1,8 @@
-"""`qonaq serve` and `qonaq openapi`: run the web service, describe its API."""
+"""`qonaq serve`, `qonaq worker` and `qonaq openapi`: run the web service and the jobs'
+worker, describe the API."""
 
 import json
+import os
 
 import typer
 
@@ -12,17 +14,44 @@ from qonaq.db.session import make_engine
 def serve(
     host: str = typer.Option(None, "--host", help="Address to listen on [default: 127.0.0.1]."),
     port: int = typer.Option(None, "--port", help="Port to listen on [default: 8000]."),
-) -> None:
-    """Serve the web UI and the JSON API (migrates the database first)."""
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64,
+        help="Server processes (uvicorn workers); all share the database, sessions and prices.",
+    ),
+) -> None:  # fmt: skip
+    """Serve the web UI and the JSON API (migrates the database first). On SQLite the server
+    also runs the queued jobs; on PostgreSQL run `qonaq worker` beside it."""
     import uvicorn
-
-    from qonaq.web.app import create_app
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
     migrate.upgrade()
-    app = create_app(make_engine(), public_url=settings.resolved_public_url(host, port))
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # every process reads the same settings: the public address is fixed here, once
+    os.environ["QONAQ_PUBLIC_URL"] = settings.resolved_public_url(host, port)
+    settings.resolved_secret_key()  # made once here, not raced for by the workers
+    uvicorn.run(
+        "qonaq.web.app:app_from_settings", factory=True, host=host, port=port,
+        workers=workers, log_level="info", forwarded_allow_ips=settings.trusted_proxies,
+    )  # fmt: skip
+
+
+def worker(
+    concurrency: int = typer.Option(
+        1, "--concurrency", min=1, max=16, help="Jobs this worker runs at once."
+    ),
+) -> None:
+    """Run queued jobs (re-plan previews, nightly plans, re-pricing) until stopped. On
+    PostgreSQL several workers may run, on one machine or many: each job runs once."""
+    from qonaq.jobs.queue import InProcessWorker, has_queue_server, worker_app
+
+    migrate.upgrade()
+    engine = make_engine()
+    if has_queue_server(engine):
+        typer.echo(f"worker: procrastinate queue on {engine.dialect.name}, {concurrency} at once")
+        worker_app(engine).run_worker(queues=["qonaq"], concurrency=concurrency)
+        return
+    typer.echo("worker: SQLite, running queued jobs one at a time")
+    InProcessWorker(engine).run_forever()
 
 
 def openapi() -> None:
