@@ -16,6 +16,19 @@ from qonaq.i18n import N_
 from qonaq.jobs.models import Job, JobKind, JobStatus
 from qonaq.registry import placing
 
+# what each kind of job and each status is called on the pages
+KIND_WORDS = {
+    JobKind.PREVIEW: N_("Re-plan preview"),
+    JobKind.NIGHTLY: N_("Nightly plan"),
+    JobKind.MORNING: N_("Morning re-pricing"),
+    JobKind.REPRICE: N_("Intra-day re-pricing"),
+}
+STATUS_WORDS = {
+    JobStatus.QUEUED: N_("Queued: waiting for a worker"),
+    JobStatus.RUNNING: N_("Running"),
+    JobStatus.DONE: N_("Done"),
+    JobStatus.FAILED: N_("Failed"),
+}
 # an error's words are cut here: a reason, never a dump of the input
 ERROR_CHARS = 500
 
@@ -126,13 +139,13 @@ def job_read(job: Job) -> JobRead:
     )  # fmt: skip
 
 
-def last_runs(*, db_session: Session) -> dict[str, Job]:
+def last_runs(*, db_session: Session) -> dict[str, JobRead]:
     """The latest job of each kind, by kind."""
-    runs: dict[str, Job] = {}
+    runs: dict[str, JobRead] = {}
     for kind in JobKind:
         job = db_session.scalars(
             select(Job).where(Job.kind == kind).order_by(Job.id.desc()).limit(1)
         ).first()
         if job is not None:
-            runs[kind] = job
+            runs[kind] = job_read(job)
     return runs

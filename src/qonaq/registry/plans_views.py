@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from qonaq.auth.models import User
+from qonaq.jobs.service import KIND_WORDS, STATUS_WORDS, last_runs
 from qonaq.registry.plan_history import TERMS, compare_plans, plan_history, plan_summary
 from qonaq.web.deps import Language, SessionDep, require
 from qonaq.web.templating import render
@@ -23,6 +24,8 @@ def plans_page(
     """Every recent plan; with `first` and `second`, the two compared term by term."""
     context: dict[str, object] = {
         "plans": plan_history(db_session=session), "terms": TERMS, "pair": None,
+        "runs": last_runs(db_session=session), "kind_words": KIND_WORDS,
+        "status_words": STATUS_WORDS,
     }  # fmt: skip
     if first is not None and second is not None:
         context["pair"] = (

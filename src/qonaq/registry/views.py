@@ -580,6 +580,7 @@ def _replan_context(session: SessionDep, policy: str) -> dict[str, Any]:
         "pending": len(placing.pending_households(db_session=session)),
         "preview": None,
         "job": None,
+        "status_words": jobs.STATUS_WORDS,
         "message": "",
         "errors": [],
     }
