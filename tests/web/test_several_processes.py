@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from bench.crash import PASSWORD, Server, prepare
+from qonaq.cli.serve import _warn_when_connections_fall_short, connections_needed
+from qonaq.config import get_settings
 from tests.support.postgres import free_port
 
 pytestmark = pytest.mark.postgres
@@ -81,6 +83,22 @@ def test_two_server_processes_share_sessions_signatures_and_throttles(
     finally:
         first.kill()
         second.kill()
+
+
+def test_serve_warns_when_postgresql_allows_fewer_connections_than_the_processes_need(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("QONAQ_DATABASE_URL", postgres_url)
+    monkeypatch.setenv("QONAQ_CONCURRENT_REQUESTS", "16")
+    get_settings.cache_clear()
+    try:
+        assert connections_needed(2) == 68
+        _warn_when_connections_fall_short(1)
+        assert capsys.readouterr().err == ""
+        _warn_when_connections_fall_short(4)  # 136 > the test server's 100
+        assert "4 server processes may open 136 database connections" in capsys.readouterr().err
+    finally:
+        get_settings.cache_clear()
 
 
 def _children(pid: int) -> list[int]:

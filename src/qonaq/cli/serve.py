@@ -26,6 +26,7 @@ def serve(
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
     migrate.upgrade()
+    _warn_when_connections_fall_short(workers)
     # every process reads the same settings: the public address is fixed here, once
     os.environ["QONAQ_PUBLIC_URL"] = settings.resolved_public_url(host, port)
     settings.resolved_secret_key()  # made once here, not raced for by the workers
@@ -33,6 +34,31 @@ def serve(
         "qonaq.web.app:app_from_settings", factory=True, host=host, port=port,
         workers=workers, log_level="info", forwarded_allow_ips=settings.trusted_proxies,
     )  # fmt: skip
+
+
+def connections_needed(workers: int) -> int:
+    """PostgreSQL connections `workers` server processes may open at once: each pools two per
+    request it serves at once (QONAQ_CONCURRENT_REQUESTS) and two for handing jobs over."""
+    return workers * (2 * get_settings().concurrent_requests + 2)
+
+
+def _warn_when_connections_fall_short(workers: int) -> None:
+    engine = make_engine()
+    try:
+        if engine.dialect.name != "postgresql":
+            return
+        with engine.connect() as connection:
+            allowed = int(connection.exec_driver_sql("SHOW max_connections").scalar_one())
+    finally:
+        engine.dispose()
+    needed = connections_needed(workers)
+    if needed > allowed:
+        typer.echo(
+            f"warning: {workers} server processes may open {needed} database connections, "
+            f"PostgreSQL allows {allowed} (max_connections): raise it, or lower "
+            "QONAQ_CONCURRENT_REQUESTS or --workers",
+            err=True,
+        )
 
 
 def worker(
