@@ -10,6 +10,9 @@ from qonaq.config import get_settings
 from qonaq.db import migrate
 from qonaq.db.session import make_engine
 
+# seconds a server process may take to start, and to answer its supervisor's health check
+WORKER_STARTUP_SECONDS = 120
+
 
 def serve(
     host: str = typer.Option(None, "--host", help="Address to listen on [default: 127.0.0.1]."),
@@ -33,6 +36,9 @@ def serve(
     uvicorn.run(
         "qonaq.web.app:app_from_settings", factory=True, host=host, port=port,
         workers=workers, log_level="info", forwarded_allow_ips=settings.trusted_proxies,
+        # a process busy importing the engine on a loaded machine is slow, not hung: uvicorn's
+        # 5 s default killed and restarted every worker before it could serve
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
     )  # fmt: skip
 
 
