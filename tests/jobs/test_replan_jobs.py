@@ -95,6 +95,24 @@ def test_a_failing_job_is_reported_with_its_reason(migrated_engine: Engine) -> N
     assert run_job(engine=migrated_engine, job_id=job_id) is False  # failed stays failed
 
 
+def test_a_job_the_database_fails_is_reported_and_logged_without_its_words(
+    migrated_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    seed_tiny_country(migrated_engine)
+    _register(migrated_engine, 3)
+    job_id = _queue(migrated_engine)
+    with migrated_engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE plan_assignments RENAME TO elsewhere")
+    assert run_job(engine=migrated_engine, job_id=job_id) is True
+    job = _jobs(migrated_engine)[job_id]
+    assert job.status == JobStatus.FAILED
+    assert job.error in ("OperationalError", "ProgrammingError (SQLSTATE 42P01)")
+    assert f"job {job_id} (preview) failed" in caplog.text and "store_plan" in caplog.text
+    assert "no such table" not in caplog.text and "does not exist" not in caplog.text
+    with transaction(migrated_engine, writes=False) as db_session:
+        assert db_session.scalars(select(Plan)).all() == []  # nothing half-written
+
+
 @pytest.mark.postgres
 def test_each_job_runs_once_with_two_worker_processes(postgres_url: str, tmp_path: Path) -> None:
     migrate.upgrade(postgres_url)

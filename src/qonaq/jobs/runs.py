@@ -3,6 +3,7 @@ desks (in the morning and during the day), each solved outside any write transac
 
 import json
 import logging
+import traceback
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
@@ -41,7 +42,9 @@ def run_job(*, engine: Engine, job_id: int) -> bool:
     except DomainError as exc:
         service.fail(engine=engine, job_id=job_id, reason=exc.words("en"))
     except Exception as exc:  # a worker must survive any job and say why it failed
-        logger.exception("job %s (%s) failed", job_id, kind)
+        # where it failed, without the exception's words: they may quote input values
+        where = "".join(traceback.format_tb(exc.__traceback__))
+        logger.error("job %s (%s) failed: %s\n%s", job_id, kind, _reason(exc), where)
         service.fail(engine=engine, job_id=job_id, reason=_reason(exc))
     return True
 
