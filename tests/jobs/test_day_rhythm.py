@@ -18,6 +18,8 @@ from qonaq.config import get_settings
 from qonaq.db import migrate
 from qonaq.db.base import utc_now
 from qonaq.db.session import make_engine, transaction
+from qonaq.jobs.models import Job
+from qonaq.jobs.queue import InProcessWorker
 from qonaq.registry import placing
 from qonaq.registry.models import Household, Plan
 from qonaq.registry.service import register_household
@@ -131,3 +133,16 @@ def test_the_plans_page_shows_the_last_run_of_each_job(cli_engine: Engine) -> No
     assert "нет прибывших для расчёта" in by_kind["morning"]
     assert "intra-day re-pricing" in by_kind["reprice"]
     assert f"{_latest_plan(cli_engine).id}</td>" in by_kind["reprice"]
+
+
+def test_a_queued_reprice_is_run_by_the_worker(cli_engine: Engine) -> None:
+    _register(cli_engine, 4)
+    queued = runner.invoke(app, ["plan", "reprice", "--queue"])
+    assert queued.exit_code == 0 and "queued for `qonaq worker`" in queued.output
+    with transaction(cli_engine, writes=False) as db_session:
+        job = db_session.scalars(select(Job)).one()
+        assert (job.kind, job.status, job.plan_id) == ("reprice", "queued", None)
+    InProcessWorker(cli_engine).run_queued()
+    with transaction(cli_engine, writes=False) as db_session:
+        job = db_session.scalars(select(Job)).one()
+        assert job.status == "done" and job.plan_id == _latest_plan(cli_engine).id
