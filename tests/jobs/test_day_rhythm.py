@@ -112,19 +112,25 @@ def test_morning_prices_come_from_yesterdays_arrivals(cli_engine: Engine) -> Non
     assert unknown.exit_code == 2 and "unknown policy nope" in unknown.output
 
 
-def test_the_plans_page_shows_the_last_run_of_each_job(cli_engine: Engine) -> None:
-    _register(cli_engine, 5)
-    assert runner.invoke(app, ["plan", "nightly"]).exit_code == 0
-    assert runner.invoke(app, ["plan", "morning"]).exit_code == 0
-    assert runner.invoke(app, ["plan", "reprice"]).exit_code == 0
-    with transaction(cli_engine) as db_session:
+def _coordinator(engine: Engine) -> tuple[TestClient, str]:
+    """A browser signed in as a coordinator who reads Russian, and its CSRF token."""
+    with transaction(engine) as db_session:
         create_user(
             db_session=db_session, username="coord", password="correct horse battery",
             role="coordinator", actor=Actor("test"), language="ru",
         )  # fmt: skip
         user = db_session.scalars(select(User).where(User.username == "coord")).one()
-        token, _csrf = start_session(db_session=db_session, user=user)
-    client = TestClient(create_app(cli_engine, letter_secret=b"t"), cookies={SESSION_COOKIE: token})
+        token, csrf = start_session(db_session=db_session, user=user)
+    app = create_app(engine, letter_secret=b"t")
+    return TestClient(app, cookies={SESSION_COOKIE: token}), csrf
+
+
+def test_the_plans_page_shows_the_last_run_of_each_job(cli_engine: Engine) -> None:
+    _register(cli_engine, 5)
+    assert runner.invoke(app, ["plan", "nightly"]).exit_code == 0
+    assert runner.invoke(app, ["plan", "morning"]).exit_code == 0
+    assert runner.invoke(app, ["plan", "reprice"]).exit_code == 0
+    client, _csrf = _coordinator(cli_engine)
     page = client.get("/coordinator/plans?lang=ru").text
     rows = page.split('<tr data-kind="')[1:]
     by_kind = {row.split('"', 1)[0]: row.split("</tr>", 1)[0] for row in rows}
@@ -146,3 +152,18 @@ def test_a_queued_reprice_is_run_by_the_worker(cli_engine: Engine) -> None:
     with transaction(cli_engine, writes=False) as db_session:
         job = db_session.scalars(select(Job)).one()
         assert job.status == "done" and job.plan_id == _latest_plan(cli_engine).id
+
+
+def test_a_coordinator_reprices_from_the_plans_page(cli_engine: Engine) -> None:
+    _register(cli_engine, 4)
+    client, csrf = _coordinator(cli_engine)
+    stale = client.post("/coordinator/plans/reprice", data={"csrf_token": "x"})
+    assert stale.status_code == 403
+    queued = client.post(
+        "/coordinator/plans/reprice", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert queued.status_code == 303 and queued.headers["location"] == "/coordinator/plans"
+    InProcessWorker(cli_engine).run_queued()
+    page = client.get("/coordinator/plans?lang=ru").text
+    row = page.split('<tr data-kind="reprice">')[1].split("</tr>")[0]
+    assert "coord" in row and "Готово" in row and f"{_latest_plan(cli_engine).id}</td>" in row
