@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     api_token_days: int = Field(default=7, ge=1, le=365)
     # failed sign-ins one client address may make in 15 minutes before it is locked out
     sign_in_client_failures: int = Field(default=20, ge=5, le=10_000)
+    # addresses of reverse proxies whose X-Forwarded-For is believed (sign-in throttles count
+    # the client behind the proxy), comma-separated, or * behind a proxy you fully control
+    trusted_proxies: str = "127.0.0.1"
     # where users reach the service (e.g. https://qonaq.gov.kz): letters' QR links point here
     public_url: str = ""
 

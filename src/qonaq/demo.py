@@ -156,7 +156,7 @@ def main(argv: list[str]) -> None:
     from qonaq.cli.serve import serve
 
     console.print(f"serving on http://{settings.host}:{settings.port}/  (Ctrl+C to stop)")
-    serve(host=settings.host, port=settings.port)
+    serve(host=settings.host, port=settings.port, workers=1)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
                 db_session=db_session, username=role, password=PASSWORD, role=role,
                 actor=Actor("test"), language="en",
             )  # fmt: skip
-    server, served_at = serve_in_thread(create_app(engine, letter_secret=b"e2e"))
+    server, served_at = serve_in_thread(create_app(engine, letter_secret=b"e2e", run_jobs=True))
     yield LiveSite(served_at, engine)
     server.should_exit = True
     engine.dispose()

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from qonaq.auth.service import end_session
 from qonaq.db.session import transaction
 from qonaq.i18n import gettext
+from qonaq.jobs.queue import InProcessWorker
 from qonaq.web.deps import LANGUAGE_COOKIE, SESSION_COOKIE
 from tests.web.conftest import PASSWORD, Site, post_login
 from tests.web.test_pages import FORM, placed_letter_path, signed_in
@@ -63,7 +64,12 @@ def test_places_are_named_in_the_readers_language(sqlite_site: Site) -> None:
     options = client.get(registered.headers["location"] + "?lang=ru")
     assert options.status_code == 200 and "(Западно-Казахстанская)" in options.text
     coordinator, csrf = session_client(sqlite_site, "coordinator")
-    preview = coordinator.post("/coordinator/replan?lang=kk", data={"csrf_token": csrf})
+    queued = coordinator.post(
+        "/coordinator/replan?lang=kk", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert queued.status_code == 303
+    InProcessWorker(sqlite_site.engine).run_queued()
+    preview = coordinator.get(queued.headers["location"] + "&lang=kk")
     assert preview.status_code == 200 and "(Батыс Қазақстан)" in preview.text
 
 

@@ -45,6 +45,7 @@ ACTION_WORDS = {
     "placement.no_show": N_("Household did not come"),
     "placement.override": N_("Placement with override"),
     "placement.undo_no_show": N_("'Did not come' undone"),
+    "prices.reprice": N_("Desk prices re-computed"),
     "regions.upsert": N_("Regions imported"),
     "replan.apply": N_("Re-plan applied"),
     "replan.preview": N_("Re-plan previewed"),

@@ -26,7 +26,24 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
     """Create the database or bring it up to `revision`."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), revision)
+    config = alembic_config(url)
+    command.upgrade(config, revision)
+    _create_queue_schema(config.get_main_option("sqlalchemy.url") or "")
+
+
+def _create_queue_schema(url: str) -> None:
+    # the job queue's tables (procrastinate's own schema) exist wherever workers may run
+    if not url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine
+
+    from qonaq.jobs.queue import create_queue_schema
+
+    engine = create_engine(url)
+    try:
+        create_queue_schema(engine)
+    finally:
+        engine.dispose()
 
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:

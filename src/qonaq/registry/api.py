@@ -285,22 +285,6 @@ def get_placement(placement_id: RowId, session: SessionDep, user: Desk) -> Place
     return placement_read(session, placement)
 
 
-class ReplanRequest(UserInput):
-    """Which policy a batch re-plan of all pending households uses."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    policy: str = "default"
-
-
-@router.post("/replan/preview", response_model=placing.ReplanRead)
-def post_replan_preview(
-    body: ReplanRequest, session: SessionDep, user: Coordinator
-) -> placing.ReplanRead:
-    """A batch plan of every pending household, stored as previewed: nothing is placed yet."""
-    return placing.preview(db_session=session, policy_name=body.policy, actor=actor_of(user))
-
-
 class AppliedRead(BaseModel):
     """What applying a previewed plan did."""
 

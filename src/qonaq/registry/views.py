@@ -9,12 +9,16 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
+from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
 from qonaq.errors import DomainError, NotFound
 from qonaq.i18n import N_, gettext
+from qonaq.jobs import service as jobs
+from qonaq.jobs.models import JobKind, JobStatus
+from qonaq.jobs.queue import hand_over
 from qonaq.plaintext import PlainText
 from qonaq.registry import placing
 from qonaq.registry.api import household_read, place_names, placement_read
@@ -575,6 +579,8 @@ def _replan_context(session: SessionDep, policy: str) -> dict[str, Any]:
         "policy": policy,
         "pending": len(placing.pending_households(db_session=session)),
         "preview": None,
+        "job": None,
+        "status_words": jobs.STATUS_WORDS,
         "message": "",
         "errors": [],
     }
@@ -610,11 +616,19 @@ def _applied_message(session: SessionDep, plan_id: int, language: str) -> str:
 def replan_page(
     request: Request, session: SessionDep, user: Coordinator, language: Language,
     applied: Annotated[int, Query(ge=1, le=2_147_483_647)] | None = None,
+    job: Annotated[int, Query(ge=1, le=2_147_483_647)] | None = None,
 ) -> Response:  # fmt: skip
-    """The batch re-plan page: choose a policy, preview the plan, then apply exactly it."""
+    """The batch re-plan page: choose a policy, preview the plan (a job the page watches),
+    then apply exactly it."""
     context = _replan_context(session, "default")
     if applied is not None:
         context["message"] = _applied_message(session, applied, language)
+    if job is not None:
+        found = jobs.get_job(db_session=session, job_id=job)
+        context["job"] = jobs.job_read(found)
+        if found.kind == JobKind.PREVIEW and found.status == JobStatus.DONE and found.result:
+            preview = placing.ReplanRead.model_validate_json(found.result)
+            context["preview"] = _named_in(session, preview, language)
     return render(request, "replan.html", language, context)
 
 
@@ -627,17 +641,18 @@ def replan_submit(
     policy: Annotated[PlainText, Form(max_length=64)] = "default",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """Preview a batch re-plan: the plan is stored, nothing is placed."""
+    """Queue a preview of a batch re-plan (stored, nothing placed); the page then watches it."""
     check_csrf(request, csrf_token)
-    context = _replan_context(session, policy)
     try:
-        preview = placing.preview(db_session=session, policy_name=policy, actor=actor_of(user))
-        context["preview"] = _named_in(session, preview, language)
-    except DomainError as exc:
-        return render(
-            request, "replan.html", language, {**context, "errors": [exc.words(language)]}, 422
+        job = jobs.enqueue(
+            db_session=session, kind=JobKind.PREVIEW, policy=policy, actor=actor_of(user)
         )
-    return render(request, "replan.html", language, context)
+    except DomainError as exc:
+        context = {**_replan_context(session, policy), "errors": [exc.words(language)]}
+        return render(request, "replan.html", language, context, 422)
+    # handed to the workers once this request's transaction has committed the row
+    handing = BackgroundTask(hand_over, request.app.state.engine, job.id)
+    return RedirectResponse(f"/coordinator/replan?job={job.id}", 303, background=handing)
 
 
 @router.post("/coordinator/replan/{plan_id}/apply")

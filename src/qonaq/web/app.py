@@ -1,6 +1,8 @@
 """The FastAPI application: JSON API under /api/v1, pages, static assets, error handling."""
 
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -25,6 +27,8 @@ from qonaq.dashboard.api import router as dashboard_api
 from qonaq.errors import DomainError
 from qonaq.exchange import views as exchange_views
 from qonaq.i18n import N_, gettext
+from qonaq.jobs.api import router as jobs_api
+from qonaq.jobs.queue import InProcessWorker
 from qonaq.registry import plans_views
 from qonaq.registry import views as registry_views
 from qonaq.registry.api import router as registry_api
@@ -58,10 +62,15 @@ class QonaqApp(FastAPI):
 
 
 def create_app(
-    engine: Engine, letter_secret: bytes | None = None, public_url: str | None = None
+    engine: Engine,
+    letter_secret: bytes | None = None,
+    public_url: str | None = None,
+    run_jobs: bool = False,
 ) -> FastAPI:
-    """The Qonaq web service on `engine`'s database, reached by users at `public_url`."""
+    """The Qonaq web service on `engine`'s database, reached by users at `public_url`;
+    with `run_jobs`, a thread of the server runs the queued jobs (SQLite: no worker process)."""
     app = QonaqApp(
+        lifespan=_jobs_in_process(engine) if run_jobs else None,
         title="Qonaq",
         version=__version__,
         description="Register arrivals, place households in settlements with room, record arrival.",
@@ -73,7 +82,9 @@ def create_app(
     app.state.letter_secret = letter_secret or get_settings().resolved_secret_key()
     # links printed on letters: never built from the request's Host header, which a client sets
     app.state.public_url = (public_url or get_settings().resolved_public_url()).rstrip("/")
-    for router in (auth_api, settlements_api, registry_api, plans_api, audit_api, dashboard_api):
+    for router in (
+        auth_api, settlements_api, registry_api, plans_api, jobs_api, audit_api, dashboard_api,
+    ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     pages = (
         views.router, registry_views.router, plans_views.router, settlements_views.router,
@@ -98,6 +109,26 @@ def create_app(
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES, refusal=_too_large)
     _access_log_without_queries()
     return app
+
+
+def app_from_settings() -> FastAPI:
+    """The service as configured by QONAQ_* variables: one per server process."""
+    from qonaq.db.session import make_engine
+    from qonaq.jobs.queue import has_queue_server
+
+    engine = make_engine()
+    return create_app(engine, run_jobs=not has_queue_server(engine))
+
+
+def _jobs_in_process(engine: Engine) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = InProcessWorker(engine)
+        worker.start()
+        yield
+        worker.stop()
+
+    return lifespan
 
 
 def _too_large(request: Request, limit: int) -> Response:

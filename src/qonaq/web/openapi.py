@@ -35,6 +35,7 @@ REFUSALS = {
     "post /placements/{placement_id}/arrival": ("404", "409"),
     "post /placements/{placement_id}/undo-no-show": ("404", "409"),
     "post /replan/preview": ("404",),
+    "get /jobs/{job_id}": ("404",),
     "post /replan/{plan_id}/apply": ("404", "409"),
 }
 ERROR_SCHEMAS = frozenset({"HTTPValidationError", "ValidationError", "Message", "Refusal"})
