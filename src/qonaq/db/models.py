@@ -5,8 +5,10 @@ from qonaq.auth.models import AuthToken, SignInThrottle, User
 from qonaq.db.base import Base
 from qonaq.registry.models import Household, Person, Placement, Plan, PlanAssignment
 from qonaq.settlements.models import Hub, Region, Settlement, Vacancy
+from qonaq.transport.models import Departure, DepartureHousehold, DepartureStop
 
 __all__ = [
-    "AuditEvent", "AuthToken", "Base", "Household", "Hub", "Person", "Placement", "Plan",
+    "AuditEvent", "AuthToken", "Base", "Departure", "DepartureHousehold", "DepartureStop",
+    "Household", "Hub", "Person", "Placement", "Plan",
     "PlanAssignment", "Region", "Settlement", "SignInThrottle", "User", "Vacancy",
 ]  # fmt: skip
