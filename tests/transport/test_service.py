@@ -155,10 +155,8 @@ def test_the_workflow_planned_approved_boarded_arrived(migrated_engine: Engine) 
     household_id, _ = place(migrated_engine, 2, "aksai")
     plan(migrated_engine)
     (departure,) = departures(migrated_engine)
-    with transaction(migrated_engine) as db_session:
-        with pytest.raises(Conflict, match="already planned"):
-            service.board_departure(db_session=db_session, departure_id=departure.id,
-                                    actor=COORDINATOR)  # fmt: skip
+    with pytest.raises(Conflict, match="already planned"), transaction(migrated_engine) as s:
+        service.board_departure(db_session=s, departure_id=departure.id, actor=COORDINATOR)
     with transaction(migrated_engine) as db_session:
         service.approve_departure(
             db_session=db_session, departure_id=departure.id, actor=COORDINATOR
