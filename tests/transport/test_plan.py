@@ -28,6 +28,7 @@ SMALL_FLEET = TransportPolicy(
         "coach": VehicleType(seats=20, speed_kmh=70.0, tariff_per_km=180, fixed_cost=12_000),
     },
     max_stops=4,
+    solver_gap=0.0,
 )
 
 

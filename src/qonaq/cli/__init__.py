@@ -14,6 +14,7 @@ from qonaq.cli import (
     serve,
     settlements,
     simulate,
+    transport,
     users,
 )  # fmt: skip
 from qonaq.cli.common import fail
@@ -35,6 +36,7 @@ app.add_typer(plan.app, name="plan")
 app.command(name="simulate")(simulate.simulate)
 app.command(name="serve")(serve.serve)
 app.command(name="openapi")(serve.openapi)
+app.add_typer(transport.app, name="transport")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")
 

@@ -294,7 +294,7 @@ def choose_routes(
     if not loads:
         return []
     routes = candidate_routes(boarding, loads, policy=policy, circuity=circuity)
-    chosen = solve_cover(routes, len(loads), seconds=policy.solver_seconds)
+    chosen = solve_cover(routes, len(loads), seconds=policy.solver_seconds, gap=policy.solver_gap)
     return [(r.vehicle, [loads[i] for i in r.stops]) for r in chosen]
 
 
@@ -355,7 +355,7 @@ def candidate_routes(
     return routes
 
 
-def solve_cover(routes: list[_Route], loads: int, *, seconds: float) -> list[_Route]:
+def solve_cover(routes: list[_Route], loads: int, *, seconds: float, gap: float) -> list[_Route]:
     """HiGHS: choose routes covering each load exactly once at least total cost."""
     starts = np.zeros(len(routes) + 1, dtype=np.int32)
     np.cumsum([len(r.stops) for r in routes], out=starts[1:])
@@ -375,7 +375,7 @@ def solve_cover(routes: list[_Route], loads: int, *, seconds: float) -> list[_Ro
     highs = silent_highs()
     highs.setOptionValue("threads", 1)
     highs.setOptionValue("time_limit", seconds)
-    highs.setOptionValue("mip_rel_gap", 0.0)
+    highs.setOptionValue("mip_rel_gap", gap)
     highs.passModel(lp)
     highs.run()
     if highs.getInfo().primal_solution_status != 2:

@@ -55,8 +55,10 @@ class TransportPolicy(BaseModel):
     # households whose earliest travel dates fall in one window of this many days leave
     # together on its last day, so a small group may wait to share a vehicle
     window_days: int = Field(default=1, ge=1, le=14)
-    # HiGHS time limit per boarding point and day
-    solver_seconds: float = Field(default=20.0, gt=0, le=3600)
+    # HiGHS stops at this relative gap or time limit per boarding point and day: proving
+    # the last fraction of a per cent optimal takes the solver far longer than finding it
+    solver_gap: float = Field(default=0.005, ge=0, le=1)
+    solver_seconds: float = Field(default=5.0, gt=0, le=3600)
 
 
 DEFAULT_TRANSPORT = TransportPolicy()
