@@ -439,13 +439,19 @@ class ManifestRow:
     household_reference: str
     persons: int
     destination_settlement_id: str
+    household_id: int
 
 
 def manifest(db_session: Session, departure_id: int) -> list[ManifestRow]:
     """The households on a departure, by stop then reference."""
     positions = {s: i for i, s in enumerate(stop_settlements(db_session, departure_id))}
     rows = db_session.execute(
-        select(Household.reference, DepartureHousehold.persons, DepartureHousehold.settlement_id)
+        select(
+            Household.reference,
+            DepartureHousehold.persons,
+            DepartureHousehold.settlement_id,
+            Household.id,
+        )
         .join(Household, Household.id == DepartureHousehold.household_id)
         .where(
             DepartureHousehold.departure_id == departure_id,
@@ -453,7 +459,24 @@ def manifest(db_session: Session, departure_id: int) -> list[ManifestRow]:
         )
     ).all()
     ordered = sorted(rows, key=lambda r: (positions.get(r[2], len(positions)), r[0]))
-    return [ManifestRow(departure_id, ref, persons, place) for ref, persons, place in ordered]
+    return [ManifestRow(departure_id, *row) for row in ordered]
+
+
+def departures_to(db_session: Session, settlement_id: str) -> list[Departure]:
+    """Departures still on their way (planned, approved, boarded) that stop in the settlement."""
+    return list(
+        db_session.scalars(
+            select(Departure)
+            .join(DepartureStop, DepartureStop.departure_id == Departure.id)
+            .where(
+                DepartureStop.settlement_id == settlement_id,
+                Departure.status.in_(
+                    (DepartureStatus.PLANNED, DepartureStatus.APPROVED, DepartureStatus.BOARDED)
+                ),
+            )
+            .order_by(DepartureStop.arrives_at, Departure.id)
+        )
+    )
 
 
 def departures_between(db_session: Session, first_day: date, last_day: date) -> list[Departure]:
