@@ -10,7 +10,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from bench.__main__ import machine
 from bench.instances import national_instance
 from qonaq.placement.model import UNPLACED, build_problem
 from qonaq.placement.plan import plan_placement
@@ -128,6 +127,8 @@ def row(persons: int, method: str, tally: Tally, seconds: str) -> str:
 
 def main() -> None:
     """Print the table."""
+    from bench.__main__ import machine  # `make bench` runs this module from there
+
     sizes = [int(s) for s in os.environ.get("QONAQ_BENCH_TRANSPORT_PERSONS", "30000").split(",")]
     policy = DEFAULT_POLICY.transport
     circuity = DEFAULT_POLICY.circuity

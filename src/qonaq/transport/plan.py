@@ -377,9 +377,12 @@ def solve_cover(routes: list[_Route], loads: int, *, seconds: float, gap: float)
     highs.setOptionValue("time_limit", seconds)
     highs.setOptionValue("mip_rel_gap", gap)
     highs.passModel(lp)
+    # every load alone is a cover: the solver starts from it, so a time limit keeps the best
+    alone = highspy.HighsSolution()
+    alone.col_value = [1.0 if len(r.stops) == 1 else 0.0 for r in routes]
+    highs.setSolution(alone)
     highs.run()
     if highs.getInfo().primal_solution_status != 2:
-        # no integer cover within the time limit: every load alone is one
         return [r for r in routes if len(r.stops) == 1]
     chosen = np.flatnonzero(np.asarray(highs.getSolution().col_value) > 0.5)
     return [routes[i] for i in chosen.tolist()]
