@@ -71,7 +71,11 @@ def test_plan_approve_board_and_arrive(browser: Any, live_site: LiveSite) -> Non
     page.click(f"#departures a[href='/transport/departures/{departure_id}']")
     wait_for_path(page, f"/transport/departures/{departure_id}")
     expect(page.locator("#manifest tbody tr")).not_to_have_count(0)
-    pages = (f"/coordinator/transport?day={day}", f"/transport/departures/{departure_id}")
+    pages = (
+        f"/coordinator/transport?day={day}",
+        f"/transport/departures/{departure_id}",
+        f"/transport/boarding?day={day}",
+    )
     problems = {}
     for language in ("kk", "ru", "en"):
         for path in pages:
@@ -79,6 +83,7 @@ def test_plan_approve_board_and_arrive(browser: Any, live_site: LiveSite) -> Non
             page.goto(f"{live_site.url}{path}{joiner}lang={language}")
             problems[f"{path} {language}"] = _serious(page, source)
     assert {k: v for k, v in problems.items() if v} == {}
+    page.goto(f"{live_site.url}/transport/departures/{departure_id}")
     page.click("#approve")
     expect(page.locator("#status")).to_have_text("approved")
     page.click("#board")

@@ -77,6 +77,8 @@ def test_plan_approve_board_arrive_through_the_pages(sqlite_site: Site) -> None:
         )  # fmt: skip
         assert answer.status_code == 303
     registrar, registrar_csrf = signed_in(sqlite_site, "registrar")
+    boarding = registrar.get(f"/transport/boarding?day={DAY}&lang=kk").text
+    assert f'data-departure="{departure_id}"' in boarding and "Отырғызу" in boarding
     boarded = registrar.post(
         f"/transport/departures/{departure_id}/board", data={"csrf_token": registrar_csrf},
         follow_redirects=False,

@@ -235,3 +235,26 @@ def test_a_range_that_ends_before_it_starts_is_refused(migrated_engine: Engine) 
             db_session=s, first_day=TOMORROW, last_day=TOMORROW - timedelta(days=1),
             policy=VANS, circuity=1.25, actor=COORDINATOR,
         )  # fmt: skip
+
+
+def test_a_cancelled_departure_leaves_its_households_waiting_then_replanned(
+    migrated_engine: Engine,
+) -> None:
+    seed_tiny_country(migrated_engine)
+    household_id, _ = place(migrated_engine, 2, "aksai")
+    plan(migrated_engine)
+    (departure,) = departures(migrated_engine)
+    with transaction(migrated_engine) as db_session:
+        service.approve_departure(
+            db_session=db_session, departure_id=departure.id, actor=COORDINATOR
+        )
+        service.cancel_departure(
+            db_session=db_session, departure_id=departure.id, actor=COORDINATOR,
+            reason="the bus broke down",
+        )  # fmt: skip
+    seat = active_seat_of(migrated_engine, household_id)
+    assert (seat.status, seat.reason) == ("waiting", service.CANCELLED_DEPARTURE)
+    assert [(d.status, d.seats_taken) for d in departures(migrated_engine)] == [("cancelled", 0)]
+    plan(migrated_engine)
+    seat = active_seat_of(migrated_engine, household_id)
+    assert seat.status == "assigned" and seat.departure_id != departure.id

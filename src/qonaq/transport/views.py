@@ -228,3 +228,17 @@ def host_arrivals(
         "boarded": DepartureStatus.BOARDED,
     }
     return render(request, "arrivals.html", language, context)
+
+
+@router.get("/transport/boarding")
+def boarding_page(
+    request: Request, session: SessionDep, user: Boarding, language: Language, day: DayText = ""
+) -> Response:
+    """At the boarding point: the day's approved and boarded departures, to open and mark."""
+    chosen = _day(day)
+    leaving = [
+        _departure_read(session, d, language)
+        for d in service.departures_between(session, chosen, chosen)
+        if d.status in (DepartureStatus.APPROVED, DepartureStatus.BOARDED)
+    ]
+    return render(request, "boarding.html", language, {"day": chosen, "departures": leaving})
