@@ -41,6 +41,7 @@ def test_plan_approve_board_arrive_through_the_pages(sqlite_site: Site) -> None:
     coordinator, csrf = signed_in(sqlite_site, "coordinator")
     page = coordinator.get(f"/coordinator/transport?day={DAY}")
     assert page.status_code == 200 and "No departures on this day yet." in page.text
+    assert re.search(r'id="unplanned">[^<]*<strong>1</strong>', page.text)
     planned = coordinator.post(
         "/coordinator/transport/plan", data={"day": DAY, "csrf_token": csrf},
         follow_redirects=False,
@@ -48,6 +49,7 @@ def test_plan_approve_board_arrive_through_the_pages(sqlite_site: Site) -> None:
     assert planned.status_code == 303
     page = coordinator.get(f"/coordinator/transport?day={DAY}")
     (departure_id,) = map(int, re.findall(r'data-departure="(\d+)"', page.text))
+    assert re.search(r'id="unplanned">[^<]*<strong>0</strong>', page.text)
     manifest = coordinator.get(f"/transport/departures/{departure_id}")
     with transaction(sqlite_site.engine, writes=False) as db_session:
         (row,) = service.manifest(db_session, departure_id)
