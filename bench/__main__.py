@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import transport
 from bench.files import write_instance
 from bench.instances import Instance, gazetteer_settlements, national_instance
 from qonaq.placement.costs import evaluate
@@ -197,6 +198,8 @@ def main() -> None:
     )
     print()
     simulation_benchmark()
+    print()
+    transport.main()
 
 
 def simulation_benchmark() -> None:

@@ -15,6 +15,7 @@ from qonaq.cli import (
     serve,
     settlements,
     simulate,
+    transport,
     users,
 )  # fmt: skip
 from qonaq.cli.common import fail
@@ -38,6 +39,7 @@ app.command(name="simulate")(simulate.simulate)
 app.command(name="serve")(serve.serve)
 app.command(name="worker")(serve.worker)
 app.command(name="openapi")(serve.openapi)
+app.add_typer(transport.app, name="transport")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")
 

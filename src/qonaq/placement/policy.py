@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from qonaq.geo.settlements_file import MAX_COUNT, SettlementKind
 from qonaq.tomlinput import parse_toml, read_toml
+from qonaq.transport.vehicles import TransportPolicy
 
 # km-equivalents per person: a hundred times the unplaced penalty still leaves the solver's
 # numbers well inside double precision; beyond it a cost reads as "infinite" to HiGHS
@@ -78,6 +79,8 @@ class Policy(BaseModel):
         default_factory=dict
     )
     eligibility: Eligibility = Eligibility()
+    # the departures that carry placed households: fleet, detour bound, driving days
+    transport: TransportPolicy = TransportPolicy()
 
 
 DEFAULT_POLICY = Policy()

@@ -19,6 +19,7 @@ from qonaq.registry.identity import document_digest, folded_name, iin_digest, ph
 from qonaq.registry.models import Household, Person, Placement
 from qonaq.registry.schemas import WORKING_AGES, HouseholdCreate, PersonCreate
 from qonaq.settlements.models import Hub, Settlement
+from qonaq.transport.service import release_seat
 
 # letters and digits that cannot be misread for one another on a printed letter
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -411,6 +412,7 @@ def cancel_placement(
         raise Conflict(N_("household %(id)s is not placed"), id=placement.household_id)
     held = Reservation(placement.persons, placement.children, placement.medical)
     release_capacity(db_session=db_session, settlement_id=placement.settlement_id, held=held)
+    release_seat(db_session=db_session, placement_id=placement.id, actor=actor)
     record_event(
         db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
         action="placement.cancel", object_type="placement", object_id=str(placement.id),

@@ -35,6 +35,7 @@ from qonaq.registry.service import (
     update_member,
 )
 from qonaq.settlements.service import hub_choices, settlement_choices
+from qonaq.transport.service import departure_for_household
 from qonaq.web.deps import (
     SESSION_COOKIE,
     Language,
@@ -535,6 +536,7 @@ def letter(placement_id: RowId, request: Request, session: SessionDep, user: Des
         "verify_url": verify_url,
         "qr_svg": qr_svg,
         "letter_lang": household.language,
+        "departure": departure_for_household(session, household.id),
     }
     return render(request, "letter.html", household.language, context)
 

@@ -36,6 +36,7 @@ from qonaq.registry.plans_api import router as plans_api
 from qonaq.registry.service import DuplicateRegistration
 from qonaq.settlements import views as settlements_views
 from qonaq.settlements.api import router as settlements_api
+from qonaq.transport import views as transport_views
 from qonaq.web import api_docs, views
 from qonaq.web.admission import Admission, RefuseControlCharacters, busy_response
 from qonaq.web.body_limit import BodySizeLimit
@@ -88,7 +89,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     pages = (
         views.router, registry_views.router, plans_views.router, settlements_views.router,
-        audit_views.router,
+        audit_views.router, transport_views.router,
         dashboard_views.router, exchange_views.router, api_docs.router,
     )  # fmt: skip
     for page_router in pages:

@@ -1,0 +1,1 @@
+"""Departures, vehicles and manifests: carrying placed households to their host settlements."""
