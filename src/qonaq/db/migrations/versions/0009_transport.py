@@ -1,7 +1,7 @@
 """transport: departures, their stops, and each confirmed placement's seat or waiting place
 
 Revision ID: 0009_transport
-Revises: 0007
+Revises: 0008_jobs
 Create Date: 2026-11-25 20:10:00
 """
 
