@@ -1,12 +1,14 @@
 """Every table model, imported in one place so Alembic sees the whole schema."""
 
+from qonaq.aid.models import AidCommitment, AidOffer, AidRequest, AskThrottle, Volunteer
 from qonaq.audit.models import AuditEvent
-from qonaq.auth.models import AuthToken, SignInThrottle, User
+from qonaq.auth.models import AuthToken, Organisation, SignInThrottle, User
 from qonaq.db.base import Base
 from qonaq.registry.models import Household, Person, Placement, Plan, PlanAssignment
 from qonaq.settlements.models import Hub, Region, Settlement, Vacancy
 
 __all__ = [
-    "AuditEvent", "AuthToken", "Base", "Household", "Hub", "Person", "Placement", "Plan",
-    "PlanAssignment", "Region", "Settlement", "SignInThrottle", "User", "Vacancy",
+    "AidCommitment", "AidOffer", "AidRequest", "AskThrottle", "AuditEvent", "AuthToken", "Base",
+    "Household", "Hub", "Organisation", "Person", "Placement", "Plan", "PlanAssignment", "Region",
+    "Settlement", "SignInThrottle", "User", "Vacancy", "Volunteer",
 ]  # fmt: skip
