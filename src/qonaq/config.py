@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     api_token_days: int = Field(default=7, ge=1, le=365)
     # failed sign-ins one client address may make in 15 minutes before it is locked out
     sign_in_client_failures: int = Field(default=20, ge=5, le=10_000)
+    # hours a request for help nobody has taken stays open before it expires
+    aid_request_hours: int = Field(default=72, ge=1, le=24 * 90)
+    # requests for help one client address may send per hour on the public page
+    aid_asks_per_hour: int = Field(default=10, ge=1, le=10_000)
+    # an open request without any commitment for this many hours is highlighted to coordinators
+    aid_unmatched_hours: int = Field(default=6, ge=1, le=24 * 30)
     # where users reach the service (e.g. https://qonaq.gov.kz): letters' QR links point here
     public_url: str = ""
 
