@@ -175,7 +175,7 @@ def withdraw_offer(*, db_session: Session, offer_id: int, user: User, actor: Act
         update(AidOffer)
         .where(AidOffer.id == offer_id, AidOffer.status == OfferStatus.ACTIVE)
         .values(status=OfferStatus.WITHDRAWN)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     db_session.refresh(offer)
     if changed.rowcount != 1:  # type: ignore[attr-defined]
@@ -219,6 +219,17 @@ def commit(
     _own(user, offer.user_id)
     if offer.kind not in (request.kind, "other"):
         raise Invalid(N_("this offer is not of the kind of help asked for"))
+    # a savepoint: when the offer refuses, the request's write is undone too, even for a
+    # caller that goes on after the Conflict
+    with db_session.begin_nested():
+        return _commit(db_session, request, offer, quantity, user, actor, now)
+
+
+def _commit(
+    db_session: Session, request: AidRequest, offer: AidOffer, quantity: int, user: User,
+    actor: Actor, now: datetime,
+) -> AidCommitment:  # fmt: skip
+    request_id, offer_id = request.id, offer.id
     took = db_session.execute(
         update(AidRequest)
         .where(
@@ -237,7 +248,7 @@ def commit(
                 else_=RequestStatus.OPEN.value,
             ),
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     if took.rowcount != 1:  # type: ignore[attr-defined]
         db_session.refresh(request)
@@ -255,7 +266,7 @@ def commit(
             AidOffer.remaining >= quantity,
         )
         .values(remaining=AidOffer.remaining - quantity)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     if gave.rowcount != 1:  # type: ignore[attr-defined]
         db_session.refresh(offer)
@@ -294,7 +305,7 @@ def _close_commitment(
             AidCommitment.id == commitment.id, AidCommitment.status == CommitmentStatus.COMMITTED
         )
         .values(status=after, fulfilled=delivered, closed_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     db_session.refresh(commitment)
     if closed.rowcount != 1:  # type: ignore[attr-defined]
@@ -321,7 +332,7 @@ def _close_commitment(
             ),
             closed_at=case((done, now), else_=AidRequest.closed_at),
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     if promised > delivered:
         # what was promised and not used goes back to the offer
@@ -329,7 +340,7 @@ def _close_commitment(
             update(AidOffer)
             .where(AidOffer.id == commitment.offer_id)
             .values(remaining=AidOffer.remaining + (promised - delivered))
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session="fetch")
         )
 
 
@@ -389,7 +400,7 @@ def cancel_request(
         update(AidRequest)
         .where(AidRequest.id == request_id, AidRequest.status.in_(LIVE))
         .values(status=RequestStatus.CANCELLED, closed_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     db_session.refresh(request)
     if closed.rowcount != 1:  # type: ignore[attr-defined]
@@ -423,7 +434,7 @@ def expire_stale(*, db_session: Session, actor: Actor, now: datetime | None = No
             AidOffer.available_until <= now,
         )
         .values(status=OfferStatus.EXPIRED)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     requests = db_session.execute(
         update(AidRequest)
@@ -433,7 +444,7 @@ def expire_stale(*, db_session: Session, actor: Actor, now: datetime | None = No
             AidRequest.expires_at <= now,
         )
         .values(status=RequestStatus.EXPIRED, closed_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     result = Expired(int(offers.rowcount or 0), int(requests.rowcount or 0))  # type: ignore[attr-defined]
     if result.offers or result.requests:
@@ -642,7 +653,7 @@ def decide_volunteer(
         update(Volunteer)
         .where(Volunteer.user_id == user_id, Volunteer.status != status)
         .values(status=status, verified_at=now or utc_now(), verified_by=actor.user_id)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     db_session.refresh(profile)
     if changed.rowcount != 1:  # type: ignore[attr-defined]
