@@ -10,6 +10,23 @@ from qonaq.aid.service import create_offer, create_request, decide_volunteer, re
 from qonaq.auth.actor import Actor
 from qonaq.auth.models import User
 from qonaq.db.session import transaction
+from tests.registry.factories import seed_tiny_country
+
+ROLES = ("coordinator", "registrar", "host", "volunteer")
+
+
+def seed_aid_world(engine: Engine) -> None:
+    """The tiny country and one user per role, without password hashing (service tests only:
+    nobody signs in)."""
+    seed_tiny_country(engine)
+    with transaction(engine) as db_session:
+        for role in ROLES:
+            db_session.add(
+                User(
+                    username=role, password_hash="-", role=role, language="en",
+                    settlement_id="small" if role == "host" else None,
+                )
+            )  # fmt: skip
 
 
 def ask(**overrides: Any) -> RequestCreate:

@@ -22,9 +22,15 @@ from qonaq.auth.actor import Actor
 from qonaq.db.session import transaction
 from qonaq.errors import Conflict, Forbidden, Invalid
 from qonaq.registry.service import register_household
-from tests.aid.factories import add_offer, add_request, ask, user_named, verify_volunteer
+from tests.aid.factories import (
+    add_offer,
+    add_request,
+    ask,
+    seed_aid_world,
+    user_named,
+    verify_volunteer,
+)
 from tests.registry.factories import household
-from tests.web.conftest import make_site
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -74,7 +80,7 @@ def test_reasons_speak_the_readers_language() -> None:
 
 
 def test_partial_fulfilment_reopens_the_rest_and_returns_the_unused(sqlite_engine: Engine) -> None:
-    make_site(sqlite_engine)
+    seed_aid_world(sqlite_engine)
     volunteer = verify_volunteer(sqlite_engine)
     request_id = add_request(sqlite_engine, people=3, quantity=5)
     offer_id = add_offer(sqlite_engine, volunteer, quantity=4)
@@ -119,7 +125,7 @@ def test_partial_fulfilment_reopens_the_rest_and_returns_the_unused(sqlite_engin
 
 
 def test_a_request_fully_covered_is_committed_then_fulfilled(sqlite_engine: Engine) -> None:
-    make_site(sqlite_engine)
+    seed_aid_world(sqlite_engine)
     volunteer = verify_volunteer(sqlite_engine)
     request_id = add_request(sqlite_engine, people=2)
     offer_id = add_offer(sqlite_engine, volunteer)
@@ -144,7 +150,7 @@ def test_a_request_fully_covered_is_committed_then_fulfilled(sqlite_engine: Engi
 
 
 def test_only_who_committed_fulfils_and_calling_off_gives_back(sqlite_engine: Engine) -> None:
-    make_site(sqlite_engine)
+    seed_aid_world(sqlite_engine)
     volunteer = verify_volunteer(sqlite_engine)
     host = user_named(sqlite_engine, "host")
     request_id = add_request(sqlite_engine, people=2)
@@ -169,7 +175,7 @@ def test_only_who_committed_fulfils_and_calling_off_gives_back(sqlite_engine: En
 
 
 def test_cancelling_a_request_calls_off_its_commitments(sqlite_engine: Engine) -> None:
-    make_site(sqlite_engine)
+    seed_aid_world(sqlite_engine)
     volunteer = verify_volunteer(sqlite_engine)
     coordinator = user_named(sqlite_engine, "coordinator")
     request_id = add_request(sqlite_engine, people=2)
@@ -194,7 +200,7 @@ def test_cancelling_a_request_calls_off_its_commitments(sqlite_engine: Engine) -
 
 
 def test_the_database_refuses_an_offer_below_zero(migrated_engine: Engine) -> None:
-    make_site(migrated_engine)
+    seed_aid_world(migrated_engine)
     volunteer = verify_volunteer(migrated_engine)
     offer_id = add_offer(migrated_engine, volunteer, quantity=2)
     with pytest.raises(IntegrityError), transaction(migrated_engine) as db_session:
@@ -205,7 +211,7 @@ def test_the_database_refuses_an_offer_below_zero(migrated_engine: Engine) -> No
 
 
 def test_stale_requests_and_ended_offers_close_themselves(sqlite_engine: Engine) -> None:
-    make_site(sqlite_engine)
+    seed_aid_world(sqlite_engine)
     volunteer = verify_volunteer(sqlite_engine)
     stale = add_request(sqlite_engine, people=1)
     taken = add_request(sqlite_engine, people=2)
@@ -239,7 +245,7 @@ def test_stale_requests_and_ended_offers_close_themselves(sqlite_engine: Engine)
 
 
 def test_an_unverified_volunteer_sees_nothing(sqlite_engine: Engine) -> None:
-    make_site(sqlite_engine)
+    seed_aid_world(sqlite_engine)
     volunteer = user_named(sqlite_engine, "volunteer")
     add_request(sqlite_engine)
     with transaction(sqlite_engine) as db_session, pytest.raises(Forbidden):
@@ -247,7 +253,7 @@ def test_an_unverified_volunteer_sees_nothing(sqlite_engine: Engine) -> None:
 
 
 def test_a_volunteer_sees_only_requests_within_their_area(sqlite_engine: Engine) -> None:
-    make_site(sqlite_engine)
+    seed_aid_world(sqlite_engine)
     volunteer = verify_volunteer(sqlite_engine, area="small")
     with transaction(sqlite_engine) as db_session:
         from qonaq.aid.models import Volunteer
@@ -264,7 +270,7 @@ def test_a_volunteer_sees_only_requests_within_their_area(sqlite_engine: Engine)
 def test_a_household_code_links_the_request_and_its_status_page_reads_it(
     sqlite_engine: Engine,
 ) -> None:
-    make_site(sqlite_engine)
+    seed_aid_world(sqlite_engine)
     with transaction(sqlite_engine) as db_session:
         family = register_household(db_session=db_session, data=household(2), actor=Actor("t"))
         reference, household_id = family.reference, family.id

@@ -1,6 +1,6 @@
 """Shapes of requests for help, offers, commitments and volunteers in the API and forms."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -11,6 +11,8 @@ from qonaq.plaintext import UserInput
 
 MAX_PEOPLE = 500
 MAX_QUANTITY = 100_000
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class RequestCreate(UserInput):
@@ -108,6 +110,8 @@ class OfferCreate(UserInput):
         for moment in (self.available_from, self.available_until):
             if moment is not None and moment.tzinfo is None:
                 raise ValueError(N_("give times with their time zone (e.g. Z for UTC)"))
+            if moment is not None and not EARLIEST <= moment <= LATEST:
+                raise ValueError(N_("give a time between 2000 and 2100"))
         if (
             self.available_from is not None
             and self.available_until is not None

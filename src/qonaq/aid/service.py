@@ -198,6 +198,15 @@ def _request(db_session: Session, request_id: int) -> AidRequest:
     return request
 
 
+def may_commit_offer(user: User, offer: AidOffer) -> bool:
+    """Whether `user` may promise this offer: who made it, a member of its organisation, or a
+    coordinator."""
+    same_organisation = offer.organisation_id is not None and (
+        offer.organisation_id == user.organisation_id
+    )
+    return user.id == offer.user_id or same_organisation or user.role in COORDINATING_ROLES
+
+
 def _own(user: User, owner_id: int) -> None:
     if user.id != owner_id and user.role not in COORDINATING_ROLES:
         raise Forbidden(N_("only who made it, or a coordinator, may do this"))
@@ -216,7 +225,10 @@ def commit(
     now = now or utc_now()
     require_reader(db_session=db_session, user=user)
     request, offer = _request(db_session, request_id), _offer(db_session, offer_id)
-    _own(user, offer.user_id)
+    if not may_commit_offer(user, offer):
+        raise Forbidden(
+            N_("only its volunteer, their organisation or a coordinator commits an offer")
+        )
     if offer.kind not in (request.kind, "other"):
         raise Invalid(N_("this offer is not of the kind of help asked for"))
     # a savepoint: when the offer refuses, the request's write is undone too, even for a

@@ -31,6 +31,7 @@ from qonaq.aid.service import (
     decide_volunteer,
     fulfil,
     matches_for,
+    may_commit_offer,
     may_see_contact,
     offer_reads,
     organisation_names,
@@ -397,7 +398,7 @@ def _request_page(
             "place": labels.get(offer.settlement_id, ""),
             "organisation": names.get(offer.organisation_id or 0, ""),
             "reasons": [reason_words(reason, language) for reason in match.reasons],
-            "mine": offer.user_id == user.id or coordinating,
+            "mine": may_commit_offer(user, offer),
         }
         for match, offer in matches
     ]
