@@ -120,7 +120,7 @@ def test_a_volunteer_never_receives_a_document_number_or_iin(sqlite_site: Site) 
     """Every answer a verified volunteer gets about a household's request, byte for byte."""
     engine, client = sqlite_site.engine, sqlite_site.client
     member = person(
-        full_name="Sergei Ivanov", document_number="75 4455667", iin="900517300014",
+        full_name="Sergei Ivanov", document_number="75 4455667", iin="900517343210",
         birth_date=date(1990, 5, 17),
     )  # fmt: skip
     with transaction(engine) as db_session:
@@ -149,7 +149,7 @@ def test_a_volunteer_never_receives_a_document_number_or_iin(sqlite_site: Site) 
     assert [a.status_code for a in answers] == [200, 200, 201, 200, 200, 200, 200, 200]
     assert answers[3].json()["first_name"] == "Aigerim"  # what the requester agreed to share
     for answer in answers:
-        for secret in (b"4455667", b"900517300014", b"Sergei", b"Ivanov", b"1990-05-17"):
+        for secret in (b"4455667", b"900517343210", b"Sergei", b"Ivanov", b"1990-05-17"):
             assert secret not in answer.content, (answer.url, secret)
 
 
