@@ -239,3 +239,35 @@ def test_the_aid_api_is_in_the_openapi_document(sqlite_site: Site) -> None:
     ):  # fmt: skip
         assert path in paths
     assert "409" in paths["/api/v1/aid/commitments"]["post"]["responses"]
+
+
+def test_a_volunteer_signs_up_and_sees_requests_once_verified(sqlite_site: Site) -> None:
+    client = sqlite_site.client
+    form = {
+        "full_name": "Дана Сейткали", "organisation": "Kamkor", "phone": "+7 701 000 0042",
+        "settlement_id": "oral", "radius_km": "100", "username": "dana", "skills": "food",
+    }  # fmt: skip
+    short = client.post("/help/volunteer?lang=ru", data={**form, "password": "short"})
+    assert short.status_code == 422 and "не менее 10 символов" in short.text
+    assert 'value="Дана Сейткали"' in short.text and "short" not in short.text.split("<form")[1]
+    signed_up = client.post(
+        "/help/volunteer?lang=en", data={**form, "password": "a long password"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert signed_up.status_code == 303 and signed_up.headers["location"].startswith("/login")
+    again = client.post("/help/volunteer?lang=en", data={**form, "password": "a long password"})
+    assert again.status_code == 409 and "this sign-in name is taken" in again.text
+    token = client.post(
+        "/api/v1/auth/token", json={"username": "dana", "password": "a long password"}
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    add_request(sqlite_site.engine)
+    assert client.get("/api/v1/aid/requests", headers=headers).status_code == 403
+    dana = user_named(sqlite_site.engine, "dana")
+    assert dana.organisation_id is not None
+    decision = client.post(
+        f"/api/v1/aid/volunteers/{dana.id}/decision",
+        headers=sqlite_site.auth("coordinator"), json={"status": "verified"},
+    )  # fmt: skip
+    assert decision.status_code == 200
+    assert len(client.get("/api/v1/aid/requests", headers=headers).json()) == 1

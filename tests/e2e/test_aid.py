@@ -119,7 +119,7 @@ def test_the_coordinators_overview_passes_axe_in_every_language(
     wait_for_path(page, "/coordinator/replan")
     found = {}
     for language in ("kk", "ru", "en"):
-        for path in ("/aid/coordinator", "/aid", "/help/ask"):
+        for path in ("/aid/coordinator", "/aid", "/help/ask", "/help/volunteer"):
             page.goto(f"{live_site.url}{path}?lang={language}")
             found[f"{path} {language}"] = _serious(page, source)
     context.close()

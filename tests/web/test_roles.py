@@ -18,6 +18,8 @@ PUBLIC = {
     ("GET", "/help/ask"),
     ("POST", "/help/ask"),
     ("GET", "/help/ask/sent"),
+    ("GET", "/help/volunteer"),
+    ("POST", "/help/volunteer"),
 }
 PATH_VALUES = {
     "settlement_id": "small", "household_id": "1", "placement_id": "1", "request_id": "1",

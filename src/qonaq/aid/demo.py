@@ -57,10 +57,10 @@ def seed_demo_aid(*, db_session: Session, volunteer: User, actor: Actor) -> int:
         return 0
     register_volunteer(
         db_session=db_session, user=volunteer, actor=actor_of(volunteer),
-        data=VolunteerCreate(
-            full_name="Demo Volunteer", settlement_id=ORAL, radius_km=300,
-            skills=["shelter", "food", "sim_card", "transport"],
-        ),
+        data=VolunteerCreate.model_validate({
+            "full_name": "Demo Volunteer", "settlement_id": ORAL, "radius_km": 300,
+            "skills": ["shelter", "food", "sim_card", "transport"],
+        }),
     )  # fmt: skip
     decide_volunteer(
         db_session=db_session, user_id=volunteer.id, status=VolunteerStatus.VERIFIED, actor=actor

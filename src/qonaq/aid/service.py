@@ -5,6 +5,7 @@ in a transaction that writes several, the order is commitments, requests, offers
 actions never wait on each other's rows.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +38,7 @@ from qonaq.aid.schemas import (
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
 from qonaq.auth.models import Organisation, User
+from qonaq.auth.service import MIN_PASSWORD_LENGTH, AuthError, create_user
 from qonaq.config import get_settings
 from qonaq.db.base import utc_now
 from qonaq.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -53,6 +55,7 @@ COORDINATING_ROLES = frozenset({"coordinator", "admin"})
 DEFAULT_RADIUS_KM = 50.0
 ASK_WINDOW = timedelta(hours=1)
 LIVE = (RequestStatus.OPEN, RequestStatus.COMMITTED)
+USERNAME = re.compile(r"[\w.-]{3,64}")
 
 
 class TooManyAsks(DomainError):
@@ -628,6 +631,30 @@ def place_labels(
         ):
             labels[hub.id] = display_name(hub, region, language)
     return labels
+
+
+def sign_up_volunteer(
+    *, db_session: Session, username: str, password: str, organisation: str, language: str
+) -> User:
+    """A volunteer's own account from the public sign-up form (verified later by a coordinator)."""
+    if not USERNAME.fullmatch(username):
+        raise Invalid(
+            N_("a sign-in name has 3 to 64 letters, digits, dots, hyphens or underscores")
+        )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            N_("the password needs at least %(count)s characters"), count=MIN_PASSWORD_LENGTH
+        )
+    if db_session.scalars(select(User.id).where(User.username == username)).first() is not None:
+        raise Conflict(N_("this sign-in name is taken: choose another"))
+    try:
+        return create_user(
+            db_session=db_session, username=username, password=password, role="volunteer",
+            actor=Actor(label=username, role="volunteer"), language=language,
+            organisation=organisation.strip() or None,
+        )  # fmt: skip
+    except AuthError as exc:
+        raise Invalid(str(exc)) from None
 
 
 def register_volunteer(

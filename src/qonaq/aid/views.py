@@ -41,12 +41,13 @@ from qonaq.aid.service import (
     request_contact,
     requests_near,
     require_reader,
+    sign_up_volunteer,
     volunteer_of,
     withdraw_offer,
 )
 from qonaq.auth.actor import Actor
 from qonaq.auth.models import User
-from qonaq.auth.service import actor_of
+from qonaq.auth.service import MIN_PASSWORD_LENGTH, actor_of
 from qonaq.errors import DomainError, NotFound
 from qonaq.geo.gazetteer import localized_name
 from qonaq.i18n import N_, gettext
@@ -105,6 +106,8 @@ ASK_LABELS = {
     "full_name": N_("Full name"),
     "phone": N_("Phone"),
     "skills": N_("What you can help with"),
+    "username": N_("Sign-in name"),
+    "organisation": N_("Organisation"),
 }
 MORE_ERRORS = {
     "int_parsing": N_("is not a whole number"),
@@ -198,6 +201,57 @@ async def ask_send(request: Request, session: SessionDep, language: Language) ->
     except DomainError as exc:
         return _ask_form(request, session, language, form, [exc.words(language)], exc.status)
     return RedirectResponse(f"/help/ask/sent?number={created.id}&lang={language}", 303)
+
+
+def _volunteer_form(
+    request: Request, session: SessionDep, language: str, form: dict[str, str],
+    errors: list[str], status: int = 200,
+) -> Response:  # fmt: skip
+    context = {
+        "form": form,
+        "errors": errors,
+        "kinds": _choices(KIND_WORDS, language),
+        "settlements": settlement_choices(db_session=session, language=language),
+        "min_password": MIN_PASSWORD_LENGTH,
+    }
+    return render(request, "aid_volunteer.html", language, context, status)
+
+
+@router.get("/help/volunteer")
+def volunteer_page(request: Request, session: SessionDep, language: Language) -> Response:
+    """The public form to sign up as a volunteer; a coordinator verifies before any request."""
+    return _volunteer_form(request, session, language, {}, [])
+
+
+@router.post("/help/volunteer")
+async def volunteer_send(request: Request, session: SessionDep, language: Language) -> Response:
+    """Create a volunteer's account and unverified profile; then they sign in as staff do."""
+    raw = await request.form()
+    form = {k: str(v) for k, v in raw.items() if isinstance(v, str) and k != "password"}
+    form["skills_chosen"] = ",".join(str(v) for v in raw.getlist("skills"))
+    username = form.get("username", "").strip()
+    password = str(raw.get("password", ""))
+    try:
+        data = VolunteerCreate.model_validate(
+            {
+                "full_name": form.get("full_name", ""), "phone": form.get("phone", ""),
+                "settlement_id": form.get("settlement_id", ""),
+                "radius_km": form.get("radius_km") or 50,
+                "skills": [str(v) for v in raw.getlist("skills")],
+            }
+        )  # fmt: skip
+        with session.begin_nested():
+            count_ask(db_session=session, client="volunteer:" + client_address(request))
+            user = sign_up_volunteer(
+                db_session=session, username=username, password=password,
+                organisation=form.get("organisation", ""), language=language,
+            )  # fmt: skip
+            register_volunteer(db_session=session, user=user, data=data, actor=actor_of(user))
+    except ValidationError as exc:
+        return _volunteer_form(request, session, language, form, form_errors(exc, language), 422)
+    except DomainError as exc:
+        return _volunteer_form(request, session, language, form, [exc.words(language)], exc.status)
+    return RedirectResponse(f"/login?next=/aid&lang={language}", 303)
 
 
 @router.get("/help/ask/sent")
