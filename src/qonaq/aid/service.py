@@ -6,7 +6,7 @@ actions never wait on each other's rows.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +27,7 @@ from qonaq.aid.models import (
     Volunteer,
     VolunteerStatus,
 )
+from qonaq.aid.offers_file import OfferRecord
 from qonaq.aid.schemas import (
     HouseholdRequest,
     OfferCreate,
@@ -41,7 +42,15 @@ from qonaq.auth.models import Organisation, User
 from qonaq.auth.service import MIN_PASSWORD_LENGTH, AuthError, create_user
 from qonaq.config import get_settings
 from qonaq.db.base import utc_now
-from qonaq.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from qonaq.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InputFileError,
+    Invalid,
+    NotFound,
+    RowError,
+)
 from qonaq.geo.distance import great_circle_km
 from qonaq.geo.gazetteer import display_name
 from qonaq.i18n import N_
@@ -804,3 +813,100 @@ def offer_reads(db_session: Session, offers: list[AidOffer], language: str) -> l
         read.organisation = names.get(offer.organisation_id or 0, "")
         reads.append(read)
     return reads
+
+
+def import_offers(
+    *, db_session: Session, records: Sequence[OfferRecord], source: str, actor: Actor
+) -> int:
+    """Create every offer of a validated file, or none: each row is checked (its user may
+    offer, its place exists) before the first is written. Returns how many."""
+    names = {record.username for record in records}
+    users = {
+        u.username: u for u in db_session.scalars(select(User).where(User.username.in_(names)))
+    }
+    errors: list[RowError] = []
+    for number, record in enumerate(records, start=1):
+        user = users.get(record.username)
+        if user is None:
+            errors.append(RowError(number, "username", f"no user {record.username!r}"))
+            continue
+        try:
+            require_reader(db_session=db_session, user=user)
+        except DomainError as exc:
+            errors.append(RowError(number, "username", str(exc)))
+        if db_session.get(Settlement, record.settlement_id) is None:
+            errors.append(
+                RowError(number, "settlement_id", f"unknown place {record.settlement_id!r}")
+            )
+    if errors:
+        raise InputFileError(source, errors)
+    for record in records:
+        data = OfferCreate.model_validate(record.model_dump(exclude={"username"}))
+        create_offer(db_session=db_session, data=data, user=users[record.username], actor=actor)
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="aid_offer.import", object_type="aid_offer", object_id="*",
+        after={"source": source, "created": len(records)},
+    )  # fmt: skip
+    return len(records)
+
+
+REQUEST_EXPORT = (
+    "id", "kind", "urgency", "status", "people", "quantity", "committed", "fulfilled",
+    "settlement_id", "hub_id", "household_linked", "created_at", "expires_at", "closed_at",
+)  # fmt: skip
+OFFER_EXPORT = (
+    "id", "kind", "status", "quantity", "remaining", "unit", "settlement_id", "radius_km",
+    "organisation", "available_from", "available_until", "conditions", "created_at",
+)  # fmt: skip
+
+
+def request_rows(*, db_session: Session) -> list[list[object]]:
+    """Every request as a row of REQUEST_EXPORT: what and where, never who or how to reach."""
+    return [
+        [
+            r.id,
+            r.kind,
+            r.urgency,
+            r.status,
+            r.people,
+            r.quantity,
+            r.committed,
+            r.fulfilled,
+            r.settlement_id or "",
+            r.hub_id or "",
+            "yes" if r.household_id else "no",
+            _moment(r.created_at),
+            _moment(r.expires_at),
+            _moment(r.closed_at),
+        ]
+        for r in db_session.scalars(select(AidRequest).order_by(AidRequest.id))
+    ]
+
+
+def offer_rows(*, db_session: Session) -> list[list[object]]:
+    """Every offer as a row of OFFER_EXPORT."""
+    offers = list(db_session.scalars(select(AidOffer).order_by(AidOffer.id)))
+    names = organisation_names(db_session, offers)
+    return [
+        [
+            o.id,
+            o.kind,
+            o.status,
+            o.quantity,
+            o.remaining,
+            o.unit,
+            o.settlement_id,
+            o.radius_km,
+            names.get(o.organisation_id or 0, ""),
+            _moment(o.available_from),
+            _moment(o.available_until),
+            o.conditions,
+            _moment(o.created_at),
+        ]
+        for o in offers
+    ]
+
+
+def _moment(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value is not None else ""

@@ -1,0 +1,92 @@
+"""`qonaq aid`: import offers all or nothing, export without personal data, expire, verify."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from qonaq.aid.models import AidOffer, AidRequest
+from qonaq.cli import app
+from qonaq.config import get_settings
+from qonaq.db import migrate
+from qonaq.db.session import make_engine, transaction
+from tests.aid.factories import add_request, seed_aid_world, verify_volunteer
+
+runner = CliRunner()
+HEADER = "username,kind,quantity,settlement_id,unit,radius_km,available_until,conditions\n"
+
+
+@pytest.fixture
+def cli_world(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> Iterator[str]:
+    """The CLI on a fresh SQLite database with the tiny country and one user per role."""
+    monkeypatch.setenv("QONAQ_DATABASE_URL", sqlite_url)
+    get_settings.cache_clear()
+    migrate.upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    seed_aid_world(engine)
+    engine.dispose()
+    yield sqlite_url
+    get_settings.cache_clear()
+
+
+def _offers(url: str) -> int:
+    engine = make_engine(url)
+    with transaction(engine) as db_session:
+        count = db_session.scalar(select(func.count()).select_from(AidOffer)) or 0
+    engine.dispose()
+    return count
+
+
+def test_one_bad_row_imports_no_offer_and_names_every_problem(
+    cli_world: str, tmp_path: Path
+) -> None:
+    engine = make_engine(cli_world)
+    verify_volunteer(engine)
+    engine.dispose()
+    bad = tmp_path / "offers.csv"
+    bad.write_text(
+        HEADER
+        + "volunteer,shelter,6,oral,beds,30,,women and children only\n"
+        + "nobody,food,40,oral,meals a day,,,\n"
+        + "registrar,food,40,oral,,,,\n"
+        + "volunteer,food,5,atlantis,,,,\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["aid", "import-offers", str(bad)])
+    assert result.exit_code == 2
+    for problem in ("row 2, column 'username'", "row 3, column 'username'", "row 4, column"):
+        assert problem in result.stderr
+    assert _offers(cli_world) == 0
+    bad.write_text(HEADER + "volunteer,food,0,oral,,,,\nvolunteer,fish,1,oral,,,,\n", "utf-8")
+    result = runner.invoke(app, ["aid", "import-offers", str(bad)])
+    assert "row 1, column 'quantity'" in result.stderr and "row 2, column 'kind'" in result.stderr
+    assert _offers(cli_world) == 0
+    good = tmp_path / "good.csv"
+    until = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    good.write_text(
+        HEADER + f"volunteer,shelter,6,oral,beds,30,{until},no pets\nhost,food,40,small,,,,\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["aid", "import-offers", str(good)])
+    assert result.exit_code == 0, result.stderr
+    assert _offers(cli_world) == 2
+
+
+def test_export_has_no_contact_and_expire_closes_stale_requests(cli_world: str) -> None:
+    engine = make_engine(cli_world)
+    add_request(engine, first_name="=HYPERLINK(1)", contact="+7 701 999 8877")
+    with transaction(engine) as db_session:
+        request = db_session.scalars(select(AidRequest)).one()
+        request.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    engine.dispose()
+    exported = runner.invoke(app, ["aid", "export", "requests"])
+    assert exported.exit_code == 0
+    assert exported.stdout.splitlines()[0].startswith("id,kind,urgency,status")
+    assert "999 8877" not in exported.stdout and "HYPERLINK" not in exported.stdout
+    expired = runner.invoke(app, ["aid", "expire"])
+    assert expired.stdout.strip() == "expired 0 offer(s) and 1 request(s)"
+    assert ",expired," in runner.invoke(app, ["aid", "export", "requests"]).stdout
+    assert runner.invoke(app, ["aid", "verify", "nobody"]).exit_code == 2
