@@ -90,3 +90,32 @@ def test_export_has_no_contact_and_expire_closes_stale_requests(cli_world: str) 
     assert expired.stdout.strip() == "expired 0 offer(s) and 1 request(s)"
     assert ",expired," in runner.invoke(app, ["aid", "export", "requests"]).stdout
     assert runner.invoke(app, ["aid", "verify", "nobody"]).exit_code == 2
+
+
+def test_rotating_the_keys_reencrypts_requests_and_volunteers(
+    cli_world: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from cryptography.fernet import Fernet
+
+    from qonaq.aid.models import Volunteer
+
+    old_key = os.environ["QONAQ_DATA_KEYS"].split(",")[0]
+    engine = make_engine(cli_world)
+    verify_volunteer(engine)
+    add_request(engine, contact="+7 701 444 5566")
+    engine.dispose()
+    new_key = Fernet.generate_key().decode()
+    monkeypatch.setenv("QONAQ_DATA_KEYS", f"{new_key},{old_key}")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["db", "rotate-keys", "--batch-size", "1"])
+    assert result.exit_code == 0, result.output
+    assert "re-encrypted 2 requests for help and volunteers" in result.stdout
+    monkeypatch.setenv("QONAQ_DATA_KEYS", new_key)  # the old key is gone
+    get_settings.cache_clear()
+    engine = make_engine(cli_world)
+    with transaction(engine) as db_session:
+        assert db_session.scalars(select(AidRequest.contact)).one() == "+7 701 444 5566"
+        assert db_session.scalars(select(Volunteer.full_name)).one() == "Dana Volunteer"
+    engine.dispose()
