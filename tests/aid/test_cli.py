@@ -119,3 +119,26 @@ def test_rotating_the_keys_reencrypts_requests_and_volunteers(
         assert db_session.scalars(select(AidRequest.contact)).one() == "+7 701 444 5566"
         assert db_session.scalars(select(Volunteer.full_name)).one() == "Dana Volunteer"
     engine.dispose()
+
+
+def test_the_retention_erases_contacts_of_closed_requests_only(
+    cli_world: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(cli_world)
+    closed = add_request(engine, contact="+7 701 111 2233")
+    still_open = add_request(engine, contact="+7 701 444 5566")
+    with transaction(engine) as db_session:
+        request = db_session.get(AidRequest, closed)
+        assert request is not None
+        request.status, request.closed_at = "expired", datetime.now(UTC) - timedelta(days=3)
+    monkeypatch.setenv("QONAQ_RETENTION_DAYS", "2")
+    get_settings.cache_clear()
+    for expected in ("erased the contacts of 1 closed requests for help", None):
+        result = runner.invoke(app, ["db", "purge"])
+        assert result.exit_code == 0, result.output
+        assert (expected in result.stdout) if expected else "closed requests" not in result.stdout
+    with transaction(engine) as db_session:
+        contacts = dict(db_session.execute(select(AidRequest.id, AidRequest.contact)).all())
+        assert contacts == {closed: "erased", still_open: "+7 701 444 5566"}
+        assert db_session.get(AidRequest, closed).kind == "food"  # type: ignore[union-attr]
+    engine.dispose()

@@ -118,6 +118,8 @@ class AidRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # when the retention erased the name, contact and details of this closed request
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class AidOffer(Base):

@@ -37,6 +37,7 @@ ACTION_WORDS = {
     "aid_offer.withdraw": N_("Help offer withdrawn"),
     "aid_request.cancel": N_("Help request cancelled"),
     "aid_request.create": N_("Help requested"),
+    "aid_request.purge": N_("Help requests' contacts erased after retention"),
     "aid_request.view_contact": N_("Requester's contact viewed"),
     "auth.locked": N_("Account locked after failed sign-ins"),
     "auth.sign_in": N_("Signed in"),

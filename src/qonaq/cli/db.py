@@ -4,7 +4,7 @@ from pathlib import Path
 
 import typer
 
-from qonaq.aid.personal import reseal_aid
+from qonaq.aid.personal import purge_closed_requests, reseal_aid
 from qonaq.auth.actor import Actor
 from qonaq.cli.common import user_errors
 from qonaq.config import get_settings
@@ -112,8 +112,15 @@ def purge(
         done = personal.purge_expired(
             db_session=db_session, retention_days=days, actor=CLI_ACTOR, dry_run=dry_run
         )
+        helped = (
+            0
+            if dry_run
+            else purge_closed_requests(db_session=db_session, retention_days=days, actor=CLI_ACTOR)
+        )
     verb = "would erase" if dry_run else "erased"
     typer.echo(
         f"{verb} {done.persons} persons of {done.households} households "
         f"inactive since {done.inactive_since:%Y-%m-%d} (retention {days} days)"
     )
+    if helped:
+        typer.echo(f"erased the contacts of {helped} closed requests for help")
