@@ -271,3 +271,54 @@ def test_a_volunteer_signs_up_and_sees_requests_once_verified(sqlite_site: Site)
     )  # fmt: skip
     assert decision.status_code == 200
     assert len(client.get("/api/v1/aid/requests", headers=headers).json()) == 1
+
+
+def test_fulfil_call_off_and_cancel_at_once_leave_the_numbers_whole(
+    migrated_engine: Engine,
+) -> None:
+    """A volunteer's double click on fulfil, their call-off and a coordinator's cancel of the
+    request, all at once: each closes the commitment at most once, and what the request and
+    the offer hold still adds up."""
+    site = make_site(migrated_engine)
+    volunteer = verify_volunteer(migrated_engine)
+    offer_id = add_offer(migrated_engine, volunteer, quantity=5)
+    request_id = add_request(migrated_engine, people=3)
+    body = {"request_id": request_id, "offer_id": offer_id, "quantity": 3}
+    made = site.client.post("/api/v1/aid/commitments", headers=site.auth("volunteer"), json=body)
+    commitment_id = made.json()["id"]
+    server, url = serve_in_thread(create_app(migrated_engine, letter_secret=b"race"))
+    calls = [
+        ("volunteer", f"/api/v1/aid/commitments/{commitment_id}/fulfil", {"quantity": 2}),
+        ("volunteer", f"/api/v1/aid/commitments/{commitment_id}/fulfil", {"quantity": 2}),
+        ("volunteer", f"/api/v1/aid/commitments/{commitment_id}/cancel", None),
+        ("coordinator", f"/api/v1/aid/requests/{request_id}/cancel", {"reason": "duplicate"}),
+    ]
+    barrier = threading.Barrier(len(calls))
+    statuses: dict[int, int] = {}
+
+    def call(n: int) -> None:
+        role, path, payload = calls[n]
+        with httpx.Client(base_url=url, headers=site.auth(role), timeout=60) as client:
+            barrier.wait()
+            statuses[n] = client.post(path, json=payload).status_code
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    server.should_exit = True
+    assert set(statuses.values()) <= {200, 409}, statuses
+    # the commitment was closed once: by one of the volunteer's calls, or by the cancel
+    closers = [statuses[n] for n in range(3)].count(200)
+    assert closers == 1 or (closers == 0 and statuses[3] == 200), statuses
+    with transaction(migrated_engine) as db_session:
+        commitment = db_session.get(AidCommitment, commitment_id)
+        request = db_session.get(AidRequest, request_id)
+        offer = db_session.get(AidOffer, offer_id)
+        assert commitment is not None and request is not None and offer is not None
+        assert commitment.status in ("fulfilled", "cancelled")
+        assert request.committed == 0
+        assert request.fulfilled == commitment.fulfilled
+        assert offer.remaining == 5 - commitment.fulfilled
+        assert request.status == ("cancelled" if statuses[3] == 200 else "open")

@@ -419,7 +419,10 @@ def cancel_request(
         )
     ).all()
     for commitment in outstanding:
-        _close_commitment(db_session, commitment, CommitmentStatus.CANCELLED, 0, now)
+        try:
+            _close_commitment(db_session, commitment, CommitmentStatus.CANCELLED, 0, now)
+        except Conflict:
+            continue  # delivered or called off meanwhile: nothing of it left to cancel
     closed = db_session.execute(
         update(AidRequest)
         .where(AidRequest.id == request_id, AidRequest.status.in_(LIVE))
