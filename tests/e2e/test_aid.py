@@ -10,7 +10,7 @@ from qonaq.auth.actor import Actor
 from qonaq.auth.models import User
 from qonaq.auth.service import create_user
 from qonaq.db.session import transaction
-from tests.aid.factories import verify_volunteer
+from tests.aid.factories import add_request, verify_volunteer
 from tests.e2e.conftest import PASSWORD, LiveSite
 from tests.e2e.test_accessibility import _axe_source, _serious
 from tests.e2e.test_desk import sign_in, wait_for_path
@@ -109,18 +109,24 @@ def test_an_arrival_asks_and_a_volunteer_commits_and_fulfils(
     assert {name: found for name, found in axe.items() if found} == {}
 
 
-def test_the_coordinators_overview_passes_axe_in_every_language(
+def test_the_help_pages_pass_axe_in_every_language_and_fit_a_phone(
     browser: Any, live_site: LiveSite
 ) -> None:
     source = _axe_source()
-    context = browser.new_context(locale="en-US")
-    page = context.new_page()
-    sign_in(page, live_site, "coordinator")
-    wait_for_path(page, "/coordinator/replan")
-    found = {}
-    for language in ("kk", "ru", "en"):
-        for path in ("/aid/coordinator", "/aid", "/help/ask", "/help/volunteer"):
+    request_id = add_request(live_site.engine, settlement_id=AKTOBE, kind="legal")
+    paths = ("/aid/coordinator", "/aid", f"/aid/requests/{request_id}", "/help/ask",
+             "/help/volunteer")  # fmt: skip
+    found, widths = {}, {}
+    for language, viewport in (("kk", None), ("ru", {"width": 390, "height": 844}), ("en", None)):
+        context = browser.new_context(locale="en-US", viewport=viewport)
+        page = context.new_page()
+        sign_in(page, live_site, "coordinator")
+        wait_for_path(page, "/coordinator/replan")
+        for path in paths:
             page.goto(f"{live_site.url}{path}?lang={language}")
             found[f"{path} {language}"] = _serious(page, source)
-    context.close()
+            if viewport is not None:
+                widths[path] = page.evaluate("document.documentElement.scrollWidth")
+        context.close()
     assert {name: problems for name, problems in found.items() if problems} == {}
+    assert {path: width for path, width in widths.items() if width > 390} == {}
