@@ -277,9 +277,17 @@ def test_a_household_code_links_the_request_and_its_status_page_reads_it(
     with pytest.raises(Invalid, match="no household has the code"):
         add_request(sqlite_engine, household_code="QN-NOSUCH")
     add_request(sqlite_engine, household_code=reference.lower(), kind="sim_card", people=2)
+    stale = add_request(sqlite_engine, household_code=reference, kind="food", people=2)
+    add_request(sqlite_engine, kind="food")  # another household's
+    with transaction(sqlite_engine) as db_session:
+        request = db_session.get(AidRequest, stale)
+        assert request is not None
+        request.expires_at = datetime.now(UTC) - timedelta(minutes=1)  # expired on read
     with transaction(sqlite_engine) as db_session:
         (own,) = open_requests_for_household(db_session, household_id)
+        every = open_requests_for_household(db_session, household_id, include_closed=True)
     assert (own.kind, own.status, own.quantity, own.fulfilled) == ("sim_card", "open", 2, 0)
+    assert [(r.kind, r.status) for r in every] == [("food", "expired"), ("sim_card", "open")]
     assert "contact" not in own.model_dump() and "first_name" not in own.model_dump()
 
 

@@ -602,26 +602,31 @@ def request_contact(
     )
 
 
-def open_requests_for_household(db_session: Session, household_id: int) -> list[HouseholdRequest]:
-    """A household's requests for help as its own status page shows them: no volunteer's data."""
+def open_requests_for_household(
+    db_session: Session, household_id: int, *, include_closed: bool = False
+) -> list[HouseholdRequest]:
+    """A household's requests for help as its own status page shows them, newest first: kind,
+    status and quantities, no volunteer's data; the closed ones too with `include_closed`."""
     rows = db_session.scalars(
         select(AidRequest)
         .where(AidRequest.household_id == household_id)
         .order_by(AidRequest.created_at.desc(), AidRequest.id.desc())
     )
     now = utc_now()
-    return [
-        HouseholdRequest(
-            id=r.id,
-            kind=r.kind,
-            status=r.status if r.status not in LIVE or is_live_request(r, now) else "expired",
-            quantity=r.quantity,
-            committed=r.committed,
-            fulfilled=r.fulfilled,
-            created_at=r.created_at,
-        )
-        for r in rows
-    ]
+    found = []
+    for request in rows:
+        live = is_live_request(request, now)
+        if not live and not include_closed:
+            continue
+        status = request.status if live or request.status not in LIVE else RequestStatus.EXPIRED
+        found.append(
+            HouseholdRequest(
+                id=request.id, kind=request.kind, status=status, quantity=request.quantity,
+                committed=request.committed, fulfilled=request.fulfilled,
+                created_at=request.created_at,
+            )
+        )  # fmt: skip
+    return found
 
 
 def place_labels(
