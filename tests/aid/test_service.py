@@ -296,3 +296,28 @@ def test_a_request_needs_consent_and_exactly_one_place() -> None:
         ask(consent=False)
     with pytest.raises(ValueError, match="choose one place"):
         ask(hub_id="syrym")
+
+
+def test_the_overview_groups_open_requests_by_region_and_kind(migrated_engine: Engine) -> None:
+    from qonaq.aid.service import overview
+
+    seed_aid_world(migrated_engine)
+    volunteer = verify_volunteer(migrated_engine)
+    add_request(migrated_engine, people=2)
+    add_request(migrated_engine, people=3, hub_id="syrym", settlement_id=None)
+    met = add_request(migrated_engine, kind="legal", people=1)
+    offer_id = add_offer(migrated_engine, volunteer, kind="legal", quantity=1)
+    with transaction(migrated_engine) as db_session:
+        promise = commit(
+            db_session=db_session, request_id=met, offer_id=offer_id, quantity=1,
+            user=volunteer, actor=Actor("v"),
+        )  # fmt: skip
+        fulfil(
+            db_session=db_session, commitment_id=promise.id, delivered=None, user=volunteer,
+            actor=Actor("v"),
+        )  # fmt: skip
+    with transaction(migrated_engine, writes=False) as db_session:
+        figures = overview(db_session=db_session)
+    assert figures.by_region_and_kind == [("west-kazakhstan", "food", 2, 5)]
+    assert figures.fulfilled == 1 and figures.hours_to_fulfil_p90 is not None
+    assert [o.id for o in figures.low_offers] == [offer_id]  # nothing left of it
