@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     # addresses of reverse proxies whose X-Forwarded-For is believed (sign-in throttles count
     # the client behind the proxy), comma-separated, or * behind a proxy you fully control
     trusted_proxies: str = "127.0.0.1"
+    # hours a request for help nobody has taken stays open before it expires
+    aid_request_hours: int = Field(default=72, ge=1, le=24 * 90)
+    # requests for help one client address may send per hour on the public page
+    aid_asks_per_hour: int = Field(default=10, ge=1, le=10_000)
+    # an open request without any commitment for this many hours is highlighted to coordinators
+    aid_unmatched_hours: int = Field(default=6, ge=1, le=24 * 30)
     # where users reach the service (e.g. https://qonaq.gov.kz): letters' QR links point here
     public_url: str = ""
 

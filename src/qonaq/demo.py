@@ -9,6 +9,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qonaq.aid.demo import seed_demo_aid
 from qonaq.auth.actor import Actor
 from qonaq.auth.models import User
 from qonaq.auth.service import create_user
@@ -64,12 +65,14 @@ def capacity_table(rows: list[RegionCapacity]) -> Table:
 
 
 def demo_users(db_session: Session) -> list[tuple[str, str, str]]:
-    """A coordinator, a registrar and a host, created once; returns (role, username, password)."""
+    """A coordinator, a registrar, a host and a volunteer, created once; returns (role,
+    username, password)."""
     created = []
     for role, username in (
         ("coordinator", "coordinator"),
         ("registrar", "registrar"),
         ("host", "akimat-oral"),
+        ("volunteer", "volunteer-oral"),
     ):
         if db_session.scalars(select(User).where(User.username == username)).first() is not None:
             continue
@@ -77,6 +80,7 @@ def demo_users(db_session: Session) -> list[tuple[str, str, str]]:
         create_user(
             db_session=db_session, username=username, password=password, role=role,
             actor=DEMO_ACTOR, settlement_id=DEMO_HOST_SETTLEMENT if role == "host" else None,
+            organisation="Kamkor" if role == "volunteer" else None,
         )  # fmt: skip
         created.append((role, username, password))
     return created
@@ -127,6 +131,10 @@ def main(argv: list[str]) -> None:
         result = seed_kz(db_session=db_session)
         console.print(f"gazetteer: {result.created} settlements new, {result.updated} updated")
         logins = demo_users(db_session)
+    with transaction(engine) as db_session:
+        volunteer = db_session.scalars(select(User).where(User.username == "volunteer-oral")).one()
+        asked = seed_demo_aid(db_session=db_session, volunteer=volunteer, actor=DEMO_ACTOR)
+        console.print(f"help: {asked} requests for help and a volunteer's offers around Oral")
     with transaction(engine) as db_session:
         if not placing.pending_households(db_session=db_session) and not logins:
             console.print("first wave already registered")

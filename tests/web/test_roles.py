@@ -15,8 +15,16 @@ PUBLIC = {
     ("POST", "/login"),
     ("GET", "/verify/{placement_id}"),
     ("GET", "/vendor/plotly.min.js"),
+    ("GET", "/help/ask"),
+    ("POST", "/help/ask"),
+    ("GET", "/help/ask/sent"),
+    ("GET", "/help/volunteer"),
+    ("POST", "/help/volunteer"),
 }
-PATH_VALUES = {"settlement_id": "small", "household_id": "1", "placement_id": "1"}
+PATH_VALUES = {
+    "settlement_id": "small", "household_id": "1", "placement_id": "1", "request_id": "1",
+    "offer_id": "1", "commitment_id": "1", "user_id": "1",
+}  # fmt: skip
 
 
 def allowed_roles(dependant: Dependant) -> frozenset[str] | None:

@@ -28,6 +28,17 @@ PAGE_SIZE = 100
 MAX_EXPORT = 100_000
 # every action the services record, in words; an unknown one is shown as its code
 ACTION_WORDS = {
+    "aid.cancel_commitment": N_("Help commitment called off"),
+    "aid.commit": N_("Help committed"),
+    "aid.expire": N_("Stale help requests and offers expired"),
+    "aid.fulfil": N_("Help delivered"),
+    "aid_offer.create": N_("Help offered"),
+    "aid_offer.import": N_("Help offers imported"),
+    "aid_offer.withdraw": N_("Help offer withdrawn"),
+    "aid_request.cancel": N_("Help request cancelled"),
+    "aid_request.create": N_("Help requested"),
+    "aid_request.purge": N_("Help requests' contacts erased after retention"),
+    "aid_request.view_contact": N_("Requester's contact viewed"),
     "auth.locked": N_("Account locked after failed sign-ins"),
     "auth.sign_in": N_("Signed in"),
     "auth.sign_in_failed": N_("Failed sign-in"),
@@ -56,11 +67,15 @@ ACTION_WORDS = {
     "user.disable": N_("User disabled"),
     "user.enable": N_("User enabled"),
     "vacancies.import": N_("Vacancies imported"),
+    "volunteer.register": N_("Volunteer signed up"),
+    "volunteer.suspend": N_("Volunteer suspended"),
+    "volunteer.verify": N_("Volunteer verified"),
 }
 OBJECT_WORDS = {
     "household": N_("household"), "placement": N_("placement"), "plan": N_("plan"),
     "settlement": N_("settlement"), "user": N_("user"), "person": N_("person"),
     "export": N_("export"),
+    "aid_request": N_("request for help"), "aid_offer": N_("offer of help"),
 }  # fmt: skip
 
 

@@ -10,6 +10,16 @@ from qonaq.db.base import Base, UtcDateTime, utc_now
 ROLES: tuple[str, ...] = ("admin", "coordinator", "registrar", "host", "volunteer")
 
 
+class Organisation(Base):
+    """A named group of volunteers (an NGO, a church, a chat group): its offers carry its name."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
 class User(Base):
     """A person who signs in: a registrar, an akimat host, a coordinator, a volunteer, an admin."""
 
@@ -26,6 +36,10 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(12))
     # a host acts for one settlement's akimat
     settlement_id: Mapped[str | None] = mapped_column(ForeignKey("settlements.id"), nullable=True)
+    # a volunteer may belong to one organisation
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id"), nullable=True
+    )
     language: Mapped[str] = mapped_column(String(2), default="ru")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
-from qonaq.auth.models import ROLES, AuthToken, User
+from qonaq.auth.models import ROLES, AuthToken, Organisation, User
 from qonaq.config import get_settings
 from qonaq.db.base import utc_now
 from qonaq.settlements.models import Settlement
@@ -57,8 +57,10 @@ def create_user(
     actor: Actor,
     settlement_id: str | None = None,
     language: str = "ru",
+    organisation: str | None = None,
 ) -> User:
-    """A new user with an Argon2 password hash; a host must name its settlement."""
+    """A new user with an Argon2 password hash; a host must name its settlement, and a
+    volunteer may name its organisation (created on first mention)."""
     if role not in ROLES:
         raise AuthError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -75,15 +77,35 @@ def create_user(
         role=role,
         settlement_id=settlement_id,
         language=language,
+        organisation_id=organisation_id(db_session=db_session, name=organisation)
+        if organisation
+        else None,
     )
     db_session.add(user)
     db_session.flush()
     record_event(
         db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
         action="user.create", object_type="user", object_id=str(user.id),
-        after={"username": username, "role": role, "settlement_id": settlement_id},
+        after={
+            "username": username, "role": role, "settlement_id": settlement_id,
+            "organisation_id": user.organisation_id,
+        },
     )  # fmt: skip
     return user
+
+
+def organisation_id(*, db_session: Session, name: str) -> int:
+    """The id of the organisation named `name` (trimmed), created when it is new."""
+    name = " ".join(name.split())
+    if not name or len(name) > 200:
+        raise AuthError("an organisation's name has 1 to 200 characters")
+    found = db_session.scalars(select(Organisation.id).where(Organisation.name == name)).first()
+    if found is not None:
+        return found
+    organisation = Organisation(name=name)
+    db_session.add(organisation)
+    db_session.flush()
+    return organisation.id
 
 
 def check_password(*, password_hash: str | None, password: str) -> bool:

@@ -5,6 +5,7 @@ from pydantic import ValidationError
 
 from qonaq import __version__
 from qonaq.cli import (
+    aid,
     data,
     db,
     export,
@@ -42,6 +43,7 @@ app.command(name="openapi")(serve.openapi)
 app.add_typer(transport.app, name="transport")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")
+app.add_typer(aid.app, name="aid")
 
 
 def _version(value: bool) -> None:

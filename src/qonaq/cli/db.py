@@ -4,6 +4,7 @@ from pathlib import Path
 
 import typer
 
+from qonaq.aid.personal import purge_closed_requests, reseal_aid
 from qonaq.auth.actor import Actor
 from qonaq.cli.common import user_errors
 from qonaq.config import get_settings
@@ -96,7 +97,9 @@ def rotate_keys(
     """Re-encrypt personal data with the first of QONAQ_DATA_KEYS and re-hash QONAQ_HASH_KEY."""
     with user_errors():
         done = personal.rotate_keys(engine=make_engine(), actor=CLI_ACTOR, batch_size=batch_size)
+        helped = reseal_aid(engine=make_engine(), batch_size=batch_size)
     typer.echo(f"re-encrypted {done.persons} persons in {done.batches} transaction(s)")
+    typer.echo(f"re-encrypted {helped} requests for help and volunteers")
 
 
 @app.command()
@@ -109,8 +112,15 @@ def purge(
         done = personal.purge_expired(
             db_session=db_session, retention_days=days, actor=CLI_ACTOR, dry_run=dry_run
         )
+        helped = (
+            0
+            if dry_run
+            else purge_closed_requests(db_session=db_session, retention_days=days, actor=CLI_ACTOR)
+        )
     verb = "would erase" if dry_run else "erased"
     typer.echo(
         f"{verb} {done.persons} persons of {done.households} households "
         f"inactive since {done.inactive_since:%Y-%m-%d} (retention {days} days)"
     )
+    if helped:
+        typer.echo(f"erased the contacts of {helped} closed requests for help")

@@ -42,7 +42,11 @@ def simulate(
     language: str = typer.Option(
         DEFAULT_LANGUAGE, "--language", help="The report's language: kk, ru or en."
     ),
-) -> None:
+    preregistered: str | None = typer.Option(
+        None, "--preregistered",
+        help="Share(s) of households pre-registered online, e.g. 0.3 or 0,0.3,0.6 to compare.",
+    ),
+) -> None:  # fmt: skip
     """Simulate a surge day by day under each policy; print the comparison, write the report."""
     if language not in LANGUAGES:
         raise fail(f"unknown language {language!r}; choose from {', '.join(LANGUAGES)}")
@@ -56,6 +60,14 @@ def simulate(
         settlements = (
             load_settlements() if settlements_file is None else read_settlements(settlements_file)
         )
+        shares = parse_shares(preregistered) if preregistered else ()
+        if len(shares) > 1:
+            if out is not None:
+                raise fail("--out writes one comparison: give one --preregistered share with it")
+            compare_preregistration(surge, names, settlements, shares, as_json)
+            return
+        if shares:
+            surge = with_preregistered(surge, shares[0])
         comparison = run_with_progress(surge, names, settlements)
     metrics = [m.as_dict() for m in comparison.metrics]
     if as_json:
@@ -72,6 +84,49 @@ def simulate(
             raise fail(f"cannot write the report into {out}: {exc.strerror or exc}") from None
         if not as_json:
             typer.echo(f"wrote {out / REPORT_FILE} and {out / METRICS_FILE}")
+
+
+def parse_shares(text: str) -> tuple[float, ...]:
+    """Shares like "0,0.3,0.6" (or percentages "30%"), each between 0 and 1."""
+    shares = []
+    for part in text.split(","):
+        word = part.strip()
+        try:
+            share = float(word.removesuffix("%")) / (100 if word.endswith("%") else 1)
+        except ValueError:
+            raise ValueError(f"--preregistered: {word!r} is not a share like 0.3 or 30%") from None
+        if not 0 <= share <= 1:
+            raise ValueError(f"--preregistered: {word!r} is not between 0 and 1 (0 % and 100 %)")
+        shares.append(share)
+    return tuple(shares)
+
+
+def with_preregistered(surge: Scenario, share: float) -> Scenario:
+    """The same surge with `share` of households pre-registered online."""
+    registration = surge.registration.model_copy(update={"preregistered_share": share})
+    return surge.model_copy(update={"registration": registration})
+
+
+def compare_preregistration(
+    surge: Scenario, names: tuple[str, ...], settlements: list[SettlementRecord],
+    shares: tuple[float, ...], as_json: bool,
+) -> None:  # fmt: skip
+    """Each policy under each share pre-registered: one table, or JSON."""
+    runs = [(share, run_with_progress(with_preregistered(surge, share), names, settlements))
+            for share in shares]  # fmt: skip
+    if as_json:
+        rows = [{"preregistered": share, **m.as_dict()} for share, c in runs for m in c.metrics]
+        typer.echo(json.dumps({"scenario": surge.name, "seed": surge.seed, "runs": rows}))
+        return
+    table = Table(title=f"{surge.name}: share pre-registered online compared")
+    table.add_column("metric")
+    for share, comparison in runs:
+        for metrics in comparison.metrics:
+            table.add_column(f"{metrics.policy} {share:.0%}", justify="right")
+    for spec in METRICS:
+        cells = [format_metric(m, spec.key) for _, c in runs for m in c.metrics]
+        table.add_row(spec.label, *cells)
+    Console().print(table)
 
 
 def run_with_progress(

@@ -25,6 +25,9 @@ def create(
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
     settlement: str | None = typer.Option(None, "--settlement", help="For a host: settlement id."),
     language: str = typer.Option("ru", "--language", help="kk, ru or en."),
+    organisation: str | None = typer.Option(
+        None, "--organisation", help="For a volunteer: its organisation (created when new)."
+    ),
     password: str | None = typer.Option(
         None, "--password", help="Default: a random one, printed once.", envvar="QONAQ_NEW_PASSWORD"
     ),
@@ -36,6 +39,7 @@ def create(
         create_user(
             db_session=db_session, username=username, password=chosen, role=role,
             actor=CLI_ACTOR, settlement_id=settlement, language=language,
+            organisation=organisation,
         )  # fmt: skip
     typer.echo(f"created {role} {username}" + ("" if password else f" with password {chosen}"))
 

@@ -1,7 +1,8 @@
 """Every table model, imported in one place so Alembic sees the whole schema."""
 
+from qonaq.aid.models import AidCommitment, AidOffer, AidRequest, AskThrottle, Volunteer
 from qonaq.audit.models import AuditEvent
-from qonaq.auth.models import AuthToken, SignInThrottle, User
+from qonaq.auth.models import AuthToken, Organisation, SignInThrottle, User
 from qonaq.db.base import Base
 from qonaq.jobs.models import Job
 from qonaq.registry.models import Household, Person, Placement, Plan, PlanAssignment
@@ -9,7 +10,8 @@ from qonaq.settlements.models import Hub, Region, Settlement, Vacancy
 from qonaq.transport.models import Departure, DepartureHousehold, DepartureStop
 
 __all__ = [
-    "AuditEvent", "AuthToken", "Base", "Departure", "DepartureHousehold", "DepartureStop",
-    "Household", "Hub", "Job", "Person", "Placement", "Plan",
-    "PlanAssignment", "Region", "Settlement", "SignInThrottle", "User", "Vacancy",
+    "AidCommitment", "AidOffer", "AidRequest", "AskThrottle", "AuditEvent", "AuthToken", "Base",
+    "Departure", "DepartureHousehold", "DepartureStop", "Household", "Hub", "Job", "Organisation",
+    "Person", "Placement", "Plan", "PlanAssignment", "Region", "Settlement", "SignInThrottle",
+    "User", "Vacancy", "Volunteer",
 ]  # fmt: skip

@@ -59,9 +59,14 @@ def persons_by_state(state: IntArray, size: IntArray) -> IntArray:
 
 
 def serve_queues(
-    queued: IntArray, psc: IntArray, joined: IntArray, size: IntArray, daily: IntArray
-) -> IntArray:
-    """Households each PSC registers today: first come first served, up to its persons per day."""
+    queued: IntArray, psc: IntArray, joined: IntArray, size: IntArray | FloatArray,
+    daily: IntArray,
+) -> IntArray:  # fmt: skip
+    """Households each PSC registers today: first come first served, up to its persons per day.
+
+    `size` is the persons each household counts for at the desk: fewer than its members
+    when it pre-registered, since the desk then checks and completes instead of typing.
+    """
     order = queued[np.lexsort((queued, joined[queued], psc[queued]))]
     at = psc[order]
     persons = np.cumsum(size[order])
@@ -89,6 +94,7 @@ class Ledger:
     settles: IntArray  # (N,)
     committed: IntArray  # (S, 3) arrived, travelling or reserved
     placed: IntArray  # (S, 3) arrived
+    desk_persons: FloatArray  # (N,) persons it counts for at the PSC desk
 
     def enter_and_leave(self, day: int) -> None:
         """Today's entries start out; leavers whose day has come are gone abroad."""
@@ -105,7 +111,7 @@ class Ledger:
             np.flatnonzero(self.state == QUEUED),
             self.psc,
             self.joins_queue,
-            self.wave.size,
+            self.desk_persons,
             self.country.psc_daily,
         )
         if len(served) == 0:
@@ -197,7 +203,23 @@ def open_ledger(scenario: Scenario, country: Country, wave: Wave, rule: Placemen
         settles=np.zeros(households, dtype=np.int64),
         committed=country.initial_load.copy(),
         placed=country.initial_load.copy(),
+        desk_persons=desk_persons(scenario, wave),
     )
+
+
+# a stream of its own, so pre-registration never changes the wave drawn from the same seed
+PREREGISTRATION_STREAM = 7
+
+
+def desk_persons(scenario: Scenario, wave: Wave) -> FloatArray:
+    """Persons each household counts for at the desk: its size, less for a pre-registered one
+    (a share of households drawn with the scenario's seed)."""
+    registration = scenario.registration
+    draws = np.random.default_rng([scenario.seed, PREREGISTRATION_STREAM]).random(len(wave))
+    pre = draws < registration.preregistered_share
+    share = np.where(pre, registration.preregistered_desk_share, 1.0)
+    counted: FloatArray = wave.size.astype(np.float64) * share
+    return counted
 
 
 def simulate(

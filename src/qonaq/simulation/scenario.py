@@ -69,12 +69,25 @@ class Registration(BaseModel):
     model_config = FINITE
 
     psc_daily: dict[str, Annotated[int, Field(le=MAX_PER_DAY)]] = Field(min_length=1)
+    # the share of households that pre-registered online before reaching the PSC
+    preregistered_share: float = Field(default=0.0, ge=0, le=1, strict=False)
+    # desk minutes a registration takes from scratch, and those a pre-registration saves
+    # (the registrar checks and completes it instead of typing it)
+    desk_minutes: float = Field(default=20.0, gt=0, le=240, strict=False)
+    minutes_saved: float = Field(default=12.0, ge=0, le=240, strict=False)
 
     @model_validator(mode="after")
     def _positive(self) -> "Registration":
         if any(n < MAX_HOUSEHOLD_SIZE for n in self.psc_daily.values()):
             raise ValueError(f"every PSC must register at least {MAX_HOUSEHOLD_SIZE} persons a day")
+        if self.minutes_saved > self.desk_minutes:
+            raise ValueError("minutes_saved cannot exceed desk_minutes")
         return self
+
+    @property
+    def preregistered_desk_share(self) -> float:
+        """The part of a registration's desk time a pre-registered household still needs."""
+        return 1.0 - self.minutes_saved / self.desk_minutes
 
 
 class Transport(BaseModel):

@@ -18,6 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from qonaq import __version__
+from qonaq.aid import views as aid_views
+from qonaq.aid.api import router as aid_api
 from qonaq.audit import views as audit_views
 from qonaq.audit.api import router as audit_api
 from qonaq.auth.api import router as auth_api
@@ -85,12 +87,13 @@ def create_app(
     app.state.public_url = (public_url or get_settings().resolved_public_url()).rstrip("/")
     for router in (
         auth_api, settlements_api, registry_api, plans_api, jobs_api, audit_api, dashboard_api,
+        aid_api,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     pages = (
         views.router, registry_views.router, plans_views.router, settlements_views.router,
         audit_views.router, transport_views.router,
-        dashboard_views.router, exchange_views.router, api_docs.router,
+        dashboard_views.router, exchange_views.router, api_docs.router, aid_views.router,
     )  # fmt: skip
     for page_router in pages:
         app.include_router(page_router)

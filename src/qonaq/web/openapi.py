@@ -37,6 +37,13 @@ REFUSALS = {
     "post /replan/preview": ("404",),
     "get /jobs/{job_id}": ("404",),
     "post /replan/{plan_id}/apply": ("404", "409"),
+    "post /aid/commitments": ("404", "409"),
+    "post /aid/requests/{request_id}/cancel": ("409",),
+    "post /aid/offers/{offer_id}/withdraw": ("409",),
+    "post /aid/commitments/{commitment_id}/fulfil": ("409",),
+    "post /aid/commitments/{commitment_id}/cancel": ("409",),
+    "post /aid/volunteer": ("409",),
+    "post /aid/volunteers/{user_id}/decision": ("409",),
 }
 ERROR_SCHEMAS = frozenset({"HTTPValidationError", "ValidationError", "Message", "Refusal"})
 WORDS = {

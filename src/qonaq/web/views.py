@@ -35,7 +35,7 @@ HOME_OF_ROLE = {
     "host": "/host",
     "coordinator": "/coordinator/replan",
     "admin": "/coordinator/replan",
-    "volunteer": "/settlements",
+    "volunteer": "/aid",
 }
 
 

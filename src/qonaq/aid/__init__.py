@@ -1,0 +1,1 @@
+"""Help first: arrivals' requests for help, volunteers' offers, matching and commitments."""
