@@ -16,9 +16,11 @@ from qonaq.registry.models import Household, Placement
 from qonaq.registry.schemas import (
     HouseholdCreate,
     HouseholdRead,
+    OptionRead,
     PersonCreate,
     PlacementConfirm,
     PlacementRead,
+    ReplanRead,
 )
 from qonaq.registry.search import find_households
 from qonaq.registry.service import (
@@ -183,10 +185,8 @@ def delete_person(person_id: RowId, session: SessionDep, user: Desk) -> Househol
     return household_read(household)
 
 
-@router.get("/households/{household_id}/recommendations", response_model=list[placing.OptionRead])
-def get_recommendations(
-    household_id: RowId, session: SessionDep, user: Desk
-) -> list[placing.OptionRead]:
+@router.get("/households/{household_id}/recommendations", response_model=list[OptionRead])
+def get_recommendations(household_id: RowId, session: SessionDep, user: Desk) -> list[OptionRead]:
     """The three best settlements for this household now, with every cost term and reasons."""
     household = _household(session, household_id)
     return placing.desk_options(db_session=session, household=household, language=user.language)
@@ -279,10 +279,8 @@ class ReplanRequest(UserInput):
     policy: str = "default"
 
 
-@router.post("/replan/preview", response_model=placing.ReplanRead)
-def post_replan_preview(
-    body: ReplanRequest, session: SessionDep, user: Coordinator
-) -> placing.ReplanRead:
+@router.post("/replan/preview", response_model=ReplanRead)
+def post_replan_preview(body: ReplanRequest, session: SessionDep, user: Coordinator) -> ReplanRead:
     """A batch plan of every pending household, stored as previewed: nothing is placed yet."""
     return placing.preview(db_session=session, policy_name=body.policy, actor=actor_of(user))
 
