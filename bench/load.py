@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -302,7 +303,7 @@ async def _drive(bases: list[str], clients: int, seconds: float, run: str, tally
 
 def load_run(
     postgres: PostgresServer, work: Path, *, clients: int, seconds: float, processes: int,
-    cache: bool,
+    cache: bool, profile: Path | None = None,
 ) -> tuple[Outcome, str]:  # fmt: skip
     """A fresh database, the servers, a short warm-up, then `seconds` of load; checks after."""
     name = f"load_{uuid.uuid4().hex[:8]}"
@@ -320,9 +321,12 @@ def load_run(
         tally = Tally()
         pg = [_postmaster(postgres)]
         cpu_before = (_cpu_seconds(servers.pids), _cpu_seconds(pg), time.process_time())
+        spy = _start_profile(servers.pids[0], seconds, profile)
         started = time.monotonic()
         asyncio.run(_drive(servers.bases, clients, seconds, "2", tally))
         elapsed = time.monotonic() - started
+        if spy is not None:
+            spy.wait()
         cpu_after = (_cpu_seconds(servers.pids), _cpu_seconds(pg), time.process_time())
         load_average = os.getloadavg()
     finally:
@@ -337,6 +341,43 @@ def load_run(
         load_average=load_average,
     )
     return outcome, servers.how()
+
+
+def _start_profile(pid: int, seconds: float, out: Path | None) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling the first server process while it holds the GIL (its CPU time)."""
+    if out is None:
+        return None
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    command = [
+        spy, "record", "--pid", str(pid), "--duration", str(int(seconds) - 1), "--rate", "200",
+        "--gil", "--nonblocking", "--format", "raw", "--output", str(out),
+    ]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def profile_lines(raw: Path, top: int = 20) -> list[str]:
+    """Where the server's CPU goes: by package of the innermost frame (self time), then the
+    Qonaq functions with the most inclusive time, as shares of the GIL-holding samples."""
+    inclusive: dict[str, int] = {}
+    packages: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        n = int(count)
+        total += n
+        frames = [f.rsplit(" (", 1) for f in stack.split(";")]
+        where = frames[-1][-1].split(":")[0]
+        package = where.split("/")[0] if "/" in where else "python"
+        packages[package] = packages.get(package, 0) + n
+        for name in {
+            f"{f[0]} ({f[1].split(':')[0]})" for f in frames if f[-1].startswith("qonaq/")
+        }:
+            inclusive[name] = inclusive.get(name, 0) + n
+    share = max(total, 1) / 100
+    by_package = sorted(packages.items(), key=lambda kv: -kv[1])[:12]
+    lines = ["self time by package: " + ", ".join(f"{k} {v / share:.0f} %" for k, v in by_package)]
+    ranked = sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]
+    return lines + [f"{n / share:5.1f} % {name}" for name, n in ranked]
 
 
 def _cuts(values: list[float]) -> tuple[float, float]:
@@ -382,7 +423,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--only", choices=("before", "after"), default=None)
+    parser.add_argument(
+        "--profile", type=Path, default=None, metavar="FOLDER",
+        help="py-spy the first server process (CPU only); raw samples kept in FOLDER",
+    )  # fmt: skip
     options = parser.parse_args()
+    if options.profile:
+        options.profile.mkdir(parents=True, exist_ok=True)
     postgres = PostgresServer()
     postgres.start()
     try:
@@ -396,10 +443,12 @@ def main() -> None:
             if options.only not in (None, label):
                 continue
             with tempfile.TemporaryDirectory() as work:
+                raw = options.profile / f"{label}.txt" if options.profile else None
                 outcome, how = load_run(
                     postgres, Path(work), clients=options.clients, seconds=options.seconds,
-                    processes=options.processes, cache=cache,
+                    processes=options.processes, cache=cache, profile=raw,
                 )  # fmt: skip
+                profiled = profile_lines(raw) if raw is not None and raw.exists() else []
             if not outcomes:
                 print(
                     f"{options.clients} registrars, register → recommend → confirm for "
@@ -407,6 +456,9 @@ def main() -> None:
                 )
             outcomes[label] = outcome
             report(f"{label} (desk cache {'on' if cache else 'off'})", outcome)
+            if profiled:
+                print("  where the server's CPU goes (py-spy, share of samples holding the GIL):")
+                print("\n".join(f"    {line}" for line in profiled))
         if len(outcomes) == 2:
             before, after = outcomes["before"], outcomes["after"]
             cpu_before = sum(before.cpu_ms_per_confirmed())

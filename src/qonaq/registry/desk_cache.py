@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from qonaq.config import get_settings
@@ -20,7 +20,7 @@ from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.placement.desk import DeskIndex, desk_index
 from qonaq.placement.policy import policy_named
 from qonaq.registry.engine_records import settlement_records, vacancy_records
-from qonaq.registry.prices import desk_prices, prices_for
+from qonaq.registry.prices import desk_prices, latest_plan, prices_for, stored_prices
 from qonaq.settlements.models import Settlement, Vacancy
 
 # what the index is built from, per settlement: a change to any of these rebuilds it
@@ -29,6 +29,7 @@ SHAPE = (
     Settlement.lon, Settlement.cap_persons, Settlement.cap_children, Settlement.cap_medical,
 )  # fmt: skip
 LOADS = (Settlement.load_persons, Settlement.load_children, Settlement.load_medical)
+NOW = select(*SHAPE, *LOADS).order_by(Settlement.id)
 # names, regions and a vacancy moved between settlements (same count and sum) are caught here
 MAX_AGE = 60.0
 
@@ -64,24 +65,26 @@ _LOCK = threading.Lock()
 
 def desk_view(*, db_session: Session, policy_name: str = "default") -> DeskView:
     """The desk index of `policy_name` against the current loads."""
-    stored = desk_prices(db_session=db_session, policy_name=policy_name)
-    plan_id = stored.get("plan_id") if stored is not None else None
     if not get_settings().desk_cache:
+        stored = desk_prices(db_session=db_session, policy_name=policy_name)
         return _build(db_session, policy_name, stored).view
-    rows = db_session.execute(select(*SHAPE, *LOADS).order_by(Settlement.id)).all()
+    # Core, not the ORM: two light queries per recommendation instead of 346 objects
+    connection = db_session.connection()
+    vacancy_count, vacancy_sum, plan_id = connection.execute(_fingerprint(policy_name)).one()
+    rows = connection.execute(NOW).all()
     shape = [tuple(row[: len(SHAPE)]) for row in rows]
-    vacancies = _vacancy_sum(db_session)
-    key = (str(db_session.get_bind().engine.url), policy_name)
+    key = (str(connection.engine.url), policy_name)
     with _LOCK:
         built = _BUILT.get(key)
     if (
         built is None
         or built.view.plan_id != plan_id
-        or built.vacancies != vacancies
+        or built.vacancies != (vacancy_count, vacancy_sum)
         or built.shape != shape
         or time.monotonic() - built.built > MAX_AGE
     ):
-        # the records just read carry their own loads; this query's rows may be older
+        stored = None if plan_id is None else stored_prices(db_session=db_session, plan_id=plan_id)
+        # the records just read carry their own loads, at least as new as `rows`
         built = _build(db_session, policy_name, stored)
         with _LOCK:
             _BUILT[key] = built
@@ -90,11 +93,13 @@ def desk_view(*, db_session: Session, policy_name: str = "default") -> DeskView:
     return replace(built.view, index=replace(built.view.index, load=loads))
 
 
-def _vacancy_sum(db_session: Session) -> tuple[int, int]:
-    count, total = db_session.execute(
-        select(func.count(), func.coalesce(func.sum(Vacancy.vacancies), 0))
-    ).one()
-    return int(count), int(total)
+def _fingerprint(policy_name: str) -> Select[int, int, int]:
+    # the vacancy list's count and sum and the plan pricing the desks, in one round trip
+    return select(
+        select(func.count()).select_from(Vacancy).scalar_subquery(),
+        select(func.coalesce(func.sum(Vacancy.vacancies), 0)).scalar_subquery(),
+        latest_plan(policy_name).scalar_subquery(),
+    )
 
 
 def _build(db_session: Session, policy_name: str, stored: dict[str, object] | None) -> _Built:

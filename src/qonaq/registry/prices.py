@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from qonaq.geo.settlements_file import SettlementRecord
@@ -24,14 +24,22 @@ def desk_prices(*, db_session: Session, policy_name: str) -> dict[str, object] |
 
     Every server process and every restart steers its desks by the same plan.
     """
-    plan_id = db_session.scalars(
+    plan_id = db_session.scalars(latest_plan(policy_name)).first()
+    return None if plan_id is None else stored_prices(db_session=db_session, plan_id=plan_id)
+
+
+def latest_plan(policy_name: str) -> Select[int]:
+    """The id of the last applied batch plan of `policy_name`, as a query."""
+    return (
         select(Plan.id)
         .where(Plan.policy == policy_name, Plan.status == "applied")
         .order_by(Plan.applied_at.desc(), Plan.id.desc())
         .limit(1)
-    ).first()
-    if plan_id is None:
-        return None
+    )
+
+
+def stored_prices(*, db_session: Session, plan_id: int) -> dict[str, object]:
+    """A stored plan's prices (with its `plan_id`), read from the database once per process."""
     with _PRICES_LOCK:
         cached = _PRICES.get(plan_id)
     if cached is None:
