@@ -7,7 +7,8 @@ lost or duplicated households (both must be zero), the CPU time per confirmed re
 Runs the same load twice in one run, with the per-process desk cache off ("before") and on
 ("after"), and prints the ratios. Printed, never asserted.
 
-    python -m bench.load [--clients 64] [--seconds 20] [--processes 2] [--only after]
+    python -m bench.load [--clients 64] [--seconds 20] [--processes 2] [--concurrent N]
+                         [--only before|after] [--profile FOLDER]
 """
 
 import argparse
@@ -21,14 +22,17 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
 
 from bench.__main__ import machine
 from bench.crash import PASSWORD, prepare
+from qonaq.config import get_settings
 from tests.support.postgres import PostgresServer, free_port
 
 STEPS = ("register", "recommend", "confirm")
@@ -62,7 +66,7 @@ def _body(run: str, registrar: int, n: int) -> dict[str, object]:
 
 
 async def _timed(
-    tally: Tally, step: str, request: "asyncio.Future[httpx.Response]"
+    tally: Tally, step: str, request: Coroutine[Any, Any, httpx.Response]
 ) -> httpx.Response | None:
     started = time.perf_counter()
     try:
@@ -260,7 +264,7 @@ def integrity(url: str, tally: Tally) -> dict[str, int]:
             row[0]: row[1]
             for row in conn.execute(text("SELECT id, status FROM households WHERE size > 0"))
         }
-        active = dict(
+        active: dict[int, int] = dict(
             conn.execute(
                 text(
                     "SELECT household_id, count(*) FROM placements "
@@ -303,7 +307,7 @@ async def _drive(bases: list[str], clients: int, seconds: float, run: str, tally
 
 def load_run(
     postgres: PostgresServer, work: Path, *, clients: int, seconds: float, processes: int,
-    cache: bool, profile: Path | None = None,
+    cache: bool, profile: Path | None = None, concurrent: int | None = None,
 ) -> tuple[Outcome, str]:  # fmt: skip
     """A fresh database, the servers, a short warm-up, then `seconds` of load; checks after."""
     name = f"load_{uuid.uuid4().hex[:8]}"
@@ -314,6 +318,8 @@ def load_run(
     url = postgres.url(name)
     prepare(url)
     environment = {"QONAQ_DESK_CACHE": "1" if cache else "0"}
+    if concurrent is not None:
+        environment["QONAQ_CONCURRENT_REQUESTS"] = str(concurrent)
     servers = Servers(url, work, processes, environment)
     servers.start()
     try:
@@ -424,6 +430,10 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--only", choices=("before", "after"), default=None)
     parser.add_argument(
+        "--concurrent", type=int, default=None,
+        help="QONAQ_CONCURRENT_REQUESTS of each server process (default: the setting's)",
+    )  # fmt: skip
+    parser.add_argument(
         "--profile", type=Path, default=None, metavar="FOLDER",
         help="py-spy the first server process (CPU only); raw samples kept in FOLDER",
     )  # fmt: skip
@@ -438,7 +448,7 @@ def main() -> None:
             f"{postgres_version(postgres)} · load average before "
             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
         )
-        outcomes = {}
+        outcomes: dict[str, Outcome] = {}
         for label, cache in (("before", False), ("after", True)):
             if options.only not in (None, label):
                 continue
@@ -447,12 +457,14 @@ def main() -> None:
                 outcome, how = load_run(
                     postgres, Path(work), clients=options.clients, seconds=options.seconds,
                     processes=options.processes, cache=cache, profile=raw,
+                    concurrent=options.concurrent,
                 )  # fmt: skip
                 profiled = profile_lines(raw) if raw is not None and raw.exists() else []
             if not outcomes:
                 print(
                     f"{options.clients} registrars, register → recommend → confirm for "
-                    f"{options.seconds:.0f} s on {how}"
+                    f"{options.seconds:.0f} s on {how}, each serving "
+                    f"{options.concurrent or get_settings().concurrent_requests} requests at once"
                 )
             outcomes[label] = outcome
             report(f"{label} (desk cache {'on' if cache else 'off'})", outcome)
