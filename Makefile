@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean messages
+.PHONY: demo test lint bench bench-load clean messages
 
 # axe-core for the browser tests' accessibility audit, as locked in package-lock.json; without
 # npm (a machine with only Python and make) that audit is skipped with its reason, as the other
@@ -34,6 +34,10 @@ test: lint node_modules/axe-core/axe.min.js
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# 64 registrars over HTTP against `qonaq serve` on a throw-away PostgreSQL (printed, not asserted)
+bench-load: $(STAMP)
+	nice -n 10 $(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # the others wait in line (at most queue_timeout seconds, then 503 "busy, try again")
     concurrent_requests: int = Field(default=16, ge=1, le=256)
     queue_timeout: float = Field(default=10.0, gt=0)
+    # keep the desk's settlement index between requests, re-reading only the loads (and
+    # rebuilding it when capacities, vacancies or prices change); off: rebuild per request
+    desk_cache: bool = True
     # seconds to wait for a pooled database connection, then 503
     db_pool_timeout: float = Field(default=5.0, gt=0)
     # seconds a SQLite writer waits for another desk's write to finish, then 503

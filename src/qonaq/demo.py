@@ -20,6 +20,7 @@ from qonaq.errors import DomainError
 from qonaq.geo.gazetteer import load_settlements, regions_geojson
 from qonaq.i18n import LANGUAGES
 from qonaq.registry import placing
+from qonaq.registry.engine_records import pending_households
 from qonaq.registry.service import register_household
 from qonaq.registry.synthetic import synthetic_households
 from qonaq.settlements.models import Hub, Settlement
@@ -136,13 +137,13 @@ def main(argv: list[str]) -> None:
         asked = seed_demo_aid(db_session=db_session, volunteer=volunteer, actor=DEMO_ACTOR)
         console.print(f"help: {asked} requests for help and a volunteer's offers around Oral")
     with transaction(engine) as db_session:
-        if not placing.pending_households(db_session=db_session) and not logins:
+        if not pending_households(db_session=db_session) and not logins:
             console.print("first wave already registered")
         else:
             count = first_wave(db_session, FIRST_WAVE)
             console.print(f"registered {count} households of the first wave")
     with transaction(engine, writes=False) as db_session:
-        pending = len(placing.pending_households(db_session=db_session))
+        pending = len(pending_households(db_session=db_session))
     if pending > LEFT_FOR_THE_DESK:
         plan, applied = placing.plan_and_apply(
             engine=engine, policy_name="default", actor=DEMO_ACTOR,

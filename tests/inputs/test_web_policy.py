@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from qonaq.registry import placing
+from qonaq.placement import policy as policy_module
 from tests.web.conftest import Site, make_site
 from tests.web.test_pages import signed_in
 
@@ -18,10 +18,10 @@ def bad_policies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     folder.mkdir()
     (folder / "default.toml").write_text("employment_reward = inf\n")
     (folder / "deep.toml").write_text("x = " + "[" * 10_000 + "]" * 10_000 + "\n")
-    monkeypatch.setattr(placing, "POLICY_DIR", folder)
-    placing.policy_named.cache_clear()
+    monkeypatch.setattr(policy_module, "POLICY_DIR", folder)
+    policy_module.policy_named.cache_clear()
     yield folder
-    placing.policy_named.cache_clear()
+    policy_module.policy_named.cache_clear()
 
 
 @pytest.fixture

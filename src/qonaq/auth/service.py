@@ -159,13 +159,16 @@ def issue_api_token(*, db_session: Session, user: User, actor: Actor) -> str:
 
 def resolve_token(*, db_session: Session, token: str, kind: str) -> tuple[User, AuthToken] | None:
     """The active user a live token of `kind` belongs to, with the token row."""
-    row = db_session.scalars(
-        select(AuthToken).where(AuthToken.token_hash == hash_token(token), AuthToken.kind == kind)
+    # token and user in one query: every request of every desk asks this first
+    found = db_session.execute(
+        select(AuthToken, User)
+        .join(User, User.id == AuthToken.user_id)
+        .where(AuthToken.token_hash == hash_token(token), AuthToken.kind == kind)
     ).first()
-    if row is None or row.expires_at < utc_now():
+    if found is None:
         return None
-    user = db_session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if row.expires_at < utc_now() or not user.active:
         return None
     return user, row
 

@@ -18,7 +18,7 @@ from qonaq.placement.lp import SolverTimeLimit
 from qonaq.placement.model import PlacementProblem, build_problem
 from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import Policy, load_policy
-from qonaq.registry import placing
+from qonaq.registry.engine_records import pending_problem
 from qonaq.registry.replans import apply_stored_plan, store_plan
 
 CLI_ACTOR = Actor(label="cli", role="admin")
@@ -94,7 +94,7 @@ def _place_from_db(
     migrate.upgrade()
     engine = make_engine()
     with transaction(engine, writes=False) as db_session:
-        problem, pending = placing.pending_problem(db_session=db_session, policy=rules)
+        problem, pending = pending_problem(db_session=db_session, policy=rules)
         plan = _solve(problem, method, console)
         write_plan(plan, out, time.perf_counter() - started)
     if apply:

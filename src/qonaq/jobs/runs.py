@@ -67,14 +67,7 @@ def _preview(engine: Engine, job_id: int, policy_name: str, actor: Actor) -> Non
             db_session=db_session, plan=plan, household_ids=[h.id for h in households],
             policy=policy_name, actor=actor,
         )  # fmt: skip
-        preview = placing.ReplanRead(
-            plan_id=row.id, policy=policy_name, placed_households=plan.placed_households,
-            unplaced_households=plan.unplaced_households, objective=plan.objective,
-            lower_bound=plan.lower_bound, gap=plan.gap,
-            changes=[
-                placing.LoadChangeRead(**vars(c)) for c in placing.load_changes(plan, records)
-            ],
-        )  # fmt: skip
+        preview = placing.replan_read(row.id, policy_name, plan, records)
         service.finish(
             db_session=db_session, job_id=job_id, plan_id=row.id,
             result=preview.model_dump(mode="json"),

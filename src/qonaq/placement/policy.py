@@ -1,11 +1,14 @@
 """Placement policies: every parameter of the model by name, read from TOML and validated."""
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from qonaq.errors import InputFileError, Invalid, NotFound
 from qonaq.geo.settlements_file import MAX_COUNT, SettlementKind
+from qonaq.i18n import N_
 from qonaq.tomlinput import parse_toml, read_toml
 from qonaq.transport.vehicles import TransportPolicy
 
@@ -97,3 +100,31 @@ def load_policy(path: Path | None) -> Policy:
     if path is None:
         return DEFAULT_POLICY
     return read_toml(path, Policy)
+
+
+POLICY_DIR = Path(__file__).parent / "policies"
+
+
+def policy_names() -> list[str]:
+    """The shipped policies a coordinator can choose, 'default' first."""
+    return sorted((p.stem for p in POLICY_DIR.glob("*.toml")), key=lambda n: (n != "default", n))
+
+
+@lru_cache(maxsize=16)
+def policy_named(name: str) -> Policy:
+    """A shipped policy by name, read once per process; NotFound for an unknown name."""
+    if name not in policy_names():
+        raise NotFound(
+            N_("unknown policy %(name)s; known: %(known)s"),
+            name=name,
+            known=", ".join(policy_names()),
+        )
+    try:
+        return load_policy(POLICY_DIR / f"{name}.toml")
+    except InputFileError as exc:
+        # a shipped file edited by hand: the re-plan says which key, it does not fail with a 500
+        raise Invalid(
+            N_("policy %(name)s cannot be used: %(reason)s"),
+            name=name,
+            reason="; ".join(map(str, exc.errors[:20])),
+        ) from exc

@@ -16,6 +16,7 @@ from qonaq.registry.models import Household, Placement
 from qonaq.registry.schemas import (
     HouseholdCreate,
     HouseholdRead,
+    OptionRead,
     PersonCreate,
     PlacementConfirm,
     PlacementRead,
@@ -184,10 +185,8 @@ def delete_person(person_id: RowId, session: SessionDep, user: Desk) -> Househol
     return household_read(household)
 
 
-@router.get("/households/{household_id}/recommendations", response_model=list[placing.OptionRead])
-def get_recommendations(
-    household_id: RowId, session: SessionDep, user: Desk
-) -> list[placing.OptionRead]:
+@router.get("/households/{household_id}/recommendations", response_model=list[OptionRead])
+def get_recommendations(household_id: RowId, session: SessionDep, user: Desk) -> list[OptionRead]:
     """The three best settlements for this household now, with every cost term and reasons."""
     household = _household(session, household_id)
     return placing.desk_options(db_session=session, household=household, language=user.language)

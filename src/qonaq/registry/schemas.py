@@ -198,3 +198,56 @@ class PlacementRead(BaseModel):
     recommendation_rank: int | None
     override_reason: str | None
     expected_arrival: date | None
+
+
+class LoadChangeRead(BaseModel):
+    """A settlement's persons load before and after a re-plan."""
+
+    settlement_id: str
+    name: str
+    region: str
+    capacity: int
+    before: int
+    after: int
+
+
+class ReplanRead(BaseModel):
+    """What a batch re-plan does: households placed, its objective and gap, load changes."""
+
+    plan_id: int
+    policy: str
+    placed_households: int
+    unplaced_households: int
+    objective: float
+    lower_bound: float
+    gap: float
+    changes: list[LoadChangeRead]
+
+
+class ReasonRead(BaseModel):
+    """One reason for an option: a code, its values, and the words in the reader's language."""
+
+    code: str
+    params: dict[str, float | int | str]
+    text: str
+
+
+class OptionRead(BaseModel):
+    """One recommended settlement with every term of its marginal cost and its reasons."""
+
+    rank: int
+    settlement_id: str
+    settlement_name: str
+    region_name: str
+    total: float
+    travel: float
+    congestion: float
+    employment: float
+    preference: float
+    fill_before: float
+    fill_after: float
+    reasons: list[ReasonRead]
+    # the batch plan whose prices ranked the options (none before the first plan is applied)
+    priced_by_plan: int | None = None
+    # the options shown, signed: send it back with the confirmation (`PlacementConfirm.shown`)
+    shown: str

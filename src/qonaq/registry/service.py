@@ -259,9 +259,9 @@ def moved(
 
 def move_placement(db_session: Session, placement: Placement, before: str, after: str) -> None:
     """Move a placement's status, or Conflict naming the status another request left."""
-    went = moved(db_session, Placement, placement.id, before, after)
-    db_session.refresh(placement, ["status"])
-    if not went:
+    # the UPDATE's RETURNING already set the status in memory; only a loser reads the winner's
+    if not moved(db_session, Placement, placement.id, before, after):
+        db_session.refresh(placement, ["status"])
         raise Conflict(
             N_("placement %(id)s is already %(status)s"), id=placement.id, status=placement.status
         )
@@ -273,9 +273,8 @@ def claim_pending(*, db_session: Session, household: Household) -> None:
     The copy in memory may be stale (read earlier in the request), so only the database's
     answer counts; the loser gets Conflict with the status the winner left.
     """
-    claimed = moved(db_session, Household, household.id, "pending", "placed")
-    db_session.refresh(household, ["status"])
-    if not claimed:
+    if not moved(db_session, Household, household.id, "pending", "placed"):
+        db_session.refresh(household, ["status"])
         raise _already(household)
 
 

@@ -19,11 +19,13 @@ from qonaq.i18n import N_, gettext
 from qonaq.jobs import service as jobs
 from qonaq.jobs.models import JobKind, JobStatus
 from qonaq.jobs.queue import hand_over
+from qonaq.placement.policy import policy_names
 from qonaq.plaintext import PlainText
 from qonaq.registry import placing
 from qonaq.registry.api import household_read, place_names, placement_read
+from qonaq.registry.engine_records import pending_households
 from qonaq.registry.models import ACTIVE_STATUSES, Household, Person, Placement, Plan
-from qonaq.registry.schemas import OCCUPATION_GROUPS, HouseholdCreate, PersonCreate
+from qonaq.registry.schemas import OCCUPATION_GROUPS, HouseholdCreate, PersonCreate, ReplanRead
 from qonaq.registry.search import find_households
 from qonaq.registry.service import (
     DuplicateRegistration,
@@ -577,9 +579,9 @@ Coordinator = Annotated[User, Depends(require("coordinator"))]
 
 def _replan_context(session: SessionDep, policy: str) -> dict[str, Any]:
     return {
-        "policies": placing.policy_names(),
+        "policies": policy_names(),
         "policy": policy,
-        "pending": len(placing.pending_households(db_session=session)),
+        "pending": len(pending_households(db_session=session)),
         "preview": None,
         "job": None,
         "status_words": jobs.STATUS_WORDS,
@@ -588,7 +590,7 @@ def _replan_context(session: SessionDep, policy: str) -> dict[str, Any]:
     }
 
 
-def _named_in(session: SessionDep, preview: placing.ReplanRead, language: str) -> Any:
+def _named_in(session: SessionDep, preview: ReplanRead, language: str) -> Any:
     # the plan names places in English (the engine's records); the page in the reader's words
     names = place_names(session, (c.settlement_id for c in preview.changes), language)
     changes = [
