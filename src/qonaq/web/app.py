@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from qonaq import __version__
+from qonaq.arrivals import views as arrivals_views
 from qonaq.audit import views as audit_views
 from qonaq.audit.api import router as audit_api
 from qonaq.auth.api import router as auth_api
@@ -75,7 +76,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     pages = (
         views.router, registry_views.router, plans_views.router, settlements_views.router,
-        audit_views.router,
+        audit_views.router, arrivals_views.router,
         dashboard_views.router, api_docs.router,
     )  # fmt: skip
     for page_router in pages:
