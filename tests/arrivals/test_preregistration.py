@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 from sqlalchemy import Engine, func, select, text
+from typer.testing import CliRunner
 
 from qonaq.arrivals.models import Preregistration, PreregistrationDocument
 from qonaq.arrivals.service import (
@@ -18,9 +19,12 @@ from qonaq.arrivals.service import (
     preregister,
     purge_expired_preregistrations,
 )
+from qonaq.audit.models import AuditEvent
 from qonaq.auth.actor import Actor
 from qonaq.auth.models import User
 from qonaq.auth.service import start_session
+from qonaq.cli import app
+from qonaq.config import get_settings
 from qonaq.db.base import utc_now
 from qonaq.db.session import transaction
 from qonaq.errors import Conflict, NotFound
@@ -32,6 +36,7 @@ from tests.e2e.conftest import serve_in_thread
 from tests.registry.factories import household, person, seed_tiny_country
 from tests.web.conftest import make_site
 
+runner = CliRunner()
 DESK = Actor("desk", role="registrar")
 BORN = date(1990, 5, 17)
 
@@ -61,7 +66,7 @@ def test_a_preregistration_waits_unplaced_and_its_personal_data_is_encrypted(
     seed_tiny_country(migrated_engine)
     data = household(1, members=[person(full_name="Aigerim Secretname")])
     with transaction(migrated_engine) as db_session:
-        row, code = preregister(db_session=db_session, data=data)
+        _row, code = preregister(db_session=db_session, data=data)
         stored = db_session.execute(
             text("SELECT declared, code_key, status FROM preregistrations")
         ).one()
@@ -98,7 +103,7 @@ def test_completion_registers_it_through_the_desk_checks_and_clears_the_declarat
     migrated_engine: Engine,
 ) -> None:
     seed_tiny_country(migrated_engine)
-    preregistration_id, code = _preregister(migrated_engine, 2)
+    preregistration_id, _code = _preregister(migrated_engine, 2)
     corrected = household(2, preferences=["aksai"])
     with transaction(migrated_engine) as db_session:
         found = complete_preregistration(
@@ -266,3 +271,34 @@ def test_two_desks_completing_one_preregistration_register_it_once(
         assert db_session.scalar(select(func.count()).select_from(Household)) == 1
         assert db_session.scalar(select(func.count()).select_from(Person)) == 1
         assert db_session.scalar(select(func.count()).select_from(Placement)) == 0
+
+
+def test_qonaq_db_purge_deletes_the_expired_preregistrations(
+    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_tiny_country(migrated_engine)
+    expired_id, _code = _preregister(migrated_engine, 2)
+    waiting_id, _other = _preregister(migrated_engine, 1)
+    with transaction(migrated_engine) as db_session:
+        db_session.execute(
+            Preregistration.__table__.update()
+            .where(Preregistration.id == expired_id)
+            .values(created_at=utc_now() - timedelta(days=8), expires_at=utc_now())
+        )
+    monkeypatch.setenv("QONAQ_DATABASE_URL", migrated_engine.url.render_as_string(False))
+    monkeypatch.setenv("QONAQ_PREREGISTRATION_DAYS", "7")
+    get_settings.cache_clear()
+    try:
+        dry = runner.invoke(app, ["db", "purge", "--dry-run"])
+        assert dry.exit_code == 0, dry.output
+        assert "would delete 1 pre-registrations not completed within 7 days" in dry.stdout
+        done = runner.invoke(app, ["db", "purge"])
+        assert "deleted 1 pre-registrations" in done.stdout, done.output
+    finally:
+        get_settings.cache_clear()
+    with transaction(migrated_engine) as db_session:
+        assert set(db_session.scalars(select(Preregistration.id))) == {waiting_id}
+        event = db_session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "preregistration.purge")
+        ).one()
+        assert event.after == {"deleted": 1}

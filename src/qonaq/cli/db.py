@@ -4,6 +4,7 @@ from pathlib import Path
 
 import typer
 
+from qonaq.arrivals.service import purge_expired_preregistrations
 from qonaq.auth.actor import Actor
 from qonaq.cli.common import user_errors
 from qonaq.config import get_settings
@@ -103,14 +104,23 @@ def rotate_keys(
 def purge(
     dry_run: bool = typer.Option(False, "--dry-run", help="Count only; erase nothing."),
 ) -> None:
-    """Erase the members of households inactive for QONAQ_RETENTION_DAYS (audited)."""
-    days = get_settings().retention_days
+    """Erase the members of households inactive for QONAQ_RETENTION_DAYS, and delete the
+    pre-registrations not completed within QONAQ_PREREGISTRATION_DAYS (audited)."""
+    settings = get_settings()
+    days = settings.retention_days
     with user_errors(), transaction(make_engine()) as db_session:
         done = personal.purge_expired(
             db_session=db_session, retention_days=days, actor=CLI_ACTOR, dry_run=dry_run
+        )
+        expired = purge_expired_preregistrations(
+            db_session=db_session, actor=CLI_ACTOR, dry_run=dry_run
         )
     verb = "would erase" if dry_run else "erased"
     typer.echo(
         f"{verb} {done.persons} persons of {done.households} households "
         f"inactive since {done.inactive_since:%Y-%m-%d} (retention {days} days)"
+    )
+    typer.echo(
+        f"{'would delete' if dry_run else 'deleted'} {expired.count} pre-registrations "
+        f"not completed within {settings.preregistration_days} days"
     )
