@@ -156,7 +156,8 @@ async def status_lookup(
         )
         page = {**context, "errors": [words], "challenge": new_challenge(request)}
         return render(request, "status.html", language, page, 404)
-    return render(request, "status.html", language, {**context, "status": found})
+    page = {**context, "status": found, "challenge": new_challenge(request)}
+    return render(request, "status.html", language, page)
 
 
 def _look_up(engine: Engine, code: str, born: date | None, language: str) -> ArrivalStatus | None:

@@ -29,6 +29,7 @@
 
   document.querySelectorAll("form[data-challenge]").forEach(function (form) {
     const challenge = form.querySelector("input[name=challenge]").value;
+    if (!/^\d+\.[0-9a-f]+\.\d+\.[0-9a-f]+$/.test(challenge)) return;
     const answer = form.querySelector("input[name=challenge_answer]");
     const solved = solve(challenge).then(function (n) { answer.value = String(n); });
     form.addEventListener("submit", function (event) {
