@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import LiveSite
 from tests.e2e.test_accessibility import _axe_source, _serious
+from tests.e2e.test_content_policy import PageWatch
 from tests.e2e.test_desk import fill_member, sign_in, wait_for_path
 
 FAMILY = [
@@ -134,3 +135,19 @@ def test_a_form_typed_before_the_puzzle_is_solved_is_sent_once_it_is(
     page.fill("#birth_date", "1990-01-01")
     page.click("#show-status")
     expect(page.locator(".errors")).to_contain_text("No household matches")
+
+
+def test_the_public_pages_run_under_the_policy_and_load_nothing_from_outside(
+    page: Any, live_site: LiveSite
+) -> None:
+    watched = PageWatch(page, live_site)
+    code = _preregister(page, live_site, "ru")
+    page.evaluate("() => { window.print = () => { document.body.dataset.printed = '1'; }; }")
+    page.click("#print")
+    assert page.evaluate("() => document.body.dataset.printed") == "1"
+    page.goto(f"{live_site.url}/status?lang=ru")
+    page.fill("#code", code)
+    page.fill("#birth_date", FAMILY[0][1])
+    page.click("#show-status")
+    expect(page.locator("#status")).to_be_visible()
+    watched.assert_clean("start, pre-register, code, status")

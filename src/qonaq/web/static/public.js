@@ -39,7 +39,4 @@
       solved.then(function () { form.submit(); });
     });
   });
-
-  const print = document.getElementById("print");
-  if (print) print.addEventListener("click", function () { window.print(); });
 })();
