@@ -302,3 +302,33 @@ def test_qonaq_db_purge_deletes_the_expired_preregistrations(
             select(AuditEvent).where(AuditEvent.action == "preregistration.purge")
         ).one()
         assert event.after == {"deleted": 1}
+
+
+def test_rotate_keys_re_encrypts_waiting_preregistrations_and_their_documents_stay_found(
+    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.fernet import Fernet
+
+    old_key = Fernet.generate_key().decode()
+    monkeypatch.setenv("QONAQ_DATABASE_URL", migrated_engine.url.render_as_string(False))
+    monkeypatch.setenv("QONAQ_DATA_KEYS", old_key)
+    get_settings.cache_clear()
+    try:
+        seed_tiny_country(migrated_engine)
+        member = person()
+        preregistration_id, _code = _preregister(migrated_engine, 1, members=[member])
+        new_key = Fernet.generate_key().decode()
+        monkeypatch.setenv("QONAQ_DATA_KEYS", f"{new_key},{old_key}")
+        monkeypatch.setenv("QONAQ_HASH_KEY", "another hashing key")
+        get_settings.cache_clear()
+        result = runner.invoke(app, ["db", "rotate-keys"])
+        assert "re-encrypted 1 waiting pre-registrations" in result.stdout, result.output
+        monkeypatch.setenv("QONAQ_DATA_KEYS", new_key)
+        get_settings.cache_clear()
+        with transaction(migrated_engine) as db_session:
+            row = db_session.get(Preregistration, preregistration_id)
+            assert row is not None and member.full_name in (row.declared or "")
+            found = find_preregistrations(db_session=db_session, terms=member.document_number)
+            assert [m.preregistration_id for m in found] == [preregistration_id]
+    finally:
+        get_settings.cache_clear()

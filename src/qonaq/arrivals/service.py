@@ -302,3 +302,43 @@ def purge_expired_preregistrations(
         reason=f"not completed within {get_settings().preregistration_days} days",
     )  # fmt: skip
     return PurgedPreregistrations(len(expired))
+
+
+def rotate_preregistration_keys(*, db_session: Session, actor: Actor) -> int:
+    """Re-encrypt waiting declarations with the current data key and re-hash their documents
+    with the current hashing key (codes are not kept, so their digests cannot be redone)."""
+    keyring = current_keyring()
+    rows = list(
+        db_session.scalars(select(Preregistration).where(Preregistration.status == "waiting"))
+    )
+    for row in rows:
+        declared = row.declared or "{}"
+        db_session.execute(
+            update(Preregistration)
+            .where(Preregistration.id == row.id)
+            .values(declared=declared)
+            .execution_options(synchronize_session=False)
+        )
+        db_session.execute(
+            delete(PreregistrationDocument).where(
+                PreregistrationDocument.preregistration_id == row.id
+            )
+        )
+        db_session.add_all(
+            PreregistrationDocument(
+                preregistration_id=row.id,
+                citizenship=m["citizenship"],
+                document_type=m["document_type"],
+                document_key=document_digest(
+                    keyring,
+                    document_key_of(m["citizenship"], m["document_type"], m["document_number"]),
+                ),
+            )
+            for m in json.loads(declared)["members"]
+        )
+    record_event(
+        db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
+        action="preregistration.rotate_keys", object_type="preregistration", object_id="*",
+        after={"preregistrations": len(rows)},
+    )  # fmt: skip
+    return len(rows)

@@ -43,6 +43,10 @@ ACTION_WORDS = {
     "placement.no_show": N_("Household did not come"),
     "placement.override": N_("Placement with override"),
     "placement.undo_no_show": N_("'Did not come' undone"),
+    "preregistration.complete": N_("Pre-registration completed at a desk"),
+    "preregistration.create": N_("Pre-registered online"),
+    "preregistration.purge": N_("Expired pre-registrations deleted"),
+    "preregistration.rotate_keys": N_("Pre-registrations' encryption keys rotated"),
     "regions.upsert": N_("Regions imported"),
     "replan.apply": N_("Re-plan applied"),
     "replan.preview": N_("Re-plan previewed"),
@@ -56,6 +60,7 @@ ACTION_WORDS = {
 OBJECT_WORDS = {
     "household": N_("household"), "placement": N_("placement"), "plan": N_("plan"),
     "settlement": N_("settlement"), "user": N_("user"), "person": N_("person"),
+    "preregistration": N_("pre-registration"),
 }  # fmt: skip
 
 

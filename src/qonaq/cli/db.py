@@ -4,7 +4,10 @@ from pathlib import Path
 
 import typer
 
-from qonaq.arrivals.service import purge_expired_preregistrations
+from qonaq.arrivals.service import (
+    purge_expired_preregistrations,
+    rotate_preregistration_keys,
+)
 from qonaq.auth.actor import Actor
 from qonaq.cli.common import user_errors
 from qonaq.config import get_settings
@@ -96,8 +99,12 @@ def rotate_keys(
 ) -> None:
     """Re-encrypt personal data with the first of QONAQ_DATA_KEYS and re-hash QONAQ_HASH_KEY."""
     with user_errors():
-        done = personal.rotate_keys(engine=make_engine(), actor=CLI_ACTOR, batch_size=batch_size)
+        engine = make_engine()
+        done = personal.rotate_keys(engine=engine, actor=CLI_ACTOR, batch_size=batch_size)
+        with transaction(engine) as db_session:
+            waiting = rotate_preregistration_keys(db_session=db_session, actor=CLI_ACTOR)
     typer.echo(f"re-encrypted {done.persons} persons in {done.batches} transaction(s)")
+    typer.echo(f"re-encrypted {waiting} waiting pre-registrations")
 
 
 @app.command()
