@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     hash_key: str = ""
     # days after a household's last activity before `qonaq db purge` erases its members
     retention_days: int = Field(default=730, ge=1)
+    # days a pre-registration waits to be completed at a PSC; then `qonaq db purge` deletes it
+    preregistration_days: int = Field(default=30, ge=1, le=365)
+    # posts of each public form (pre-register, status) one client address may make per hour
+    public_posts_per_hour: int = Field(default=20, ge=1, le=100_000)
+    # leading zero bits of the public forms' hash puzzle (12: about 0.3 s on a cheap phone)
+    public_challenge_bits: int = Field(default=12, ge=0, le=24)
     host: str = "127.0.0.1"
     port: int = 8000
     # days an API token from POST /api/v1/auth/token stays valid

@@ -39,7 +39,7 @@ def test_every_kind_of_response_carries_the_headers(sqlite_site: Site) -> None:
         "API 404": client.get("/api/v1/households/999999", headers=registrar),
         "API 422": client.post("/api/v1/households", json={}, headers=registrar),
         "no such path": client.get("/nowhere"),
-        "redirect": client.get("/", follow_redirects=False),
+        "redirect": client.get("/desk", follow_redirects=False),
         "static file": client.get("/static/qonaq.css"),
         "Plotly bundle": client.get("/vendor/plotly.min.js"),
         "API docs": client.get("/docs"),

@@ -57,6 +57,10 @@ ACTION_WORDS = {
     "placement.override": N_("Placement with override"),
     "placement.undo_no_show": N_("'Did not come' undone"),
     "prices.reprice": N_("Desk prices re-computed"),
+    "preregistration.complete": N_("Pre-registration completed at a desk"),
+    "preregistration.create": N_("Pre-registered online"),
+    "preregistration.purge": N_("Expired pre-registrations deleted"),
+    "preregistration.rotate_keys": N_("Pre-registrations' encryption keys rotated"),
     "regions.upsert": N_("Regions imported"),
     "replan.apply": N_("Re-plan applied"),
     "replan.preview": N_("Re-plan previewed"),
@@ -76,6 +80,7 @@ OBJECT_WORDS = {
     "settlement": N_("settlement"), "user": N_("user"), "person": N_("person"),
     "export": N_("export"),
     "aid_request": N_("request for help"), "aid_offer": N_("offer of help"),
+    "preregistration": N_("pre-registration"),
 }  # fmt: skip
 
 

@@ -77,3 +77,24 @@ class SignInThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class PublicFormCount(Base):
+    """Posts of one public form from one client in one window, counted across processes."""
+
+    __tablename__ = "public_form_counts"
+
+    form: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # keyed digest of the client address: the table does not keep addresses
+    client_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    posts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SpentChallenge(Base):
+    """A solved public-form challenge, kept until it expires so it is accepted once."""
+
+    __tablename__ = "spent_challenges"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -5,6 +5,10 @@ from pathlib import Path
 import typer
 
 from qonaq.aid.personal import purge_closed_requests, reseal_aid
+from qonaq.arrivals.service import (
+    purge_expired_preregistrations,
+    rotate_preregistration_keys,
+)
 from qonaq.auth.actor import Actor
 from qonaq.cli.common import user_errors
 from qonaq.config import get_settings
@@ -96,18 +100,24 @@ def rotate_keys(
 ) -> None:
     """Re-encrypt personal data with the first of QONAQ_DATA_KEYS and re-hash QONAQ_HASH_KEY."""
     with user_errors():
-        done = personal.rotate_keys(engine=make_engine(), actor=CLI_ACTOR, batch_size=batch_size)
-        helped = reseal_aid(engine=make_engine(), batch_size=batch_size)
+        engine = make_engine()
+        done = personal.rotate_keys(engine=engine, actor=CLI_ACTOR, batch_size=batch_size)
+        helped = reseal_aid(engine=engine, batch_size=batch_size)
+        with transaction(engine) as db_session:
+            waiting = rotate_preregistration_keys(db_session=db_session, actor=CLI_ACTOR)
     typer.echo(f"re-encrypted {done.persons} persons in {done.batches} transaction(s)")
     typer.echo(f"re-encrypted {helped} requests for help and volunteers")
+    typer.echo(f"re-encrypted {waiting} waiting pre-registrations")
 
 
 @app.command()
 def purge(
     dry_run: bool = typer.Option(False, "--dry-run", help="Count only; erase nothing."),
 ) -> None:
-    """Erase the members of households inactive for QONAQ_RETENTION_DAYS (audited)."""
-    days = get_settings().retention_days
+    """Erase the members of households inactive for QONAQ_RETENTION_DAYS, and delete the
+    pre-registrations not completed within QONAQ_PREREGISTRATION_DAYS (audited)."""
+    settings = get_settings()
+    days = settings.retention_days
     with user_errors(), transaction(make_engine()) as db_session:
         done = personal.purge_expired(
             db_session=db_session, retention_days=days, actor=CLI_ACTOR, dry_run=dry_run
@@ -117,6 +127,9 @@ def purge(
             if dry_run
             else purge_closed_requests(db_session=db_session, retention_days=days, actor=CLI_ACTOR)
         )
+        expired = purge_expired_preregistrations(
+            db_session=db_session, actor=CLI_ACTOR, dry_run=dry_run
+        )
     verb = "would erase" if dry_run else "erased"
     typer.echo(
         f"{verb} {done.persons} persons of {done.households} households "
@@ -124,3 +137,7 @@ def purge(
     )
     if helped:
         typer.echo(f"erased the contacts of {helped} closed requests for help")
+    typer.echo(
+        f"{'would delete' if dry_run else 'deleted'} {expired.count} pre-registrations "
+        f"not completed within {settings.preregistration_days} days"
+    )

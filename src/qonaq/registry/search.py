@@ -1,4 +1,5 @@
-"""Finding a household at the desk by reference, document, IIN, phone or name.
+"""Finding a household at the desk by reference, document, IIN, phone or name, and a
+pre-registration by its code (typed or scanned from its QR) or a declared document.
 
 Documents, IINs and phones are stored encrypted, so they are found by their keyed digests
 (an exact match); names by a case-folded substring.
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from qonaq.arrivals.service import PreregistrationMatch, find_preregistrations
 from qonaq.db.crypto import current_keyring
 from qonaq.errors import Invalid
 from qonaq.geo.gazetteer import localized_name
@@ -92,3 +94,17 @@ def _active_places(
         household_id: (settlement.id, localized_name(settlement, language))
         for household_id, settlement in rows
     }
+
+
+@dataclass(frozen=True)
+class DeskMatches:
+    """What the desk's search found: registered households and pre-registrations."""
+
+    households: list[HouseholdMatch]
+    preregistrations: list[PreregistrationMatch]
+
+
+def find_at_desk(*, db_session: Session, terms: str, language: str) -> DeskMatches:
+    """Households as `find_households` finds them, and pre-registrations by code or document."""
+    households = find_households(db_session=db_session, terms=terms, language=language)
+    return DeskMatches(households, find_preregistrations(db_session=db_session, terms=terms))

@@ -48,10 +48,7 @@ def new_reference() -> str:
 
 def register_household(*, db_session: Session, data: HouseholdCreate, actor: Actor) -> Household:
     """Register a household and its members after the duplicate check, in one transaction."""
-    origin_lat, origin_lon = _origin_point(db_session, data)
-    for wish in data.preferences:
-        if db_session.get(Settlement, wish) is None:
-            raise NotFound(N_("unknown settlement %(id)s in preferences"), id=wish)
+    origin_lat, origin_lon = declared_places(db_session=db_session, data=data)
     keyring = current_keyring()
     _refuse_duplicates(db_session, data.members, keyring)
     today = datetime.now(UTC).date()
@@ -85,6 +82,15 @@ def register_household(*, db_session: Session, data: HouseholdCreate, actor: Act
         after=household_summary(household),
     )  # fmt: skip
     return household
+
+
+def declared_places(*, db_session: Session, data: HouseholdCreate) -> tuple[float, float]:
+    """The origin's point, after NotFound for an unknown origin or wished settlement."""
+    origin = _origin_point(db_session, data)
+    for wish in data.preferences:
+        if db_session.get(Settlement, wish) is None:
+            raise NotFound(N_("unknown settlement %(id)s in preferences"), id=wish)
+    return origin
 
 
 def household_summary(household: Household) -> dict[str, object]:

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import segno
@@ -26,7 +27,7 @@ from qonaq.registry.api import household_read, place_names, placement_read
 from qonaq.registry.engine_records import pending_households
 from qonaq.registry.models import ACTIVE_STATUSES, Household, Person, Placement, Plan
 from qonaq.registry.schemas import OCCUPATION_GROUPS, HouseholdCreate, PersonCreate, ReplanRead
-from qonaq.registry.search import find_households
+from qonaq.registry.search import find_at_desk
 from qonaq.registry.service import (
     DuplicateRegistration,
     add_member,
@@ -65,7 +66,8 @@ def _document_types(language: str) -> list[tuple[str, str]]:
     return [(code, gettext(language, word)) for code, word in DOCUMENT_WORDS.items()]
 
 
-def _form_context(session: SessionDep, language: str) -> dict[str, Any]:
+def desk_form_context(session: SessionDep, language: str) -> dict[str, Any]:
+    """The choices the registration form offers: places, occupations, document types."""
     return {
         "hubs": hub_choices(db_session=session, language=language),
         "psc_cities": settlement_choices(db_session=session, language=language, kinds=PSC_KINDS),
@@ -78,7 +80,7 @@ def _form_context(session: SessionDep, language: str) -> dict[str, Any]:
 @router.get("/desk")
 def desk_page(request: Request, session: SessionDep, user: Desk, language: Language) -> Response:
     """The registration form."""
-    context = {**_form_context(session, language), "members": [{}], "form": {}, "errors": []}
+    context = {**desk_form_context(session, language), "members": [{}], "form": {}, "errors": []}
     return render(request, "desk.html", language, context)
 
 
@@ -158,11 +160,24 @@ async def desk_register(
     request: Request, session: SessionDep, user: Desk, language: Language
 ) -> Response:
     """Register the household of the form, then show its placement options."""
+    return await register_from_form(
+        request, session, language,
+        lambda data: register_household(db_session=session, data=data, actor=actor_of(user)),
+    )  # fmt: skip
+
+
+async def register_from_form(
+    request: Request, session: SessionDep, language: str,
+    register: Callable[[HouseholdCreate], Household], page: dict[str, Any] | None = None,
+) -> Response:  # fmt: skip
+    """The registration form's post: `register` its household, then its placement options;
+    refused, the form again with what was typed (`page`: the form's own context)."""
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token", "")))
     members = members_from_form(form)
     context = {
-        **_form_context(session, language),
+        **desk_form_context(session, language),
+        **(page or {}),
         "members": members or [{}],
         "form": {k: str(v) for k, v in form.items() if not k.startswith("m")},
     }
@@ -170,7 +185,7 @@ async def desk_register(
         data = HouseholdCreate.model_validate(household_from_form(form, members))
         # a savepoint: a refused registration writes nothing, and the form is shown again
         with session.begin_nested():
-            household = register_household(db_session=session, data=data, actor=actor_of(user))
+            household = register(data)
     except ValidationError as exc:
         return render(
             request,
@@ -188,8 +203,9 @@ async def desk_register(
         return render(request, "desk.html", language, context, 409)
     except DomainError as exc:
         return render(
-            request, "desk.html", language, {**context, "errors": [exc.words(language)]}, 422
-        )
+            request, "desk.html", language, {**context, "errors": [exc.words(language)]},
+            exc.status if exc.status == 409 else 422,
+        )  # fmt: skip
     return RedirectResponse(f"/desk/households/{household.id}", 303)
 
 
@@ -347,7 +363,8 @@ def household_reopen(
 @router.get("/desk/search")
 def search_page(request: Request, user: Desk, language: Language) -> Response:
     """The form to find a household."""
-    return render(request, "search.html", language, {"found": None, "terms": "", "errors": []})
+    context: dict[str, Any] = {"found": None, "terms": "", "errors": [], "declared": []}
+    return render(request, "search.html", language, context)
 
 
 @router.post("/desk/search")
@@ -362,9 +379,10 @@ def search_results(
     """Households found by reference, document, IIN, phone or name; posted, so the terms
     stay out of URLs, the browser's history and the access log."""
     check_csrf(request, csrf_token)
-    context: dict[str, Any] = {"found": None, "terms": terms, "errors": []}
+    context: dict[str, Any] = {"found": None, "terms": terms, "errors": [], "declared": []}
     try:
-        context["found"] = find_households(db_session=session, terms=terms, language=language)
+        found = find_at_desk(db_session=session, terms=terms, language=language)
+        context["found"], context["declared"] = found.households, found.preregistrations
     except DomainError as exc:
         return render(
             request, "search.html", language, {**context, "errors": [exc.words(language)]}, 422
@@ -378,7 +396,7 @@ def _member_page(
 ) -> Response:  # fmt: skip
     # the member's fields are the registration form's own (imported from desk.html)
     context = {
-        **_form_context(session, language), "form": {}, "members": [],
+        **desk_form_context(session, language), "form": {}, "members": [],
         "household": household, "action": action, "member": member, "errors": errors,
     }  # fmt: skip
     return render(request, "member.html", language, context, status)

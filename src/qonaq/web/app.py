@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from qonaq import __version__
 from qonaq.aid import views as aid_views
 from qonaq.aid.api import router as aid_api
+from qonaq.arrivals import views as arrivals_views
 from qonaq.audit import views as audit_views
 from qonaq.audit.api import router as audit_api
 from qonaq.auth.api import router as auth_api
@@ -92,7 +93,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     pages = (
         views.router, registry_views.router, plans_views.router, settlements_views.router,
-        audit_views.router, transport_views.router,
+        audit_views.router, transport_views.router, arrivals_views.router,
         dashboard_views.router, exchange_views.router, api_docs.router, aid_views.router,
     )  # fmt: skip
     for page_router in pages:

@@ -17,9 +17,11 @@ from qonaq.web.deps import (
     SESSION_COOKIE,
     CurrentUser,
     Language,
+    NotSignedIn,
     SessionDep,
     check_csrf,
     client_address,
+    current_user,
     request_language,
 )
 from qonaq.web.templating import ONE_YEAR, render
@@ -246,6 +248,10 @@ def logout(
 
 
 @router.get("/")
-def home(user: CurrentUser) -> Response:
-    """Each role's start page."""
+def home(request: Request, session: SessionDep, language: Language) -> Response:
+    """Each role's start page; for anyone not signed in, the arrivals' start page."""
+    try:
+        user = current_user(request, session)
+    except NotSignedIn:
+        return render(request, "start.html", language, {})
     return RedirectResponse(HOME_OF_ROLE[user.role], 303)

@@ -1,0 +1,1 @@
+"""The arrivals' own pages: pre-registration before the PSC, and their status."""
