@@ -26,7 +26,7 @@ router = APIRouter(include_in_schema=False)
 Coordinator = Annotated[User, Depends(require("coordinator"))]
 # boarding is marked at the boarding point: a PSC registrar or a coordinator
 Boarding = Annotated[User, Depends(require("coordinator", "registrar"))]
-Host = Annotated[User, Depends(require("host"))]
+Host = Annotated[User, Depends(require("coordinator", "host"))]
 Csrf = Annotated[str, Form(max_length=100)]
 DayText = Annotated[str, Query(max_length=10)]
 
@@ -213,12 +213,14 @@ def manifest_csv(departure_id: RowId, session: SessionDep, user: Boarding) -> Re
 
 @router.get("/host/arrivals")
 def host_arrivals(
-    request: Request, session: SessionDep, user: Host, language: Language
+    request: Request, session: SessionDep, user: Host, language: Language,
+    settlement: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """Per day, the departures bringing households to the host's settlement and their persons."""
-    settlement_id = user.settlement_id
-    if settlement_id is None:
-        raise Forbidden(N_("this page is for the host of a settlement"))
+    # a host sees its own settlement; a coordinator may open any with ?settlement=
+    settlement_id = user.settlement_id if user.role == "host" else settlement or user.settlement_id
+    if settlement_id is None or session.get(Settlement, settlement_id) is None:
+        raise Invalid(N_("choose a settlement: open this page from the settlement's page"))
     incoming = [
         _departure_read(session, d, language) for d in service.departures_to(session, settlement_id)
     ]
