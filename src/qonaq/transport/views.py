@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
 from qonaq.csvoutput import write_csv
-from qonaq.errors import Forbidden, Invalid
+from qonaq.errors import Invalid
 from qonaq.geo.gazetteer import localized_name
 from qonaq.i18n import N_
 from qonaq.placement.policy import DEFAULT_POLICY
