@@ -213,7 +213,10 @@ def manifest_csv(departure_id: RowId, session: SessionDep, user: Boarding) -> Re
 
 @router.get("/host/arrivals")
 def host_arrivals(
-    request: Request, session: SessionDep, user: Host, language: Language,
+    request: Request,
+    session: SessionDep,
+    user: Host,
+    language: Language,
     settlement: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """Per day, the departures bringing households to the host's settlement and their persons."""
