@@ -20,6 +20,7 @@ from qonaq.web.app import create_app
 from tests.aid.factories import add_offer, add_request, user_named, verify_volunteer
 from tests.e2e.conftest import serve_in_thread
 from tests.registry.factories import household, person
+from tests.support.public_forms import post_public
 from tests.web.conftest import Site, make_site
 
 VOLUNTEERS = 10
@@ -212,17 +213,19 @@ def test_the_public_page_keeps_what_was_typed_and_limits_each_client(
     try:
         page = client.get("/help/ask?lang=kk")
         assert page.status_code == 200 and "Көмек сұрау" in page.text
-        refused = client.post("/help/ask?lang=ru", data={**ASK, "people": "0", "consent": ""})
+        refused = post_public(client, "/help/ask?lang=ru", {**ASK, "people": "0", "consent": ""})
         assert refused.status_code == 422
         assert "Пожалуйста, согласитесь передать ваш контакт." in refused.text
         assert 'value="Айгерим"' in refused.text and "two children" in refused.text
         assert 'value="hub:syrym" selected' in refused.text
-        unknown = client.post("/help/ask?lang=en", data={**ASK, "household_code": "QN-ZZZZZZ"})
+        unknown = post_public(client, "/help/ask?lang=en", {**ASK, "household_code": "QN-ZZZZZZ"})
         assert unknown.status_code == 422 and "no household has the code QN-ZZZZZZ" in unknown.text
+        unsolved = client.post("/help/ask?lang=en", data={**ASK, "challenge": "x"})
+        assert unsolved.status_code == 403 and 'value="@aigerim_kz"' in unsolved.text
         for _ in range(2):
-            sent = client.post("/help/ask?lang=en", data=ASK, follow_redirects=False)
+            sent = post_public(client, "/help/ask?lang=en", ASK, follow_redirects=False)
             assert sent.status_code == 303
-        limited = client.post("/help/ask?lang=en", data=ASK)
+        limited = post_public(client, "/help/ask?lang=en", ASK)
         assert limited.status_code == 429 and "Too many requests" in limited.text
         assert 'value="@aigerim_kz"' in limited.text
     finally:
@@ -247,15 +250,15 @@ def test_a_volunteer_signs_up_and_sees_requests_once_verified(sqlite_site: Site)
         "full_name": "Дана Сейткали", "organisation": "Kamkor", "phone": "+7 701 000 0042",
         "settlement_id": "oral", "radius_km": "100", "username": "dana", "skills": "food",
     }  # fmt: skip
-    short = client.post("/help/volunteer?lang=ru", data={**form, "password": "short"})
+    short = post_public(client, "/help/volunteer?lang=ru", {**form, "password": "short"})
     assert short.status_code == 422 and "не менее 10 символов" in short.text
     assert 'value="Дана Сейткали"' in short.text and "short" not in short.text.split("<form")[1]
-    signed_up = client.post(
-        "/help/volunteer?lang=en", data={**form, "password": "a long password"},
+    signed_up = post_public(
+        client, "/help/volunteer?lang=en", {**form, "password": "a long password"},
         follow_redirects=False,
     )  # fmt: skip
     assert signed_up.status_code == 303 and signed_up.headers["location"].startswith("/login")
-    again = client.post("/help/volunteer?lang=en", data={**form, "password": "a long password"})
+    again = post_public(client, "/help/volunteer?lang=en", {**form, "password": "a long password"})
     assert again.status_code == 409 and "this sign-in name is taken" in again.text
     token = client.post(
         "/api/v1/auth/token", json={"username": "dana", "password": "a long password"}

@@ -32,8 +32,10 @@ from qonaq.registry.models import Household, Person, Placement
 from qonaq.registry.service import DuplicateRegistration, confirm_placement, register_household
 from qonaq.web.app import create_app
 from qonaq.web.deps import SESSION_COOKIE
+from tests.aid.factories import add_request
 from tests.e2e.conftest import serve_in_thread
 from tests.registry.factories import household, person, seed_tiny_country
+from tests.transport.test_service import place, plan
 from tests.web.conftest import make_site
 
 runner = CliRunner()
@@ -332,3 +334,33 @@ def test_rotate_keys_re_encrypts_waiting_preregistrations_and_their_documents_st
             assert [m.preregistration_id for m in found] == [preregistration_id]
     finally:
         get_settings.cache_clear()
+
+
+def test_status_shows_the_households_departure_and_its_own_requests_for_help(
+    migrated_engine: Engine,
+) -> None:
+    seed_tiny_country(migrated_engine)
+    preregistration_id, code = _preregister(migrated_engine, 1)
+    with transaction(migrated_engine) as db_session:
+        registered = complete_preregistration(
+            db_session=db_session, preregistration_id=preregistration_id, data=household(1),
+            actor=DESK,
+        )  # fmt: skip
+        household_id, reference = registered.id, registered.reference
+        confirm_placement(
+            db_session=db_session, household_id=household_id, settlement_id="aksai", actor=DESK,
+            recommended=["aksai"], override_reason=None,
+        )  # fmt: skip
+    other_id, _ = place(migrated_engine, 2, "aksai")
+    plan(migrated_engine)
+    add_request(migrated_engine, household_code=reference, kind="clothes")
+    add_request(migrated_engine, kind="food")  # nobody's household: not shown to anyone
+    with transaction(migrated_engine, writes=False) as db_session:
+        other_reference = db_session.get(Household, other_id).reference  # type: ignore[union-attr]
+    add_request(migrated_engine, household_code=other_reference, kind="medical")
+    with transaction(migrated_engine, writes=False) as db_session:
+        seen = arrival_status(db_session=db_session, code=code, birth_date=BORN, language="en")
+    assert seen is not None and seen.departure is not None
+    assert seen.departure.departs_at.date() > utc_now().date()
+    assert seen.boarding_point == "Syrym"
+    assert [(r.kind, r.status) for r in seen.help_requests] == [("clothes", "open")]

@@ -8,9 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from qonaq.auth.flood import leading_zero_bits, solve, solves
 from qonaq.config import get_settings
+from qonaq.db.session import transaction
+from qonaq.registry.models import Household
+from tests.aid.factories import add_request
+from tests.support.public_forms import challenge_fields, post_public
 from tests.web.conftest import Site
 from tests.web.test_refusals import session_client
 
@@ -30,15 +35,8 @@ def _household(**change: str) -> dict[str, str]:
     return {"member_count": "1", "origin": "hub:syrym", "language": "kk", **_member(**change)}
 
 
-def _challenge(page: str) -> dict[str, str]:
-    found = re.search(r'name="challenge" value="([^"]+)"', page)
-    assert found is not None, page
-    return {"challenge": found.group(1), "challenge_answer": solve(found.group(1))}
-
-
-def _post(client: TestClient, path: str, fields: dict[str, str]) -> object:
-    page = client.get(path)
-    return client.post(path, data={**fields, **_challenge(page.text)}, follow_redirects=False)
+def _post(client: TestClient, path: str, fields: dict[str, str]) -> Response:
+    return post_public(client, path, fields, follow_redirects=False)
 
 
 def _code(page: str) -> str:
@@ -80,15 +78,15 @@ def test_public_pages_are_light_and_every_asset_is_local(public: TestClient) -> 
 
 def test_preregister_gives_a_code_and_a_qr_and_keeps_it_unplaced(public: TestClient) -> None:
     done = _post(public, "/pre-register?lang=kk", _household())
-    assert done.status_code == 200, done.text  # type: ignore[attr-defined]
-    assert "<svg" in done.text and _code(done.text)  # type: ignore[attr-defined]
-    assert "Unforgettable" not in done.text  # type: ignore[attr-defined]
+    assert done.status_code == 200, done.text
+    assert "<svg" in done.text and _code(done.text)
+    assert "Unforgettable" not in done.text
 
 
 def test_a_validation_error_keeps_everything_typed(public: TestClient) -> None:
     refused = _post(public, "/pre-register?lang=en", _household(m0_document_number="1234"))
-    assert refused.status_code == 422  # type: ignore[attr-defined]
-    text = refused.text  # type: ignore[attr-defined]
+    assert refused.status_code == 422
+    text = refused.text
     assert "a Russian passport is written" in text and f'value="{NAME}"' in text
     assert f'value="{BORN}"' in text and 'value="hub:syrym" selected' in text
 
@@ -102,7 +100,7 @@ def test_a_form_without_the_solved_puzzle_or_with_a_spent_one_is_refused(
     )
     assert unsolved.status_code == 403 and "check did not finish" in unsolved.text
     assert f'value="{NAME}"' in unsolved.text
-    solved = _challenge(page.text)
+    solved = challenge_fields(page.text)
     first = public.post("/pre-register?lang=en", data={**_household(), **solved})
     again = public.post("/pre-register?lang=en", data={**_household(), **solved})
     assert first.status_code == 200 and again.status_code == 403
@@ -122,14 +120,14 @@ def test_too_many_posts_from_one_client_get_a_429_in_its_language_keeping_the_fo
     get_settings.cache_clear()
     try:
         for _ in range(2):
-            assert _post(public, "/status?lang=ru", {"code": "AAAA-BBBB"}).status_code == 404  # type: ignore[attr-defined]
+            assert _post(public, "/status?lang=ru", {"code": "AAAA-BBBB"}).status_code == 404
         limited = _post(public, "/status?lang=ru", {"code": "AAAA-BBBB", "birth_date": BORN})
-        assert limited.status_code == 429  # type: ignore[attr-defined]
-        assert int(limited.headers["Retry-After"]) > 0  # type: ignore[attr-defined]
-        assert "Слишком много" in limited.text and 'value="AAAA-BBBB"' in limited.text  # type: ignore[attr-defined]
+        assert limited.status_code == 429
+        assert int(limited.headers["Retry-After"]) > 0
+        assert "Слишком много" in limited.text and 'value="AAAA-BBBB"' in limited.text
         # the other form counts its own posts
         other = _post(public, "/pre-register?lang=ru", _household())
-        assert other.status_code == 200  # type: ignore[attr-defined]
+        assert other.status_code == 200
     finally:
         get_settings.cache_clear()
 
@@ -137,7 +135,7 @@ def test_too_many_posts_from_one_client_get_a_429_in_its_language_keeping_the_fo
 def test_a_wrong_code_and_a_wrong_birth_date_answer_alike_and_as_slowly(
     public: TestClient,
 ) -> None:
-    code = _code(_post(public, "/pre-register?lang=en", _household()).text)  # type: ignore[attr-defined]
+    code = _code(_post(public, "/pre-register?lang=en", _household()).text)
     answers = {}
     for name, fields in {
         "right": {"code": code, "birth_date": BORN},
@@ -149,11 +147,11 @@ def test_a_wrong_code_and_a_wrong_birth_date_answer_alike_and_as_slowly(
         response = _post(public, "/status?lang=en", fields)
         answers[name] = (response, time.monotonic() - started)
     right = answers.pop("right")[0]
-    assert right.status_code == 200 and "Pre-registered" in right.text  # type: ignore[attr-defined]
+    assert right.status_code == 200 and "Pre-registered" in right.text
     bodies = set()
     for name, (response, took) in answers.items():
-        assert response.status_code == 404 and took >= 0.4, (name, took)  # type: ignore[attr-defined]
-        text = re.sub(r'value="[^"]*"', "", response.text)  # type: ignore[attr-defined]
+        assert response.status_code == 404 and took >= 0.4, (name, took)
+        text = re.sub(r'value="[^"]*"', "", response.text)
         bodies.add(text)
     assert len(bodies) == 1
 
@@ -161,7 +159,7 @@ def test_a_wrong_code_and_a_wrong_birth_date_answer_alike_and_as_slowly(
 def test_preregistered_found_at_the_desk_completed_and_shown_placed(
     sqlite_site: Site, public: TestClient
 ) -> None:
-    code = _code(_post(public, "/pre-register?lang=en", _household()).text)  # type: ignore[attr-defined]
+    code = _code(_post(public, "/pre-register?lang=en", _household()).text)
     desk, csrf = session_client(sqlite_site, "registrar")
     found = desk.post("/desk/search?lang=en", data={"terms": DOCUMENT, "csrf_token": csrf})
     assert found.status_code == 200 and 'data-preregistration="' in found.text
@@ -183,9 +181,14 @@ def test_preregistered_found_at_the_desk_completed_and_shown_placed(
     assert "Unforgettable-Ova" in household_page.text
     again = desk.get(scanned.headers["location"], follow_redirects=False)
     assert again.headers["location"] == done.headers["location"]
-    status = _post(public, "/status?lang=en", {"code": code, "birth_date": BORN})
-    assert status.status_code == 200 and "waiting for a place" in status.text  # type: ignore[attr-defined]
-    assert "998877" not in status.text and "Unforgettable" not in status.text  # type: ignore[attr-defined]
+    household_id = int(done.headers["location"].rsplit("/", 1)[1])
+    with transaction(sqlite_site.engine, writes=False) as db_session:
+        reference = db_session.get(Household, household_id).reference  # type: ignore[union-attr]
+    add_request(sqlite_site.engine, household_code=reference, kind="sim_card")
+    status = _post(public, "/status?lang=ru", {"code": code, "birth_date": BORN})
+    assert status.status_code == 200 and "Ваши просьбы о помощи" in status.text
+    assert "SIM-карта" in status.text and "доставлено 0 из 3" in status.text
+    assert "998877" not in status.text and "Unforgettable" not in status.text
 
 
 def test_nothing_personal_reaches_a_log(
@@ -194,6 +197,6 @@ def test_nothing_personal_reaches_a_log(
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
     _post(public, "/pre-register?lang=en", _household(m0_document_number="1234"))
-    code = _code(_post(public, "/pre-register?lang=en", _household()).text)  # type: ignore[attr-defined]
+    code = _code(_post(public, "/pre-register?lang=en", _household()).text)
     _post(public, "/status?lang=en", {"code": code, "birth_date": BORN})
     assert caplog.text and [v for v in (*PERSONAL, code) if v in caplog.text] == []

@@ -56,6 +56,7 @@ from qonaq.registry.views import ERROR_WORDS
 from qonaq.settlements.models import Region
 from qonaq.settlements.service import hub_choices, settlement_choices
 from qonaq.web.deps import Language, RowId, SessionDep, check_csrf, client_address, require
+from qonaq.web.public_guard import Refusal, new_challenge, public_guard
 from qonaq.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -154,6 +155,7 @@ def _ask_form(
         "urgencies": _choices(URGENCY_WORDS, language),
         "hubs": hub_choices(db_session=session, language=language),
         "settlements": settlement_choices(db_session=session, language=language),
+        "challenge": new_challenge(request),
     }
     return render(request, "aid_ask.html", language, context, status)
 
@@ -163,6 +165,12 @@ def ask_page(request: Request, session: SessionDep, language: Language) -> Respo
     """The public form to ask for help: no sign-in, a household code only if there is one."""
     code = request.query_params.get("code", "")[:16]
     return _ask_form(request, session, language, {"household_code": code}, [])
+
+
+def _retry_after(response: Response, refusal: Refusal) -> Response:
+    if refusal.retry_after is not None:
+        response.headers["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def _ask_data(form: dict[str, str], language: str) -> dict[str, Any]:
@@ -184,10 +192,16 @@ def _ask_data(form: dict[str, str], language: str) -> dict[str, Any]:
 
 
 @router.post("/help/ask")
-async def ask_send(request: Request, session: SessionDep, language: Language) -> Response:
-    """Record a request for help from the public form; its rate limit (and any flood guard)
+async def ask_send(
+    request: Request, session: SessionDep, language: Language,
+    refusal: Annotated[Refusal | None, Depends(public_guard("ask"))],
+) -> Response:  # fmt: skip
+    """Record a request for help from the public form; the flood guard and its rate limit
     apply here, before anything is written. What was typed comes back on any refusal."""
     form = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
+    if refusal is not None:
+        response = _ask_form(request, session, language, form, [refusal.message], refusal.status)
+        return _retry_after(response, refusal)
     try:
         data = RequestCreate.model_validate(_ask_data(form, language))
         # a savepoint: a refused request writes nothing, not even its count
@@ -213,6 +227,7 @@ def _volunteer_form(
         "kinds": _choices(KIND_WORDS, language),
         "settlements": settlement_choices(db_session=session, language=language),
         "min_password": MIN_PASSWORD_LENGTH,
+        "challenge": new_challenge(request),
     }
     return render(request, "aid_volunteer.html", language, context, status)
 
@@ -224,11 +239,19 @@ def volunteer_page(request: Request, session: SessionDep, language: Language) ->
 
 
 @router.post("/help/volunteer")
-async def volunteer_send(request: Request, session: SessionDep, language: Language) -> Response:
+async def volunteer_send(
+    request: Request, session: SessionDep, language: Language,
+    refusal: Annotated[Refusal | None, Depends(public_guard("volunteer"))],
+) -> Response:  # fmt: skip
     """Create a volunteer's account and unverified profile; then they sign in as staff do."""
     raw = await request.form()
     form = {k: str(v) for k, v in raw.items() if isinstance(v, str) and k != "password"}
     form["skills_chosen"] = ",".join(str(v) for v in raw.getlist("skills"))
+    if refusal is not None:
+        response = _volunteer_form(
+            request, session, language, form, [refusal.message], refusal.status
+        )
+        return _retry_after(response, refusal)
     username = form.get("username", "").strip()
     password = str(raw.get("password", ""))
     try:

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from qonaq.aid.schemas import HouseholdRequest
+from qonaq.aid.service import open_requests_for_household
 from qonaq.arrivals.models import Preregistration, PreregistrationDocument
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
@@ -28,6 +30,8 @@ from qonaq.registry.models import ACTIVE_STATUSES, Household, Person, Placement
 from qonaq.registry.schemas import HouseholdCreate, document_key_of
 from qonaq.registry.service import REFERENCE_ALPHABET, declared_places, register_household
 from qonaq.settlements.models import Settlement
+from qonaq.settlements.service import place_name
+from qonaq.transport.service import HouseholdDeparture, departure_for_household
 
 # 31 characters that cannot be misread, 8 of them: about 8.5e11 codes (39 bits)
 CODE_LENGTH = 8
@@ -203,10 +207,9 @@ class ArrivalStatus:
     settlement_name: str | None = None
     expected_arrival: date | None = None
     expires_on: date | None = None
-    # filled at merge: the transport helper's departure of the household
-    departure: object | None = None
-    # filled at merge: the aid helper's open requests for help of the household
-    help_requests: tuple[object, ...] = ()
+    departure: HouseholdDeparture | None = None
+    boarding_point: str | None = None
+    help_requests: tuple[HouseholdRequest, ...] = ()
 
 
 def arrival_status(
@@ -253,12 +256,16 @@ def _household_status(
         .join(Settlement, Settlement.id == Placement.settlement_id)
         .where(Placement.household_id == household.id, Placement.status.in_(ACTIVE_STATUSES))
     ).first()
+    asked = tuple(open_requests_for_household(db_session, household.id))
     if found is None:
-        return ArrivalStatus(household.status, household.size)
+        return ArrivalStatus(household.status, household.size, help_requests=asked)
     placement, settlement = found
+    departure = departure_for_household(db_session, household.id)
+    boarding = place_name(db_session, departure.boarding_point, language) if departure else None
     return ArrivalStatus(
         household.status, household.size, localized_name(settlement, language),
-        placement.expected_arrival,
+        placement.expected_arrival, departure=departure, boarding_point=boarding,
+        help_requests=asked,
     )  # fmt: skip
 
 

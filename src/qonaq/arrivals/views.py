@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
+from qonaq.aid.views import KIND_WORDS
 from qonaq.arrivals.models import Preregistration
 from qonaq.arrivals.service import (
     ArrivalStatus,
@@ -138,6 +139,7 @@ async def status_lookup(
     started = time.monotonic()
     context: dict[str, Any] = {
         "code": code, "birth_date": birth_date, "errors": [], "state_words": STATE_WORDS,
+        "kind_words": {str(kind): words for kind, words in KIND_WORDS.items()},
     }  # fmt: skip
     if refusal is not None:
         return refused_page(request, "status.html", language, context, refusal)

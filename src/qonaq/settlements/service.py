@@ -11,7 +11,7 @@ from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
 from qonaq.db.base import utc_now
 from qonaq.errors import Conflict, Forbidden, Invalid, NotFound
-from qonaq.geo.gazetteer import display_name
+from qonaq.geo.gazetteer import display_name, localized_name
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.i18n import N_
 from qonaq.registry.service import required_reason
@@ -350,3 +350,9 @@ def set_open(
         object_id=settlement_id, before={"open": not open_}, after={"open": open_}, reason=written,
     )  # fmt: skip
     return settlement
+
+
+def place_name(db_session: Session, place_id: str, language: str) -> str:
+    """A boarding point (an entry hub) or a settlement by id, in the reader's language."""
+    place = db_session.get(Hub, place_id) or db_session.get(Settlement, place_id)
+    return localized_name(place, language) if place is not None else place_id

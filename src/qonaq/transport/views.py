@@ -12,10 +12,10 @@ from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
 from qonaq.csvoutput import write_csv
 from qonaq.errors import Invalid
-from qonaq.geo.gazetteer import localized_name
 from qonaq.i18n import N_
 from qonaq.placement.policy import DEFAULT_POLICY
-from qonaq.settlements.models import Hub, Settlement
+from qonaq.settlements.models import Settlement
+from qonaq.settlements.service import place_name
 from qonaq.transport import service
 from qonaq.transport.manifests import MANIFEST_COLUMNS, manifest_rows
 from qonaq.transport.models import Departure, DepartureStatus
@@ -39,12 +39,6 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise Invalid(N_("not a date: %(value)s"), value=text) from None
-
-
-def place_name(session: Session, place_id: str, language: str) -> str:
-    """A boarding point or settlement by id, in the reader's language."""
-    place = session.get(Hub, place_id) or session.get(Settlement, place_id)
-    return localized_name(place, language) if place is not None else place_id
 
 
 def _departure_read(session: Session, departure: Departure, language: str) -> dict[str, object]:
