@@ -6,6 +6,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
 LANGUAGES: tuple[str, ...] = ("kk", "ru", "en")
@@ -46,3 +47,18 @@ def pick_language(*candidates: str | None) -> str:
 def N_(message: str) -> str:  # noqa: N802 - the conventional name extractors look for
     """Mark `message` for translation where it is defined; it is translated where shown."""
     return message
+
+
+def number(value: float, language: str) -> str:
+    """A whole number as the reader writes it: 1 234 567 in kk and ru, 1,234,567 in en."""
+    return format_decimal(round(value), locale=language)
+
+
+def signed(value: float, language: str) -> str:
+    """A whole number with its sign, +1 234 or -56, as the reader writes it."""
+    return format_decimal(round(value), "+#,##0;-#,##0", locale=language)
+
+
+def percent(share: float, language: str) -> str:
+    """A share as a percentage with two decimals, in the reader's notation."""
+    return format_percent(share, "#,##0.00%", locale=language)

@@ -3,13 +3,15 @@ sign-in keeps the chosen language, refusals are pages (not JSON) that keep the f
 page of personal data is cached."""
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+import qonaq.web
 from qonaq.auth.service import end_session
 from qonaq.db.session import transaction
-from qonaq.i18n import gettext
+from qonaq.i18n import gettext, number, percent, signed
 from qonaq.jobs.queue import InProcessWorker
 from qonaq.web.deps import LANGUAGE_COOKIE, SESSION_COOKIE
 from tests.web.conftest import PASSWORD, Site, post_login
@@ -180,3 +182,14 @@ def test_the_dashboard_data_is_in_the_readers_language(sqlite_site: Site) -> Non
     assert oral.startswith("Oral (Западно-Казахстанская)")
     assert "5\xa0000" in oral and "0\xa0%" in oral
     assert view["load_map"]["layout"]["separators"] == ", "
+
+
+def test_numbers_on_pages_are_written_as_the_reader_writes_them() -> None:
+    assert number(1234567.4, "ru") == "1\xa0234\xa0567"
+    assert number(1234567, "en") == "1,234,567"
+    assert signed(1234, "kk") == "+1\xa0234" and signed(-56, "en") == "-56"
+    assert percent(0.0123, "ru") == "1,23%" and percent(0.0123, "en") == "1.23%"
+    # no template formats a number the US way any more
+    us_style = re.compile(r'"\{:[+,.0-9]*[f%]?\}"\.format')
+    pages = sorted((Path(qonaq.web.__file__).parent / "templates").glob("*.html"))
+    assert pages and [p.name for p in pages if us_style.search(p.read_text())] == []

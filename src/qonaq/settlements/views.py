@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
@@ -362,6 +361,5 @@ def settlements_page(
         "places": places,
         "region": localized_name(shown_region, language) if shown_region else None,
         "linked": user.role in ("coordinator", "admin"),
-        "number": lambda value: format_decimal(value, locale=language),
     }
     return render(request, "settlements.html", language, context)

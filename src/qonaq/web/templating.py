@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from qonaq.i18n import LANGUAGE_NAMES, LANGUAGES, translations
+from qonaq.i18n import LANGUAGE_NAMES, LANGUAGES, number, percent, signed, translations
 from qonaq.web.deps import LANGUAGE_COOKIE
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -48,6 +48,10 @@ def render(
         "gettext": catalog.gettext,
         "ngettext": catalog.ngettext,
         "_": catalog.gettext,
+        # numbers as the reader writes them: 1 234 567 in kk and ru, 1,234,567 in en
+        "number": lambda value: number(value, language),
+        "signed": lambda value: signed(value, language),
+        "percent": lambda share: percent(share, language),
         **(context or {}),
     }
     html = environment.get_template(template).render(values)
