@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qonaq.placement.costs import band_edges, road_km
+from qonaq.placement.costs import band_edges, evaluate, road_km
 from qonaq.placement.exchange import exchange
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
+from qonaq.placement.origins import reassign_within_types
 from qonaq.placement.solve import Relaxation
 
 # the single-household move search stops after this long; its gains come early (1M
@@ -18,6 +19,8 @@ IMPROVE_SECONDS = 1.0
 FAR_IMPROVE_SECONDS = 3.0
 # and after the trades, which open a few more moves, after this long
 AFTER_TRADES_SECONDS = 0.5
+# road km rows kept for this many origins at most
+KM_CACHE_ORIGINS = 4096
 # households whose moves are screened together, in numpy, before the exact one-by-one search
 SCREEN_BATCH = 256
 
@@ -117,8 +120,7 @@ class MoveCosts:
 def round_flow(problem: PlacementProblem, relaxation: Relaxation) -> IntArray:
     """Give each type's households the whole-household part of its flows; the rest stay unplaced."""
     types = relaxation.types
-    # the tolerance keeps 2.9999999 households from HiGHS at 3
-    whole = np.floor(relaxation.arc_households + 1e-6).astype(np.int64)
+    whole = whole_households(relaxation)
     assignment = np.full(len(problem.household_ids), UNPLACED, dtype=np.int64)
     # households of each type in input order; consecutive runs go to consecutive arcs
     by_type = np.argsort(types.of_household, kind="stable")
@@ -131,6 +133,26 @@ def round_flow(problem: PlacementProblem, relaxation: Relaxation) -> IntArray:
     positions = np.repeat(type_start[arc_t] + offset_in_type, arc_n) + within_arc
     assignment[by_type[positions]] = np.repeat(arc_s, arc_n)
     return assignment
+
+
+def whole_households(relaxation: Relaxation) -> IntArray:
+    """Whole households per arc: each arc's whole part, then the type's households its flows
+    hold in all (rounded) to the arcs with the largest fractions. A flow in persons splits
+    a household of its own type over two places; flooring both left it to the greedy."""
+    types, fractional = relaxation.types, relaxation.arc_households
+    # the tolerance keeps 2.9999999 households from HiGHS at 3
+    whole = np.floor(fractional + 1e-6).astype(np.int64)
+    arc_type = relaxation.arc_type
+    held = np.bincount(arc_type, weights=fractional, minlength=len(types.count))
+    target = np.minimum(np.floor(held + 0.5 + 1e-6).astype(np.int64), types.count)
+    extra = target - np.bincount(arc_type, weights=whole, minlength=len(types.count)).astype(
+        np.int64
+    )
+    order = np.lexsort((-(fractional - whole), arc_type))
+    ordered_type = arc_type[order]
+    rank = np.arange(len(order)) - np.searchsorted(ordered_type, ordered_type, side="left")
+    whole[order[rank < extra[ordered_type]]] += 1
+    return whole
 
 
 def repair(problem: PlacementProblem, assignment: IntArray) -> IntArray:
@@ -200,24 +222,30 @@ def place_remaining(problem: PlacementProblem, assignment: IntArray, type_of: In
 
 
 def assign(
-    problem: PlacementProblem, relaxation: Relaxation, improve_seconds: float = IMPROVE_SECONDS
+    problem: PlacementProblem,
+    relaxation: Relaxation,
+    improve_seconds: float = IMPROVE_SECONDS,
+    snapped: bool = False,
 ) -> IntArray:
     """Whole households from the relaxed flow: round, repair capacities, place the rest
     greedily, then improve by single moves (for `improve_seconds`) and by trades between
-    alike households."""
+    alike households. `snapped`: the relaxation priced the households at snapped origins
+    (`origins.py`); each type's places then go to its households by their own travel."""
     rounded = round_flow(problem, relaxation)
     repaired = repair(problem, rounded)
     twins = relaxation.types.of_household
     completed = place_remaining(problem, repaired, twins)
+    if snapped:
+        completed = reassign_within_types(problem, relaxation.types, completed)
     moved = improve(problem, completed, type_of=twins, seconds=improve_seconds)
-    traded = improve(
-        problem,
-        exchange(problem, relaxation.types, moved),
-        type_of=twins,
-        seconds=AFTER_TRADES_SECONDS,
-    )
+    exchanged = exchange(problem, relaxation.types, moved)
+    # the trades price snapped origins: kept only where they help at the households' own
+    if snapped and evaluate(problem, exchanged).objective > evaluate(problem, moved).objective:
+        exchanged = moved
+    traded = improve(problem, exchanged, type_of=twins, seconds=AFTER_TRADES_SECONDS)
     # moves can free room that an unplaced household fits into
-    return place_remaining(problem, traded, twins)
+    finished = place_remaining(problem, traded, twins)
+    return reassign_within_types(problem, relaxation.types, finished) if snapped else finished
 
 
 def improve(
@@ -285,6 +313,9 @@ def origin_km(
     origin = (float(problem.origin_lat[household]), float(problem.origin_lon[household]))
     km = cache.get(origin)
     if km is None:
+        if len(cache) >= KM_CACHE_ORIGINS:
+            # one origin per household: a cache of all of them would be households × settlements
+            cache.clear()
         km = road_km(
             problem.policy, np.array([origin[0]]), np.array([origin[1]]), problem.lat, problem.lon
         )[0]

@@ -83,6 +83,9 @@ STALL = 1e-4
 JOB_STEP = 0.3
 # households in the sample whose exact LP gives the starting prices of a large wave
 SAMPLE_HOUSEHOLDS = 1500
+# the sample LP starts the ascent only where types are at most this share of households
+SAMPLE_MAX_TYPE_SHARE = 0.5
+SHARED_FALLBACK = True
 
 
 def type_classes(ctx: PricingContext) -> IntArray:
@@ -274,17 +277,22 @@ def type_settlement_flows(
         [s[used]],
         [flows[: network.direct][used].astype(np.float64)],
     )
-    for k in np.unique(classes[via > 0]).tolist():
-        members = np.flatnonzero((classes == k) & (via > 0))
-        outlets = np.flatnonzero((network.generic_class == k) & (generic > 0))
+    # every class passes on what it takes in, so with the types and the outlets both in
+    # class order the two running totals cut each class at the same persons: one merge of
+    # the two cumulative sums splits every class at once (a loop over classes scanned all
+    # types for each: quadratic once every household has its own origin)
+    members = np.flatnonzero(via > 0)
+    members = members[np.argsort(classes[members], kind="stable")]
+    outlets = np.flatnonzero(generic > 0)
+    outlets = outlets[np.argsort(network.generic_class[outlets], kind="stable")]
+    if len(members):
         ins, outs = np.cumsum(via[members]), np.cumsum(generic[outlets])
         cuts = np.union1d(ins, outs)
         lengths = np.diff(np.concatenate([[0], cuts]))
         keep = lengths > 0
-        pair_t.append(members[np.searchsorted(ins, cuts, side="left")][keep])
-        pair_s.append(
-            network.generic_settlement[outlets[np.searchsorted(outs, cuts, side="left")]][keep]
-        )
+        pair_t.append(members[np.minimum(np.searchsorted(ins, cuts), len(ins) - 1)][keep])
+        outlet = outlets[np.minimum(np.searchsorted(outs, cuts), len(outs) - 1)]
+        pair_s.append(network.generic_settlement[outlet][keep])
         pair_flow.append(lengths[keep].astype(np.float64))
     all_t, all_s, all_flow = (
         np.concatenate(pair_t),
@@ -376,7 +384,13 @@ def ascended_relaxation(
     the exact bound of the prices it reaches, and its soft plan rounded by a flow."""
     problem, types = ctx.problem, ctx.types
     start = travel_prices(problem, types, effort.cost_scale)
-    if effort.ascent_sample_rounds and len(problem.household_ids) > 2 * SAMPLE_HOUSEHOLDS:
+    if (
+        effort.ascent_sample_rounds
+        and len(problem.household_ids) > 2 * SAMPLE_HOUSEHOLDS
+        # a sample of households that are mostly types of their own is a slow LP (1,500 of
+        # a wave with wishes spread over every settlement: 20 s a round), for little
+        and len(types.count) <= SAMPLE_MAX_TYPE_SHARE * len(problem.household_ids)
+    ):
         # the desks' prices are better from here: 100,000 persons decided one by one
         # ended 2.5 % above the batch plan, not 3.6 % (the bound: 0.19 % below the LP
         # optimum, not 0.06 %)
@@ -480,7 +494,7 @@ def rounded_soft_plan(
     t, s = soft.pair_type, soft.settlement
     capacity = np.ceil(soft.households - 1e-9).astype(np.int64) * ctx.types.size[t]
     network = build_network(
-        ctx, prices, t, s, classes, cost_scale=cost_scale, capacity=capacity, shared=False
+        ctx, prices, t, s, classes, cost_scale=cost_scale, capacity=capacity, shared=SHARED_FALLBACK
     )
     flows = solve_network(network)
     return type_settlement_flows(network, flows, classes, t, s)

@@ -10,8 +10,15 @@ from qonaq.placement.assign import FAR_IMPROVE_SECONDS, IMPROVE_SECONDS, assign
 from qonaq.placement.costs import ObjectiveParts, evaluate
 from qonaq.placement.flow import ascends, solve_relaxation
 from qonaq.placement.lp import SolverTimeLimit, solve_lp_relaxation, solve_small_mip
-from qonaq.placement.model import UNPLACED, IntArray, PlacementProblem
-from qonaq.placement.solve import Prices, Progress
+from qonaq.placement.model import PERSONS, UNPLACED, IntArray, PlacementProblem
+from qonaq.placement.origins import (
+    distinct_origins,
+    exact_bound,
+    pricing_origin_budget,
+    pricing_problem,
+    snap_origins,
+)
+from qonaq.placement.solve import Prices, Progress, pricing_context
 from qonaq.placement.types import household_types
 
 
@@ -74,7 +81,11 @@ def plan_placement(
         raise ValueError(f"unknown method {method!r}: use {', '.join(METHODS)}")
     if not problem.household_ids or not problem.eligible.any():
         return nothing_to_place(problem, started)
-    types = household_types(problem)
+    # per-household origins are priced snapped to a few points (origins.py)
+    budget = pricing_origin_budget(len(problem.settlement_ids))
+    origins = snap_origins(problem, budget) if distinct_origins(problem) > budget else None
+    priced = problem if origins is None else pricing_problem(problem, origins)
+    types = household_types(priced)
     automatic = method == "auto"
     if automatic:
         pairs = len(types.count) * len(problem.settlement_ids)
@@ -90,20 +101,32 @@ def plan_placement(
     # them for matrix products too small to share, made them half as fast (1M persons)
     with threadpool_limits(limits=1, user_api="blas"):
         try:
-            relaxation = solver(problem, types, progress=progress)
+            relaxation = solver(priced, types, progress=progress)
         except SolverTimeLimit:
             if not automatic:
                 raise
             # an unusually hard LP for its size: the flows always finish
-            relaxation = solve_relaxation(problem, types, progress=progress)
+            relaxation = solve_relaxation(priced, types, progress=progress)
         # a plain Lagrangian flow leaves more for the local search than the ascent's plan
-        far = method == "flow" and not ascends(problem, types)
-        assignment = assign(problem, relaxation, FAR_IMPROVE_SECONDS if far else IMPROVE_SECONDS)
+        far = method == "flow" and not ascends(priced, types)
+        assignment = assign(
+            problem,
+            relaxation,
+            FAR_IMPROVE_SECONDS if far else IMPROVE_SECONDS,
+            snapped=origins is not None,
+        )
+        lower_bound = relaxation.lower_bound
+        if origins is not None:
+            lower_bound = max(
+                exact_bound(pricing_context(priced, types), problem, origins, relaxation.prices),
+                # the snapped problem's bound less the most travel the snapping can hide
+                lower_bound - float(problem.demand[:, PERSONS] @ origins.shift),
+            )
     return PlacementPlan(
         problem=problem,
         assignment=assignment,
         parts=evaluate(problem, assignment),
-        lower_bound=relaxation.lower_bound,
+        lower_bound=lower_bound,
         prices=relaxation.prices,
         seconds=time.perf_counter() - started,
     )
