@@ -29,7 +29,8 @@ DESK_CALLS = 10_000
 PLACE_SCRIPT = (
     "import sys; from pathlib import Path; from qonaq.cli.place import place; "
     "a = sys.argv[1:]; place(settlements=Path(a[0]), households=Path(a[1]), out=Path(a[3]), "
-    "vacancies=Path(a[2]), policy=None, method='auto', quiet=True, from_db=False, apply=False)"
+    "vacancies=Path(a[2]), policy=None, method='auto', quiet=True, from_db=False, apply=False, "
+    "memory_limit_gb=None, lp_seconds=60.0, seconds=None)"
 )
 
 

@@ -8,10 +8,12 @@ import numpy as np
 from qonaq.placement.costs import band_edges, evaluate, road_km
 from qonaq.placement.exchange import exchange
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
+from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
 from qonaq.placement.origins import reassign_within_types
 from qonaq.placement.solve import Relaxation
 
-# the single-household move search stops after this long; its gains come early (1M
+# with a wall-clock limit (PlanOptions.seconds), the single-household move search stops
+# after this long; its gains come early (1M
 # persons after the ascent's rounded soft plan: 0.15 % of the objective in the first
 # second, 0.05 % in the next two)
 IMPROVE_SECONDS = 1.0
@@ -224,25 +226,43 @@ def place_remaining(problem: PlacementProblem, assignment: IntArray, type_of: In
 def assign(
     problem: PlacementProblem,
     relaxation: Relaxation,
-    improve_seconds: float = IMPROVE_SECONDS,
+    options: PlanOptions = DEFAULT_OPTIONS,
+    far: bool = False,
     snapped: bool = False,
 ) -> IntArray:
     """Whole households from the relaxed flow: round, repair capacities, place the rest
-    greedily, then improve by single moves (for `improve_seconds`) and by trades between
-    alike households. `snapped`: the relaxation priced the households at snapped origins
-    (`origins.py`); each type's places then go to its households by their own travel."""
+    greedily, then improve by single moves and by trades between alike households, as long
+    as the options allow (`far`: the relaxation's plan is a plain Lagrangian flow's, which
+    leaves more to the moves when they are timed). `snapped`: the relaxation priced the
+    households at snapped origins (`origins.py`); each type's places then go to its
+    households by their own travel."""
     rounded = round_flow(problem, relaxation)
     repaired = repair(problem, rounded)
     twins = relaxation.types.of_household
     completed = place_remaining(problem, repaired, twins)
     if snapped:
         completed = reassign_within_types(problem, relaxation.types, completed)
-    moved = improve(problem, completed, type_of=twins, seconds=improve_seconds)
+    timed = options.seconds is not None
+    moved = improve(
+        problem,
+        completed,
+        passes=options.improve_passes,
+        seconds=(FAR_IMPROVE_SECONDS if far else IMPROVE_SECONDS) if timed else None,
+        type_of=twins,
+        households=options.improve_households,
+    )
     exchanged = exchange(problem, relaxation.types, moved)
     # the trades price snapped origins: kept only where they help at the households' own
     if snapped and evaluate(problem, exchanged).objective > evaluate(problem, moved).objective:
         exchanged = moved
-    traded = improve(problem, exchanged, type_of=twins, seconds=AFTER_TRADES_SECONDS)
+    traded = improve(
+        problem,
+        exchanged,
+        passes=options.after_trades_passes,
+        seconds=AFTER_TRADES_SECONDS if timed else None,
+        type_of=twins,
+        households=options.improve_households,
+    )
     # moves can free room that an unplaced household fits into
     finished = place_remaining(problem, traded, twins)
     return reassign_within_types(problem, relaxation.types, finished) if snapped else finished
@@ -252,13 +272,15 @@ def improve(
     problem: PlacementProblem,
     assignment: IntArray,
     passes: int = 2,
-    seconds: float = IMPROVE_SECONDS,
+    seconds: float | None = IMPROVE_SECONDS,
     type_of: IntArray | None = None,
+    households: int | None = None,
 ) -> IntArray:
     """Move single households, largest first, while a move lowers the objective (first
-    improvement), for at most `seconds`. With `type_of`, a household whose twin (same type,
-    same settlement) was just found with no better move is skipped: it has none either."""
-    deadline = time.perf_counter() + seconds
+    improvement): `passes` over the first `households` (all when None), and with `seconds`
+    for at most that long. With `type_of`, a household whose twin (same type, same
+    settlement) was just found with no better move is skipped: it has none either."""
+    deadline = np.inf if seconds is None else time.perf_counter() + seconds
     improved = assignment.copy()
     placed = np.flatnonzero(improved != UNPLACED)
     load = problem.load.copy()
@@ -273,7 +295,7 @@ def improve(
         # largest first; twins next to each other
         movers = placed[
             np.lexsort((improved[placed], twin_of[placed], -problem.demand[placed, PERSONS]))
-        ]
+        ][:households]
         for begin in range(0, len(movers), SCREEN_BATCH):
             if time.perf_counter() > deadline:
                 return improved

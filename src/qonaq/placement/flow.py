@@ -27,6 +27,7 @@ from qonaq.placement.ascent import (
 )
 from qonaq.placement.lp import sample_prices
 from qonaq.placement.model import CHILDREN, MEDICAL, PERSONS, FloatArray, IntArray, PlacementProblem
+from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
 from qonaq.placement.solve import (
     INFINITE,
     Prices,
@@ -61,8 +62,9 @@ FULL_EFFORT = FlowEffort(
     rounds=6, jobs_per_origin=10, arcs_per_round=1, cost_scale=100.0, sample_rounds=2,
     ascent_seconds=ASCENT_SECONDS, ascent_stages=ASCENT_STAGES, ascent_sample_rounds=2,
 )  # fmt: skip
-# beyond HUGE_WAVE_TYPES types (1M persons: 160,000) a flow takes seconds and job arcs are
-# most of its network: fewer own job arcs, a coarser cost unit, one sample LP round, and a
+# beyond `PlanOptions.huge_wave_types` types (1M persons: 160,000) a flow takes seconds
+# and job arcs are most of its network: fewer own job arcs, a coarser cost unit, one sample
+# LP round, and a
 # shorter ascent with no sample LP (3 s of the 20 s target; the bound climbs higher there
 # from no side prices at all)
 LEAN_EFFORT = FlowEffort(
@@ -70,11 +72,9 @@ LEAN_EFFORT = FlowEffort(
     ascent_seconds=HUGE_ASCENT_SECONDS, ascent_stages=HUGE_ASCENT_STAGES,
     ascent_sample_rounds=0,
 )  # fmt: skip
-HUGE_WAVE_TYPES = 50_000
 # the ascent prices every type-settlement pair about five times (its stages, the soft
 # plan): beyond this many pairs that alone would take over 15 s, and the Lagrangian
 # rounds alone give the bound and the plan (100,000 persons over 7,000 settlements: 160 M)
-ASCENT_MAX_PAIRS = 80_000_000
 # km-equivalents per child or medical place when such places first run short
 SIDE_PRICE_START = 50.0
 # rounds stop when the bound improves by less than this share
@@ -361,24 +361,27 @@ def solve_relaxation(
     rounds: int | None = None,
     ascend: bool = True,
     progress: Progress | None = None,
+    options: PlanOptions = DEFAULT_OPTIONS,
 ) -> Relaxation:
-    """With `ascend` (and at most ASCENT_MAX_PAIRS type-settlement pairs): a quasi-Newton
+    """With `ascend` (and at most `options.ascent_max_pairs` type-settlement pairs): a quasi-Newton
     ascent of the smoothed dual from travel prices and a flow that rounds its soft plan.
     Otherwise `rounds` of Lagrangian prices and min-cost flows; the best bound is kept."""
     ctx = pricing_context(problem, types)
-    effort = LEAN_EFFORT if len(types.count) > HUGE_WAVE_TYPES else FULL_EFFORT
-    if ascend and ascends(problem, types):
-        return ascended_relaxation(ctx, effort, progress)
+    effort = LEAN_EFFORT if len(types.count) > options.huge_wave_types else FULL_EFFORT
+    if ascend and ascends(problem, types, options):
+        return ascended_relaxation(ctx, effort, progress, options.seconds is not None)
     return lagrangian_relaxation(ctx, effort, rounds or effort.rounds, progress)
 
 
-def ascends(problem: PlacementProblem, types: HouseholdTypes) -> bool:
-    """Whether the flows climb the dual: at most ASCENT_MAX_PAIRS type-settlement pairs."""
-    return len(types.count) * len(problem.settlement_ids) <= ASCENT_MAX_PAIRS
+def ascends(
+    problem: PlacementProblem, types: HouseholdTypes, options: PlanOptions = DEFAULT_OPTIONS
+) -> bool:
+    """Whether the flows climb the dual: at most `ascent_max_pairs` type-settlement pairs."""
+    return len(types.count) * len(problem.settlement_ids) <= options.ascent_max_pairs
 
 
 def ascended_relaxation(
-    ctx: PricingContext, effort: FlowEffort, progress: Progress | None
+    ctx: PricingContext, effort: FlowEffort, progress: Progress | None, timed: bool = False
 ) -> Relaxation:
     """The ascent from travel prices and, but on a huge wave, a sample LP's side prices;
     the exact bound of the prices it reaches, and its soft plan rounded by a flow."""
@@ -396,7 +399,9 @@ def ascended_relaxation(
         # optimum, not 0.06 %)
         side = sample_prices(problem, SAMPLE_HOUSEHOLDS, rounds=effort.ascent_sample_rounds)
         start = Prices(start.persons, side.children, side.medical, side.workers)
-    ascended = ascend_dual(ctx, start, effort.ascent_seconds, progress, effort.ascent_stages)
+    # by its stages' iterations alone unless the plan has a wall-clock limit
+    seconds = effort.ascent_seconds if timed else None
+    ascended = ascend_dual(ctx, start, seconds, progress, effort.ascent_stages)
     soft = soft_plan(ctx, ascended.prices, ascended.tau)
     pair_t, pair_s, persons = rounded_soft_plan(
         ctx, ascended.prices, soft, type_classes(ctx), effort.cost_scale
