@@ -25,10 +25,10 @@ from qonaq.placement.types import HouseholdTypes
 
 # distinct origins priced as they are at most: the relaxation's networks and class rows grow
 # with origins × settlements, so the budget is in origin-settlement pairs, within limits
-ORIGIN_SETTLEMENT_PAIRS = 60_000
+ORIGIN_SETTLEMENT_PAIRS = 100_000
 MIN_PRICING_ORIGINS = 16
-MAX_PRICING_ORIGINS = 256
-# the grid starts this fine (degrees of latitude) and doubles until few enough cells are used
+MAX_PRICING_ORIGINS = 384
+# the grid starts this fine (degrees of latitude) and grows by √2 until few enough cells are used
 FINEST_CELL_DEGREES = 0.005
 # households × slots of one type that a within-type reassignment may weigh at most
 REASSIGN_MAX_ARCS = 20_000_000
@@ -77,7 +77,7 @@ def snap_origins(problem: PlacementProblem, budget: int) -> PricingOrigins:
         cells = int(of_cell.max()) + 1
         if cells <= budget:
             break
-        cell *= 2
+        cell *= np.sqrt(2.0)
     weight = np.bincount(of_cell, weights=persons, minlength=cells)
     centre_lat = np.bincount(of_cell, weights=persons * lat, minlength=cells) / weight
     centre_lon = np.bincount(of_cell, weights=persons * lon, minlength=cells) / weight

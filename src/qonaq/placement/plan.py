@@ -124,7 +124,8 @@ def plan_placement(
             if not automatic:
                 raise
             # an unusually hard LP for its size: the flows always finish
-            relaxation = solver_of("flow", options)(priced, types, progress)
+            method = "flow"
+            relaxation = solver_of(method, options)(priced, types, progress)
         # a plain Lagrangian flow leaves more for the local search than the ascent's plan
         far = method == "flow" and not ascends(priced, types, options)
         assignment = assign(problem, relaxation, options, far=far, snapped=origins is not None)
