@@ -9,7 +9,7 @@ of one snapped type then take that type's places in the order their own origins 
 (`reassign_within_types`, loads unchanged), the local search moves them at their exact
 costs, and the lower bound is the exact dual bound of the relaxation's prices over every
 household at its own origin (`exact_bound`: only settlements within 2δ of the snapped
-minimum can hold a household's exact minimum, so few distances are computed).
+best exact cost found so far can hold a household's exact minimum: few distances).
 """
 
 from dataclasses import dataclass, replace
@@ -123,6 +123,7 @@ def exact_bound(
         row = types.of_household[households] - start
         best = household_minima(
             cost,
+            np.argsort(cost, axis=1),
             ctx.km[types.origin[t]],
             row,
             origins.shift[households],
@@ -141,6 +142,7 @@ def exact_bound(
 @numba.njit(parallel=True, cache=True, error_model="numpy")
 def household_minima(
     cost: FloatArray,
+    order: IntArray,
     snapped_km: FloatArray,
     row: IntArray,
     shift: FloatArray,
@@ -151,24 +153,20 @@ def household_minima(
     circuity: float,
 ) -> FloatArray:
     """Each household's exact cheapest per-person cost: its type's row `cost[row[h]]` with the
-    snapped km swapped for its own, computed only where the row is within 2 × shift of its
-    minimum (elsewhere the exact cost exceeds the minimum's)."""
-    settlements = cost.shape[1]
-    lows = np.empty(cost.shape[0])
-    for r in range(cost.shape[0]):
-        lows[r] = np.min(cost[r])
+    snapped km swapped for its own, visiting the row cheapest first (`order`) and stopping
+    where the row less the household's shift can no longer beat the best found."""
     best = np.empty(len(row))
     for h in numba.prange(len(row)):
         r = row[h]
-        if shift[h] <= 0.0:
-            best[h] = lows[r]
-            continue
-        limit = lows[r] + 2.0 * shift[h] + 1e-9 * (1.0 + abs(lows[r]))
         found = np.inf
         cos_phi = np.cos(phi[h])
-        for s in range(settlements):
-            if cost[r, s] > limit:
-                continue
+        for j in range(order.shape[1]):
+            s = order[r, j]
+            if cost[r, s] - shift[h] >= found or cost[r, s] == np.inf:
+                break
+            if shift[h] <= 0.0:
+                found = cost[r, s]
+                break
             a = np.sin((settlement_phi[s] - phi[h]) / 2) ** 2
             b = cos_phi * np.cos(settlement_phi[s]) * np.sin((settlement_lam[s] - lam[h]) / 2) ** 2
             km = 2 * 6371.0 * np.arcsin(min(1.0, np.sqrt(a + b))) * circuity
