@@ -24,7 +24,9 @@ class PlanOptions:
     # beyond this many household types the flows take their lean settings
     huge_wave_types: int = 50_000
     # the dual ascent runs up to this many type × settlement pairs, Lagrangian rounds beyond
-    ascent_max_pairs: int = 80_000_000
+    # (1M persons with own origins and wishes over 346 settlements make about 100 million,
+    # where the rounds' bound was 52 % below the plan)
+    ascent_max_pairs: int = 150_000_000
     # distinct origins priced as they are at most, None: by the number of settlements
     pricing_origins: int | None = None
     # refuse a wave whose estimated peak memory exceeds this, None: the memory available

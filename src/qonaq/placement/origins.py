@@ -18,7 +18,7 @@ import numba
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from qonaq.geo.distance import EARTH_RADIUS_KM
+from qonaq.geo.distance import EARTH_RADIUS_KM, great_circle_pairs_km
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
 from qonaq.placement.solve import PRICING_CHUNK, Prices, PricingContext, bound_of, chunk_costs
 from qonaq.placement.types import HouseholdTypes
@@ -82,24 +82,13 @@ def snap_origins(problem: PlacementProblem, budget: int) -> PricingOrigins:
     centre_lat = np.bincount(of_cell, weights=persons * lat, minlength=cells) / weight
     centre_lon = np.bincount(of_cell, weights=persons * lon, minlength=cells) / weight
     snapped_lat, snapped_lon = centre_lat[of_cell], centre_lon[of_cell]
-    shift = haversine_pairs(lat, lon, snapped_lat, snapped_lon) * problem.policy.circuity
+    shift = great_circle_pairs_km(lat, lon, snapped_lat, snapped_lon) * problem.policy.circuity
     return PricingOrigins(snapped_lat, snapped_lon, shift, cells)
 
 
 def pricing_problem(problem: PlacementProblem, origins: PricingOrigins) -> PlacementProblem:
     """The problem with every household at its snapped origin."""
     return replace(problem, origin_lat=origins.lat, origin_lon=origins.lon)
-
-
-def haversine_pairs(
-    lat_a: FloatArray, lon_a: FloatArray, lat_b: FloatArray, lon_b: FloatArray
-) -> FloatArray:
-    """Great-circle km between a[i] and b[i]."""
-    phi_a, phi_b = np.radians(lat_a), np.radians(lat_b)
-    d_lambda = np.radians(lon_b - lon_a)
-    h = np.sin((phi_b - phi_a) / 2) ** 2 + np.cos(phi_a) * np.cos(phi_b) * np.sin(d_lambda / 2) ** 2
-    result: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-    return result
 
 
 def exact_bound(
@@ -169,7 +158,7 @@ def household_minima(
                 break
             a = np.sin((settlement_phi[s] - phi[h]) / 2) ** 2
             b = cos_phi * np.cos(settlement_phi[s]) * np.sin((settlement_lam[s] - lam[h]) / 2) ** 2
-            km = 2 * 6371.0 * np.arcsin(min(1.0, np.sqrt(a + b))) * circuity
+            km = 2 * EARTH_RADIUS_KM * np.arcsin(min(1.0, np.sqrt(a + b))) * circuity
             found = min(found, cost[r, s] - snapped_km[r, s] + km)
         best[h] = found
     return best
@@ -200,7 +189,7 @@ def reassign_within_types(
     settlement = (slots % (len(problem.settlement_ids) + 1)) - 1
     target = settlement[arc_slot]
     to = np.maximum(target, 0)
-    km = haversine_pairs(
+    km = great_circle_pairs_km(
         problem.origin_lat[movable][arc_household],
         problem.origin_lon[movable][arc_household],
         problem.lat[to],
