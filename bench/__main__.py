@@ -169,7 +169,7 @@ def main() -> None:
     # instances are made one at a time, as their row comes: a million scattered households
     # are gigabytes of records
     runs: list[tuple[str, Callable[[], Instance]]] = [
-        (f"{p:,} persons", partial(national_instance, p)) for p in sizes
+        (f"{p:,} persons", partial(national_instance, p)) for p in sizes if p
     ]
     runs.append(
         (
