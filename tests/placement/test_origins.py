@@ -171,3 +171,14 @@ def test_summary_json_records_the_options_and_the_method(tmp_path: Path) -> None
     assert summary["options"]["seconds"] is None
     assert summary["options"]["improve_passes"] == 2
     assert summary["method"] == "mip"
+
+
+def test_a_wall_clock_limit_is_an_option_that_the_plan_keeps() -> None:
+    places, arrivals, jobs = scattered(22, settlements=30, households=900)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    timed = PlanOptions(pricing_origins=3, seconds=2.0)
+    plan = plan_placement(problem, method="flow", options=timed)
+    mapping = {h: plan.settlement_of(i) for i, h in enumerate(problem.household_ids)}
+    assert violations(places, arrivals, DEFAULT_POLICY, mapping) == []
+    assert plan.options.seconds == 2.0
+    assert plan.lower_bound <= plan.objective

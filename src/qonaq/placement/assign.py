@@ -242,12 +242,14 @@ def assign(
     completed = place_remaining(problem, repaired, twins)
     if snapped:
         completed = reassign_within_types(problem, relaxation.types, completed)
-    timed = options.seconds is not None
+    limit = options.seconds
     moved = improve(
         problem,
         completed,
         passes=options.improve_passes,
-        seconds=(FAR_IMPROVE_SECONDS if far else IMPROVE_SECONDS) if timed else None,
+        seconds=None
+        if limit is None
+        else min(FAR_IMPROVE_SECONDS if far else IMPROVE_SECONDS, 0.1 * limit),
         type_of=twins,
         households=options.improve_households,
     )
@@ -259,7 +261,7 @@ def assign(
         problem,
         exchanged,
         passes=options.after_trades_passes,
-        seconds=AFTER_TRADES_SECONDS if timed else None,
+        seconds=None if limit is None else min(AFTER_TRADES_SECONDS, 0.05 * limit),
         type_of=twins,
         households=options.improve_households,
     )

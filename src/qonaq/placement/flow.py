@@ -369,7 +369,11 @@ def solve_relaxation(
     ctx = pricing_context(problem, types)
     effort = LEAN_EFFORT if len(types.count) > options.huge_wave_types else FULL_EFFORT
     if ascend and ascends(problem, types, options):
-        return ascended_relaxation(ctx, effort, progress, options.seconds is not None)
+        # a wall-clock limit gives the ascent its usual caps, or 60 % of the limit if less
+        seconds = (
+            None if options.seconds is None else min(effort.ascent_seconds, 0.6 * options.seconds)
+        )
+        return ascended_relaxation(ctx, effort, progress, seconds)
     return lagrangian_relaxation(ctx, effort, rounds or effort.rounds, progress)
 
 
@@ -381,7 +385,10 @@ def ascends(
 
 
 def ascended_relaxation(
-    ctx: PricingContext, effort: FlowEffort, progress: Progress | None, timed: bool = False
+    ctx: PricingContext,
+    effort: FlowEffort,
+    progress: Progress | None,
+    seconds: float | None = None,
 ) -> Relaxation:
     """The ascent from travel prices and, but on a huge wave, a sample LP's side prices;
     the exact bound of the prices it reaches, and its soft plan rounded by a flow."""
@@ -400,7 +407,6 @@ def ascended_relaxation(
         side = sample_prices(problem, SAMPLE_HOUSEHOLDS, rounds=effort.ascent_sample_rounds)
         start = Prices(start.persons, side.children, side.medical, side.workers)
     # by its stages' iterations alone unless the plan has a wall-clock limit
-    seconds = effort.ascent_seconds if timed else None
     ascended = ascend_dual(ctx, start, seconds, progress, effort.ascent_stages)
     soft = soft_plan(ctx, ascended.prices, ascended.tau)
     pair_t, pair_s, persons = rounded_soft_plan(
