@@ -85,7 +85,6 @@ JOB_STEP = 0.3
 SAMPLE_HOUSEHOLDS = 1500
 # the sample LP starts the ascent only where types are at most this share of households
 SAMPLE_MAX_TYPE_SHARE = 0.5
-SHARED_FALLBACK = True
 
 
 def type_classes(ctx: PricingContext) -> IntArray:
@@ -399,7 +398,7 @@ def ascended_relaxation(
         and len(problem.household_ids) > 2 * SAMPLE_HOUSEHOLDS
         # a sample of households that are mostly types of their own is a slow LP (1,500 of
         # a wave with wishes spread over every settlement: 20 s a round), for little
-        and len(types.count) <= SAMPLE_MAX_TYPE_SHARE * len(problem.household_ids)
+        and not singular(problem, types)
     ):
         # the desks' prices are better from here: 100,000 persons decided one by one
         # ended 2.5 % above the batch plan, not 3.6 % (the bound: 0.19 % below the LP
@@ -410,7 +409,7 @@ def ascended_relaxation(
     ascended = ascend_dual(ctx, start, seconds, progress, effort.ascent_stages)
     soft = soft_plan(ctx, ascended.prices, ascended.tau)
     pair_t, pair_s, persons = rounded_soft_plan(
-        ctx, ascended.prices, soft, type_classes(ctx), effort.cost_scale
+        ctx, ascended.prices, soft, type_classes(ctx), effort.cost_scale, singular(problem, types)
     )
     return Relaxation(
         types=types,
@@ -478,6 +477,14 @@ def lagrangian_relaxation(
     )
 
 
+def singular(problem: PlacementProblem, types: HouseholdTypes) -> bool:
+    """Whether most households are types of their own (wishes spread over every settlement):
+    a sample LP of them is slow, and their soft plan's pairs alone leave many unplaced (the
+    100,000-person own-origin wave: 6,451 households), so the rounding flow also gets the
+    shared travel arcs (on the hub waves those made the plan worse: 1M, 0.61 % against 0.26 %)."""
+    return len(types.count) > SAMPLE_MAX_TYPE_SHARE * len(problem.household_ids)
+
+
 def travel_prices(problem: PlacementProblem, types: HouseholdTypes, cost_scale: float) -> Prices:
     """Where the ascent starts: π exact for the min-cost flow of the households told apart
     by origin and demand alone (travel and congestion: 1M persons make 1,100 such types, a
@@ -496,16 +503,22 @@ def travel_prices(problem: PlacementProblem, types: HouseholdTypes, cost_scale: 
 
 
 def rounded_soft_plan(
-    ctx: PricingContext, prices: Prices, soft: SoftPlan, classes: IntArray, cost_scale: float
+    ctx: PricingContext,
+    prices: Prices,
+    soft: SoftPlan,
+    classes: IntArray,
+    cost_scale: float,
+    shared: bool = False,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Whole persons per (type, settlement) near the soft plan of the ascended prices: a flow
     over the soft plan's pairs only, each carrying at most its households rounded up, so the
     flow keeps the bands exactly and stays close to the children, medical and job use the
-    ascent balanced (at 100,000 persons: gap 0.30 % against 0.45 % for a flow over all arcs)."""
+    ascent balanced (at 100,000 persons: gap 0.30 % against 0.45 % for a flow over all arcs);
+    with `shared`, also through the class routes that carry travel only."""
     t, s = soft.pair_type, soft.settlement
     capacity = np.ceil(soft.households - 1e-9).astype(np.int64) * ctx.types.size[t]
     network = build_network(
-        ctx, prices, t, s, classes, cost_scale=cost_scale, capacity=capacity, shared=SHARED_FALLBACK
+        ctx, prices, t, s, classes, cost_scale=cost_scale, capacity=capacity, shared=shared
     )
     flows = solve_network(network)
     return type_settlement_flows(network, flows, classes, t, s)
