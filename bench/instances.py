@@ -117,10 +117,12 @@ def synthetic_country(count: int, rng: np.random.Generator) -> list[SettlementRe
     ]
 
 
-def scaled_to(settlements: list[SettlementRecord], persons: int) -> list[SettlementRecord]:
-    """Capacities scaled so that the free persons capacity is about 1.3 × the arrivals."""
+def scaled_to(
+    settlements: list[SettlementRecord], persons: int, room: float = 1.3
+) -> list[SettlementRecord]:
+    """Capacities scaled so that the free persons capacity is about `room` × the arrivals."""
     free = sum(max(0, s.cap_persons - s.load_persons) for s in settlements if s.open)
-    factor = max(1.0, 1.3 * persons / max(free, 1))
+    factor = max(1.0, room * persons / max(free, 1))
     if factor == 1.0:
         return settlements
     return [
@@ -136,13 +138,36 @@ def scaled_to(settlements: list[SettlementRecord], persons: int) -> list[Settlem
     ]
 
 
+# a "scattered" wave's households live around this many entry areas (the biggest hubs),
+# this many degrees apart at one standard deviation: addresses from a regional office
+SCATTER_AREAS = 4
+SCATTER_DEGREES = 0.6
+
+
+@dataclass(frozen=True)
+class WaveShape:
+    """Where households come from and what they wish: `origins` "hubs" (each household at
+    one entry hub) or "scattered" (each at its own address around four entry areas);
+    `wishes` "cities" (a third wish, mostly the eight biggest cities) or "spread" (60 %
+    wish one to three settlements drawn from all of them)."""
+
+    origins: str = "hubs"
+    wishes: str = "cities"
+
+
+HUB_WAVE = WaveShape()
+SCATTERED_WAVE = WaveShape(origins="scattered", wishes="spread")
+
+
 def arrivals(
     persons: int,
     settlements: list[SettlementRecord],
     hubs: tuple[tuple[str, float, float, float], ...],
     rng: np.random.Generator,
+    shape: WaveShape = HUB_WAVE,
 ) -> list[HouseholdRecord]:
-    """Households from the hubs until `persons` arrive; a third have wishes, mostly big cities."""
+    """Households from the hubs until `persons` arrive; a third have wishes, mostly big
+    cities (or, by `shape`, scattered origins and wishes over every settlement)."""
     by_population = sorted(settlements, key=lambda s: -s.population)
     favourites = [s.id for s in by_population[:8]]
     others = [s.id for s in by_population[8:200]] or favourites
@@ -151,6 +176,13 @@ def arrivals(
     sizes = rng.choice(np.arange(1, 9), size=expected, p=SIZE_SHARES)
     sizes = sizes[: int(np.searchsorted(np.cumsum(sizes), persons)) + 1]
     hub_of = rng.choice(len(hubs), size=len(sizes), p=weights)
+    scattered = shape.origins == "scattered"
+    if scattered:
+        areas = np.argsort(-weights, kind="stable")[:SCATTER_AREAS]
+        hub_of = areas[rng.integers(0, len(areas), size=len(sizes))]
+        offsets = rng.normal(0.0, SCATTER_DEGREES, size=(len(sizes), 2))
+    spread = shape.wishes == "spread"
+    every = [s.id for s in settlements]
     households = []
     for i, size in enumerate(sizes.tolist()):
         children = int(rng.integers(0, size)) if size > 1 and rng.random() < 0.6 else 0
@@ -162,11 +194,17 @@ def arrivals(
             if rng.random() < 0.7
         )
         wishes: tuple[str, ...] = ()
-        if rng.random() < 0.35:
+        if spread and rng.random() < 0.6:
+            count = int(rng.integers(1, 4))
+            wishes = tuple(dict.fromkeys(every[int(j)] for j in rng.integers(0, len(every), count)))
+        elif not spread and rng.random() < 0.35:
             pool = favourites if rng.random() < 0.8 else others
             count = int(rng.integers(1, 4))
             wishes = tuple(dict.fromkeys(pool[int(j)] for j in rng.integers(0, len(pool), count)))
         _, lat, lon, _ = hubs[int(hub_of[i])]
+        if scattered:
+            lat = float(np.clip(lat + offsets[i, 0], -90, 90))
+            lon = float(np.clip(lon + offsets[i, 1], -180, 180))
         households.append(
             HouseholdRecord(
                 id=f"h{i}",
@@ -199,16 +237,19 @@ def job_openings(
     return openings
 
 
-def national_instance(persons: int, seed: int = 7, settlements: int | None = None) -> Instance:
-    """A wave of `persons` arrivals over the gazetteer, or a synthetic country of `settlements`."""
+def national_instance(
+    persons: int, seed: int = 7, settlements: int | None = None, shape: WaveShape = HUB_WAVE
+) -> Instance:
+    """A wave of `persons` arrivals over the gazetteer, or a synthetic country of `settlements`;
+    a scattered wave fills 85 % of the free capacity, a hub wave about 77 %."""
     rng = np.random.default_rng(seed)
     places = None if settlements else gazetteer_settlements()
     hubs = gazetteer_hubs() if places else FALLBACK_HUBS
     if places is None:
         places = synthetic_country(settlements or 3000, rng)
-    places = scaled_to(places, persons)
+    places = scaled_to(places, persons, 1.3 if shape == HUB_WAVE else 1 / 0.85)
     return Instance(
         settlements=places,
-        households=arrivals(persons, places, hubs, rng),
+        households=arrivals(persons, places, hubs, rng, shape),
         vacancies=job_openings(places, persons, rng),
     )

@@ -3,13 +3,11 @@
 import json
 from pathlib import Path
 
-import pytest
 import typer
 from typer.testing import CliRunner
 
 from qonaq.cli import place
 from qonaq.geo.settlements_file import read_settlements
-from qonaq.placement import lp
 from qonaq.placement.check import is_close, recompute_objective, violations
 from qonaq.placement.files import parse_households, parse_vacancies, read_assignments
 from qonaq.placement.policy import load_policy
@@ -133,11 +131,8 @@ def test_missing_file_and_bad_policy_exit_2(tmp_path: Path) -> None:
     assert "circuity" in result.output
 
 
-def test_an_exact_lp_out_of_time_is_one_line_and_exit_code_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(lp, "LP_SECONDS", 0.0)
-    result = run(write_inputs(tmp_path), tmp_path / "out", "--method", "lp")
+def test_an_exact_lp_out_of_time_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    result = run(write_inputs(tmp_path), tmp_path / "out", "--method", "lp", "--lp-seconds", "0")
     assert result.exit_code == 2
     assert "the exact LP ran out of its 0 s" in result.output
     assert "--method auto" in result.output

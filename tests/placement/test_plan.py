@@ -5,7 +5,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qonaq.placement import flow, lp
 from qonaq.placement.ascent import (
     SOFT_PLAN_MIN,
     ascend_dual,
@@ -20,6 +19,7 @@ from qonaq.placement.costs import marginal_costs, road_km
 from qonaq.placement.flow import solve_relaxation, travel_prices
 from qonaq.placement.lp import SolverTimeLimit, solve_lp_relaxation
 from qonaq.placement.model import UNPLACED, build_problem
+from qonaq.placement.options import PlanOptions
 from qonaq.placement.plan import MIP_MAX_PAIRS, plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY, Policy
 from qonaq.placement.solve import Prices, PricingContext, dual_bound, pricing_context
@@ -95,18 +95,17 @@ def test_nothing_to_place_or_nowhere_to_go(method: str) -> None:
 @pytest.mark.parametrize(
     ("method", "size"), [("lp", ""), ("flow", ""), ("flow", "huge"), ("flow", "no ascent")]
 )
-def test_a_medium_wave_keeps_every_rule_and_reports_a_true_bound(
-    method: str, size: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_medium_wave_keeps_every_rule_and_reports_a_true_bound(method: str, size: str) -> None:
+    options = PlanOptions()
     if size == "huge":
         # planned as a huge wave is: lean flows, the ascent from travel prices alone
-        monkeypatch.setattr(flow, "HUGE_WAVE_TYPES", 0)
+        options = PlanOptions(huge_wave_types=0)
     if size == "no ascent":
         # as a country of very many settlements is: Lagrangian rounds, a longer search
-        monkeypatch.setattr(flow, "ASCENT_MAX_PAIRS", 0)
+        options = PlanOptions(ascent_max_pairs=0)
     places, arrivals, jobs = random_instance(42, settlements=40, households=3200, tight=True)
     problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
-    plan = plan_placement(problem, method=method)
+    plan = plan_placement(problem, method=method, options=options)
     mapping = {h: plan.settlement_of(i) for i, h in enumerate(problem.household_ids)}
     assert violations(places, arrivals, DEFAULT_POLICY, mapping) == []
     assert is_close(
@@ -225,14 +224,13 @@ def test_the_soft_plan_spreads_each_type_over_its_cheapest_options() -> None:
     assert np.array_equal(heaviest[placeable], cheapest[placeable])
 
 
-def test_an_lp_out_of_time_falls_back_to_the_flows_when_the_method_is_automatic(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_an_lp_out_of_time_falls_back_to_the_flows_when_the_method_is_automatic() -> None:
     size = {"settlements": 60, "households": 400}
     places, arrivals, jobs = random_instance(3, tight=False, **size)
     problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
     assert len(problem.settlement_ids) * len(household_types(problem).count) > MIP_MAX_PAIRS
-    monkeypatch.setattr(lp, "LP_SECONDS", 0.0)
+    out_of_time = PlanOptions(lp_seconds=0.0)
     with pytest.raises(SolverTimeLimit):
-        plan_placement(problem, method="lp")
+        plan_placement(problem, method="lp", options=out_of_time)
+    assert plan_placement(problem, options=out_of_time).method == "flow"
     check_plan(3, "auto", DEFAULT_POLICY, tight=False, **size)

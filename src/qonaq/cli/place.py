@@ -12,10 +12,10 @@ from qonaq.auth.actor import Actor
 from qonaq.cli.common import fail, user_errors
 from qonaq.db import migrate
 from qonaq.db.session import make_engine, transaction
-from qonaq.placement import lp
 from qonaq.placement.files import read_inputs, summary, write_plan
 from qonaq.placement.lp import SolverTimeLimit
 from qonaq.placement.model import PlacementProblem, build_problem
+from qonaq.placement.options import PlanOptions
 from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import Policy, load_policy
 from qonaq.registry.engine_records import pending_problem
@@ -40,6 +40,22 @@ def place(
     apply: bool = typer.Option(
         False, "--apply", help="With --from-db: reserve the planned places (audited as 'cli')."
     ),
+    memory_limit_gb: float | None = typer.Option(
+        None,
+        "--memory-limit-gb",
+        min=0.1,
+        help="Refuse (exit 2) a wave estimated to need more; default: the memory available.",
+    ),
+    lp_seconds: float = typer.Option(
+        60.0, "--lp-seconds", min=0.0, help="HiGHS' time limit per round of --method lp."
+    ),
+    seconds: float | None = typer.Option(
+        None,
+        "--seconds",
+        min=0.1,
+        help="Wall-clock limit on the ascent and the local search (default: work limits, "
+        "so the same files give the same plan).",
+    ),
 ) -> None:
     """Plan the placement of households in settlements; write assignments.csv and summary.json."""
     started = time.perf_counter()
@@ -48,20 +64,27 @@ def place(
         raise fail("give either --settlements and --households, or --from-db")
     if apply and not from_db:
         raise fail("--apply places households of the database: use it with --from-db")
+    options = PlanOptions(
+        seconds=seconds,
+        lp_seconds=lp_seconds,
+        memory_limit_bytes=None if memory_limit_gb is None else int(memory_limit_gb * 2**30),
+    )
     with user_errors():
         rules = load_policy(policy)
         if from_db:
-            plan = _place_from_db(rules, method, console, out, apply, started)
+            plan = _place_from_db(rules, method, options, console, out, apply, started)
         else:
             if settlements is None or households is None:
                 raise fail("--settlements and --households are both needed")
             places, arrivals, jobs = read_inputs(settlements, households, vacancies)
-            plan = _solve(build_problem(places, arrivals, jobs, rules), method, console)
+            plan = _solve(build_problem(places, arrivals, jobs, rules), method, options, console)
             write_plan(plan, out, time.perf_counter() - started)
     Console(quiet=quiet).print(summary_table(plan, time.perf_counter() - started))
 
 
-def _solve(problem: PlacementProblem, method: str, console: Console) -> PlacementPlan:
+def _solve(
+    problem: PlacementProblem, method: str, options: PlanOptions, console: Console
+) -> PlacementPlan:
     with Progress(
         TextColumn("[bold]placing[/]"),
         BarColumn(),
@@ -75,19 +98,26 @@ def _solve(problem: PlacementProblem, method: str, console: Console) -> Placemen
             return plan_placement(
                 problem,
                 method=method,
+                options=options,
                 progress=lambda message, done: bar.update(
                     task, description=message, completed=done
                 ),
             )
         except SolverTimeLimit:
             raise fail(
-                f"the exact LP ran out of its {lp.LP_SECONDS:.0f} s on this wave: "
+                f"the exact LP ran out of its {options.lp_seconds:.0f} s on this wave: "
                 "use --method auto (it switches to the priced flows) or --method flow"
             ) from None
 
 
 def _place_from_db(
-    rules: Policy, method: str, console: Console, out: Path, apply: bool, started: float
+    rules: Policy,
+    method: str,
+    options: PlanOptions,
+    console: Console,
+    out: Path,
+    apply: bool,
+    started: float,
 ) -> PlacementPlan:
     # plan in a read transaction (desks keep confirming meanwhile), then keep the plan and
     # apply exactly it in one write transaction that skips whoever a desk placed meanwhile
@@ -95,7 +125,7 @@ def _place_from_db(
     engine = make_engine()
     with transaction(engine, writes=False) as db_session:
         problem, pending = pending_problem(db_session=db_session, policy=rules)
-        plan = _solve(problem, method, console)
+        plan = _solve(problem, method, options, console)
         write_plan(plan, out, time.perf_counter() - started)
     if apply:
         with transaction(engine) as db_session:

@@ -30,3 +30,17 @@ def great_circle_matrix_km(
     h = np.sin((phi_b - phi_a) / 2) ** 2 + np.cos(phi_a) * np.cos(phi_b) * np.sin(d_lambda / 2) ** 2
     result: npt.NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
     return result
+
+
+def great_circle_pairs_km(
+    lat_a: npt.ArrayLike, lon_a: npt.ArrayLike, lat_b: npt.ArrayLike, lon_b: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
+    """Haversine km between a[i] and b[i] for every i (no circuity)."""
+    phi_a = np.radians(np.asarray(lat_a, dtype=np.float64))
+    phi_b = np.radians(np.asarray(lat_b, dtype=np.float64))
+    d_lambda = np.radians(np.asarray(lon_b, dtype=np.float64)) - np.radians(
+        np.asarray(lon_a, dtype=np.float64)
+    )
+    h = np.sin((phi_b - phi_a) / 2) ** 2 + np.cos(phi_a) * np.cos(phi_b) * np.sin(d_lambda / 2) ** 2
+    result: npt.NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    return result

@@ -415,12 +415,12 @@ class Ascent:
 def ascend_dual(
     ctx: PricingContext,
     prices: Prices,
-    seconds: float = ASCENT_SECONDS,
+    seconds: float | None = ASCENT_SECONDS,
     progress: Progress | None = None,
     stages: tuple[Stage, ...] = ASCENT_STAGES,
 ) -> Ascent:
     """Better prices by quasi-Newton ascent (L-BFGS-B) on the smoothed dual, stage by stage,
-    for at most `seconds`."""
+    each for its iterations, and with `seconds` for at most that long."""
     problem = ctx.problem
     layout = dual_layout(ctx)
     rows = class_rows(ctx)
@@ -438,7 +438,7 @@ def ascend_dual(
     )
     reached = stages[0].tau
     for number, stage in enumerate(stages):
-        deadline = started + stage.until * seconds
+        deadline = np.inf if seconds is None else started + stage.until * seconds
         if time.perf_counter() > deadline:
             continue
         reached = stage.tau

@@ -5,12 +5,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qonaq.placement.costs import band_edges, road_km
+from qonaq.placement.costs import band_edges, evaluate, road_km
 from qonaq.placement.exchange import exchange
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
+from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
+from qonaq.placement.origins import reassign_within_types
 from qonaq.placement.solve import Relaxation
 
-# the single-household move search stops after this long; its gains come early (1M
+# with a wall-clock limit (PlanOptions.seconds), the single-household move search stops
+# after this long; its gains come early (1M
 # persons after the ascent's rounded soft plan: 0.15 % of the objective in the first
 # second, 0.05 % in the next two)
 IMPROVE_SECONDS = 1.0
@@ -18,6 +21,8 @@ IMPROVE_SECONDS = 1.0
 FAR_IMPROVE_SECONDS = 3.0
 # and after the trades, which open a few more moves, after this long
 AFTER_TRADES_SECONDS = 0.5
+# road km rows kept for this many origins at most
+KM_CACHE_ORIGINS = 4096
 # households whose moves are screened together, in numpy, before the exact one-by-one search
 SCREEN_BATCH = 256
 
@@ -117,8 +122,7 @@ class MoveCosts:
 def round_flow(problem: PlacementProblem, relaxation: Relaxation) -> IntArray:
     """Give each type's households the whole-household part of its flows; the rest stay unplaced."""
     types = relaxation.types
-    # the tolerance keeps 2.9999999 households from HiGHS at 3
-    whole = np.floor(relaxation.arc_households + 1e-6).astype(np.int64)
+    whole = whole_households(relaxation)
     assignment = np.full(len(problem.household_ids), UNPLACED, dtype=np.int64)
     # households of each type in input order; consecutive runs go to consecutive arcs
     by_type = np.argsort(types.of_household, kind="stable")
@@ -131,6 +135,26 @@ def round_flow(problem: PlacementProblem, relaxation: Relaxation) -> IntArray:
     positions = np.repeat(type_start[arc_t] + offset_in_type, arc_n) + within_arc
     assignment[by_type[positions]] = np.repeat(arc_s, arc_n)
     return assignment
+
+
+def whole_households(relaxation: Relaxation) -> IntArray:
+    """Whole households per arc: each arc's whole part, then the type's households its flows
+    hold in all (rounded) to the arcs with the largest fractions. A flow in persons splits
+    a household of its own type over two places; flooring both left it to the greedy."""
+    types, fractional = relaxation.types, relaxation.arc_households
+    # the tolerance keeps 2.9999999 households from HiGHS at 3
+    whole = np.floor(fractional + 1e-6).astype(np.int64)
+    arc_type = relaxation.arc_type
+    held = np.bincount(arc_type, weights=fractional, minlength=len(types.count))
+    target = np.minimum(np.floor(held + 0.5 + 1e-6).astype(np.int64), types.count)
+    extra = target - np.bincount(arc_type, weights=whole, minlength=len(types.count)).astype(
+        np.int64
+    )
+    order = np.lexsort((-(fractional - whole), arc_type))
+    ordered_type = arc_type[order]
+    rank = np.arange(len(order)) - np.searchsorted(ordered_type, ordered_type, side="left")
+    whole[order[rank < extra[ordered_type]]] += 1
+    return whole
 
 
 def repair(problem: PlacementProblem, assignment: IntArray) -> IntArray:
@@ -200,37 +224,65 @@ def place_remaining(problem: PlacementProblem, assignment: IntArray, type_of: In
 
 
 def assign(
-    problem: PlacementProblem, relaxation: Relaxation, improve_seconds: float = IMPROVE_SECONDS
+    problem: PlacementProblem,
+    relaxation: Relaxation,
+    options: PlanOptions = DEFAULT_OPTIONS,
+    far: bool = False,
+    snapped: bool = False,
 ) -> IntArray:
     """Whole households from the relaxed flow: round, repair capacities, place the rest
-    greedily, then improve by single moves (for `improve_seconds`) and by trades between
-    alike households."""
+    greedily, then improve by single moves and by trades between alike households, as long
+    as the options allow (`far`: the relaxation's plan is a plain Lagrangian flow's, which
+    leaves more to the moves when they are timed). `snapped`: the relaxation priced the
+    households at snapped origins (`origins.py`); each type's places then go to its
+    households by their own travel."""
     rounded = round_flow(problem, relaxation)
     repaired = repair(problem, rounded)
     twins = relaxation.types.of_household
     completed = place_remaining(problem, repaired, twins)
-    moved = improve(problem, completed, type_of=twins, seconds=improve_seconds)
+    if snapped:
+        completed = reassign_within_types(problem, relaxation.types, completed)
+    limit = options.seconds
+    moved = improve(
+        problem,
+        completed,
+        passes=options.improve_passes,
+        seconds=None
+        if limit is None
+        else min(FAR_IMPROVE_SECONDS if far else IMPROVE_SECONDS, 0.1 * limit),
+        type_of=twins,
+        households=options.improve_households,
+    )
+    exchanged = exchange(problem, relaxation.types, moved)
+    # the trades price snapped origins: kept only where they help at the households' own
+    if snapped and evaluate(problem, exchanged).objective > evaluate(problem, moved).objective:
+        exchanged = moved
     traded = improve(
         problem,
-        exchange(problem, relaxation.types, moved),
+        exchanged,
+        passes=options.after_trades_passes,
+        seconds=None if limit is None else min(AFTER_TRADES_SECONDS, 0.05 * limit),
         type_of=twins,
-        seconds=AFTER_TRADES_SECONDS,
+        households=options.improve_households,
     )
     # moves can free room that an unplaced household fits into
-    return place_remaining(problem, traded, twins)
+    finished = place_remaining(problem, traded, twins)
+    return reassign_within_types(problem, relaxation.types, finished) if snapped else finished
 
 
 def improve(
     problem: PlacementProblem,
     assignment: IntArray,
     passes: int = 2,
-    seconds: float = IMPROVE_SECONDS,
+    seconds: float | None = IMPROVE_SECONDS,
     type_of: IntArray | None = None,
+    households: int | None = None,
 ) -> IntArray:
     """Move single households, largest first, while a move lowers the objective (first
-    improvement), for at most `seconds`. With `type_of`, a household whose twin (same type,
-    same settlement) was just found with no better move is skipped: it has none either."""
-    deadline = time.perf_counter() + seconds
+    improvement): `passes` over the first `households` (all when None), and with `seconds`
+    for at most that long. With `type_of`, a household whose twin (same type, same
+    settlement) was just found with no better move is skipped: it has none either."""
+    deadline = np.inf if seconds is None else time.perf_counter() + seconds
     improved = assignment.copy()
     placed = np.flatnonzero(improved != UNPLACED)
     load = problem.load.copy()
@@ -245,7 +297,7 @@ def improve(
         # largest first; twins next to each other
         movers = placed[
             np.lexsort((improved[placed], twin_of[placed], -problem.demand[placed, PERSONS]))
-        ]
+        ][:households]
         for begin in range(0, len(movers), SCREEN_BATCH):
             if time.perf_counter() > deadline:
                 return improved
@@ -285,6 +337,9 @@ def origin_km(
     origin = (float(problem.origin_lat[household]), float(problem.origin_lon[household]))
     km = cache.get(origin)
     if km is None:
+        if len(cache) >= KM_CACHE_ORIGINS:
+            # one origin per household: a cache of all of them would be households × settlements
+            cache.clear()
         km = road_km(
             problem.policy, np.array([origin[0]]), np.array([origin[1]]), problem.lat, problem.lon
         )[0]

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qonaq.geo.distance import great_circle_matrix_km
+from qonaq.geo.distance import great_circle_matrix_km, great_circle_pairs_km
 from qonaq.placement.model import (
     PERSONS,
     UNPLACED,
@@ -109,12 +109,8 @@ def evaluate(problem: PlacementProblem, assignment: IntArray) -> ObjectiveParts:
 def great_circle_pairs(
     lat_a: FloatArray, lon_a: FloatArray, lat_b: FloatArray, lon_b: FloatArray
 ) -> FloatArray:
-    """Haversine km between a[i] and b[i] for every i (no circuity)."""
-    phi_a, phi_b = np.radians(lat_a), np.radians(lat_b)
-    d_lambda = np.radians(lon_b) - np.radians(lon_a)
-    h = np.sin((phi_b - phi_a) / 2) ** 2 + np.cos(phi_a) * np.cos(phi_b) * np.sin(d_lambda / 2) ** 2
-    result: FloatArray = 2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-    return result
+    """Haversine km between a[i] and b[i] for every i (no circuity): geo.distance's."""
+    return great_circle_pairs_km(lat_a, lon_a, lat_b, lon_b)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from qonaq.placement.model import (
     effective_persons_capacity,
     is_eligible,
 )
+from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
 from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import Policy
 from qonaq.placement.reasons import Reason
@@ -151,6 +152,45 @@ def morning_prices(
     against today's settlements, loads and vacancy list, so that every price — worker
     prices above all — refers to the jobs the desks will actually see."""
     return plan_placement(build_problem(settlements, expected, vacancies, policy)).prices
+
+
+REPRICING_METHODS = ("flow", "lp", "auto")
+
+
+def intraday_prices(
+    settlements: Sequence[SettlementRecord],
+    vacancies: Sequence[VacancyRecord],
+    policy: Policy,
+    expected: Sequence[HouseholdRecord],
+    remaining: int,
+    *,
+    method: str = "flow",
+    seed: int = 0,
+    options: PlanOptions = DEFAULT_OPTIONS,
+) -> Prices:
+    """Prices for the rest of the day, a pure function of its arguments: a batch plan of the
+    `remaining` households still expected today — drawn from `expected` (recent arrivals)
+    with a seeded generator, with repeats when there are fewer — against the settlements'
+    loads and vacancies of now. `method` is explicit: "flow" gives the flows' smoothed
+    prices at every size (late in the day `auto` would switch to the exact LP, slower and
+    with vertex duals that rank worse); "lp" and "auto" as in `plan_placement`."""
+    if method not in REPRICING_METHODS:
+        raise ValueError(
+            f"unknown re-pricing method {method!r}: use {', '.join(REPRICING_METHODS)}"
+        )
+    if remaining <= 0 or not expected:
+        zero = np.zeros(len(settlements))
+        groups = len({v.occupation for v in vacancies if v.vacancies > 0})
+        return Prices(zero, zero, zero, np.zeros((len(settlements), groups)))
+    rng = np.random.default_rng(seed)
+    drawn = rng.choice(len(expected), size=remaining, replace=remaining > len(expected))
+    # ids must be unique within a wave: a repeated household is a new one like it
+    wave = [
+        expected[int(h)].model_copy(update={"id": f"expected-{k}"})
+        for k, h in enumerate(np.sort(drawn).tolist())
+    ]
+    problem = build_problem(settlements, wave, vacancies, policy)
+    return plan_placement(problem, method=method, options=options).prices
 
 
 def road_km_from(desk: DeskIndex, lat: float, lon: float) -> FloatArray:

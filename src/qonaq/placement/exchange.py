@@ -22,6 +22,8 @@ from qonaq.placement.types import HouseholdTypes
 TRADE_CANDIDATES = 15
 # flow costs in 1/100 km-equivalent
 COST_SCALE = 100.0
+# cells of one class's types × settlements cost table at most (160 MB)
+MAX_TRADE_CELLS = 20_000_000
 
 
 def exchange(problem: PlacementProblem, types: HouseholdTypes, assignment: IntArray) -> IntArray:
@@ -61,6 +63,10 @@ def trade_within(
     local = local.ravel()
     held = assignment[households]
     slot_s, slot_of, slots = np.unique(held, return_inverse=True, return_counts=True)
+    if len(kinds) * km.shape[1] > MAX_TRADE_CELLS:
+        # a dense types × settlements table of this class would be gigabytes (1M persons
+        # with own origins over 7,000 settlements: 4.5 GB): no trades for it
+        return assignment
     cost = trade_costs(problem, types, km, kinds, slot_s)
     arc_t, arc_j = candidate_slots(cost, local, slot_of.ravel())
     own = problem.workers[households]

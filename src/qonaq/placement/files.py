@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -190,7 +191,7 @@ def read_inputs(
     return places, arrivals, jobs
 
 
-def summary(plan: PlacementPlan, seconds: float) -> dict[str, float | int | str]:
+def summary(plan: PlacementPlan, seconds: float) -> dict[str, Any]:
     """summary.json: the objective, its five parts, bound, gap, counts and wall seconds."""
     parts = plan.parts
     return {
@@ -209,6 +210,8 @@ def summary(plan: PlacementPlan, seconds: float) -> dict[str, float | int | str]
         "policy": plan.problem.policy.name,
         "solve_seconds": plan.seconds,
         "seconds": seconds,
+        "method": plan.method,
+        "options": plan.options.record(),
     }
 
 

@@ -27,6 +27,7 @@ from qonaq.placement.ascent import (
 )
 from qonaq.placement.lp import sample_prices
 from qonaq.placement.model import CHILDREN, MEDICAL, PERSONS, FloatArray, IntArray, PlacementProblem
+from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
 from qonaq.placement.solve import (
     INFINITE,
     Prices,
@@ -61,8 +62,9 @@ FULL_EFFORT = FlowEffort(
     rounds=6, jobs_per_origin=10, arcs_per_round=1, cost_scale=100.0, sample_rounds=2,
     ascent_seconds=ASCENT_SECONDS, ascent_stages=ASCENT_STAGES, ascent_sample_rounds=2,
 )  # fmt: skip
-# beyond HUGE_WAVE_TYPES types (1M persons: 160,000) a flow takes seconds and job arcs are
-# most of its network: fewer own job arcs, a coarser cost unit, one sample LP round, and a
+# beyond `PlanOptions.huge_wave_types` types (1M persons: 160,000) a flow takes seconds
+# and job arcs are most of its network: fewer own job arcs, a coarser cost unit, one sample
+# LP round, and a
 # shorter ascent with no sample LP (3 s of the 20 s target; the bound climbs higher there
 # from no side prices at all)
 LEAN_EFFORT = FlowEffort(
@@ -70,11 +72,9 @@ LEAN_EFFORT = FlowEffort(
     ascent_seconds=HUGE_ASCENT_SECONDS, ascent_stages=HUGE_ASCENT_STAGES,
     ascent_sample_rounds=0,
 )  # fmt: skip
-HUGE_WAVE_TYPES = 50_000
 # the ascent prices every type-settlement pair about five times (its stages, the soft
 # plan): beyond this many pairs that alone would take over 15 s, and the Lagrangian
 # rounds alone give the bound and the plan (100,000 persons over 7,000 settlements: 160 M)
-ASCENT_MAX_PAIRS = 80_000_000
 # km-equivalents per child or medical place when such places first run short
 SIDE_PRICE_START = 50.0
 # rounds stop when the bound improves by less than this share
@@ -83,6 +83,8 @@ STALL = 1e-4
 JOB_STEP = 0.3
 # households in the sample whose exact LP gives the starting prices of a large wave
 SAMPLE_HOUSEHOLDS = 1500
+# the sample LP starts the ascent only where types are at most this share of households
+SAMPLE_MAX_TYPE_SHARE = 0.5
 
 
 def type_classes(ctx: PricingContext) -> IntArray:
@@ -274,17 +276,22 @@ def type_settlement_flows(
         [s[used]],
         [flows[: network.direct][used].astype(np.float64)],
     )
-    for k in np.unique(classes[via > 0]).tolist():
-        members = np.flatnonzero((classes == k) & (via > 0))
-        outlets = np.flatnonzero((network.generic_class == k) & (generic > 0))
+    # every class passes on what it takes in, so with the types and the outlets both in
+    # class order the two running totals cut each class at the same persons: one merge of
+    # the two cumulative sums splits every class at once (a loop over classes scanned all
+    # types for each: quadratic once every household has its own origin)
+    members = np.flatnonzero(via > 0)
+    members = members[np.argsort(classes[members], kind="stable")]
+    outlets = np.flatnonzero(generic > 0)
+    outlets = outlets[np.argsort(network.generic_class[outlets], kind="stable")]
+    if len(members):
         ins, outs = np.cumsum(via[members]), np.cumsum(generic[outlets])
         cuts = np.union1d(ins, outs)
         lengths = np.diff(np.concatenate([[0], cuts]))
         keep = lengths > 0
-        pair_t.append(members[np.searchsorted(ins, cuts, side="left")][keep])
-        pair_s.append(
-            network.generic_settlement[outlets[np.searchsorted(outs, cuts, side="left")]][keep]
-        )
+        pair_t.append(members[np.minimum(np.searchsorted(ins, cuts), len(ins) - 1)][keep])
+        outlet = outlets[np.minimum(np.searchsorted(outs, cuts), len(outs) - 1)]
+        pair_s.append(network.generic_settlement[outlet][keep])
         pair_flow.append(lengths[keep].astype(np.float64))
     all_t, all_s, all_flow = (
         np.concatenate(pair_t),
@@ -353,39 +360,56 @@ def solve_relaxation(
     rounds: int | None = None,
     ascend: bool = True,
     progress: Progress | None = None,
+    options: PlanOptions = DEFAULT_OPTIONS,
 ) -> Relaxation:
-    """With `ascend` (and at most ASCENT_MAX_PAIRS type-settlement pairs): a quasi-Newton
+    """With `ascend` (and at most `options.ascent_max_pairs` type-settlement pairs): a quasi-Newton
     ascent of the smoothed dual from travel prices and a flow that rounds its soft plan.
     Otherwise `rounds` of Lagrangian prices and min-cost flows; the best bound is kept."""
     ctx = pricing_context(problem, types)
-    effort = LEAN_EFFORT if len(types.count) > HUGE_WAVE_TYPES else FULL_EFFORT
-    if ascend and ascends(problem, types):
-        return ascended_relaxation(ctx, effort, progress)
+    effort = LEAN_EFFORT if len(types.count) > options.huge_wave_types else FULL_EFFORT
+    if ascend and ascends(problem, types, options):
+        # a wall-clock limit gives the ascent its usual caps, or 60 % of the limit if less
+        seconds = (
+            None if options.seconds is None else min(effort.ascent_seconds, 0.6 * options.seconds)
+        )
+        return ascended_relaxation(ctx, effort, progress, seconds)
     return lagrangian_relaxation(ctx, effort, rounds or effort.rounds, progress)
 
 
-def ascends(problem: PlacementProblem, types: HouseholdTypes) -> bool:
-    """Whether the flows climb the dual: at most ASCENT_MAX_PAIRS type-settlement pairs."""
-    return len(types.count) * len(problem.settlement_ids) <= ASCENT_MAX_PAIRS
+def ascends(
+    problem: PlacementProblem, types: HouseholdTypes, options: PlanOptions = DEFAULT_OPTIONS
+) -> bool:
+    """Whether the flows climb the dual: at most `ascent_max_pairs` type-settlement pairs."""
+    return len(types.count) * len(problem.settlement_ids) <= options.ascent_max_pairs
 
 
 def ascended_relaxation(
-    ctx: PricingContext, effort: FlowEffort, progress: Progress | None
+    ctx: PricingContext,
+    effort: FlowEffort,
+    progress: Progress | None,
+    seconds: float | None = None,
 ) -> Relaxation:
     """The ascent from travel prices and, but on a huge wave, a sample LP's side prices;
     the exact bound of the prices it reaches, and its soft plan rounded by a flow."""
     problem, types = ctx.problem, ctx.types
     start = travel_prices(problem, types, effort.cost_scale)
-    if effort.ascent_sample_rounds and len(problem.household_ids) > 2 * SAMPLE_HOUSEHOLDS:
+    if (
+        effort.ascent_sample_rounds
+        and len(problem.household_ids) > 2 * SAMPLE_HOUSEHOLDS
+        # a sample of households that are mostly types of their own is a slow LP (1,500 of
+        # a wave with wishes spread over every settlement: 20 s a round), for little
+        and not singular(problem, types)
+    ):
         # the desks' prices are better from here: 100,000 persons decided one by one
         # ended 2.5 % above the batch plan, not 3.6 % (the bound: 0.19 % below the LP
         # optimum, not 0.06 %)
         side = sample_prices(problem, SAMPLE_HOUSEHOLDS, rounds=effort.ascent_sample_rounds)
         start = Prices(start.persons, side.children, side.medical, side.workers)
-    ascended = ascend_dual(ctx, start, effort.ascent_seconds, progress, effort.ascent_stages)
+    # by its stages' iterations alone unless the plan has a wall-clock limit
+    ascended = ascend_dual(ctx, start, seconds, progress, effort.ascent_stages)
     soft = soft_plan(ctx, ascended.prices, ascended.tau)
     pair_t, pair_s, persons = rounded_soft_plan(
-        ctx, ascended.prices, soft, type_classes(ctx), effort.cost_scale
+        ctx, ascended.prices, soft, type_classes(ctx), effort.cost_scale, singular(problem, types)
     )
     return Relaxation(
         types=types,
@@ -453,6 +477,14 @@ def lagrangian_relaxation(
     )
 
 
+def singular(problem: PlacementProblem, types: HouseholdTypes) -> bool:
+    """Whether most households are types of their own (wishes spread over every settlement):
+    a sample LP of them is slow, and their soft plan's pairs alone leave many unplaced (the
+    100,000-person own-origin wave: 6,451 households), so the rounding flow also gets the
+    shared travel arcs (on the hub waves those made the plan worse: 1M, 0.61 % against 0.26 %)."""
+    return len(types.count) > SAMPLE_MAX_TYPE_SHARE * len(problem.household_ids)
+
+
 def travel_prices(problem: PlacementProblem, types: HouseholdTypes, cost_scale: float) -> Prices:
     """Where the ascent starts: π exact for the min-cost flow of the households told apart
     by origin and demand alone (travel and congestion: 1M persons make 1,100 such types, a
@@ -471,16 +503,22 @@ def travel_prices(problem: PlacementProblem, types: HouseholdTypes, cost_scale: 
 
 
 def rounded_soft_plan(
-    ctx: PricingContext, prices: Prices, soft: SoftPlan, classes: IntArray, cost_scale: float
+    ctx: PricingContext,
+    prices: Prices,
+    soft: SoftPlan,
+    classes: IntArray,
+    cost_scale: float,
+    shared: bool = False,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Whole persons per (type, settlement) near the soft plan of the ascended prices: a flow
     over the soft plan's pairs only, each carrying at most its households rounded up, so the
     flow keeps the bands exactly and stays close to the children, medical and job use the
-    ascent balanced (at 100,000 persons: gap 0.30 % against 0.45 % for a flow over all arcs)."""
+    ascent balanced (at 100,000 persons: gap 0.30 % against 0.45 % for a flow over all arcs);
+    with `shared`, also through the class routes that carry travel only."""
     t, s = soft.pair_type, soft.settlement
     capacity = np.ceil(soft.households - 1e-9).astype(np.int64) * ctx.types.size[t]
     network = build_network(
-        ctx, prices, t, s, classes, cost_scale=cost_scale, capacity=capacity, shared=False
+        ctx, prices, t, s, classes, cost_scale=cost_scale, capacity=capacity, shared=shared
     )
     flows = solve_network(network)
     return type_settlement_flows(network, flows, classes, t, s)

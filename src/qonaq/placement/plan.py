@@ -1,18 +1,34 @@
 """A batch plan: build the types, solve the relaxation, assign whole households, report."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from qonaq.placement.assign import FAR_IMPROVE_SECONDS, IMPROVE_SECONDS, assign
+from qonaq.placement.assign import assign
 from qonaq.placement.costs import ObjectiveParts, evaluate
 from qonaq.placement.flow import ascends, solve_relaxation
 from qonaq.placement.lp import SolverTimeLimit, solve_lp_relaxation, solve_small_mip
-from qonaq.placement.model import UNPLACED, IntArray, PlacementProblem
-from qonaq.placement.solve import Prices, Progress
-from qonaq.placement.types import household_types
+from qonaq.placement.model import PERSONS, UNPLACED, IntArray, PlacementProblem
+from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
+from qonaq.placement.origins import (
+    distinct_origins,
+    exact_bound,
+    pricing_origin_budget,
+    pricing_problem,
+    snap_origins,
+)
+from qonaq.placement.solve import (
+    PRICING_CHUNK,
+    Prices,
+    Progress,
+    Relaxation,
+    pricing_context,
+)
+from qonaq.placement.types import HouseholdTypes, household_types
 
 
 @dataclass(frozen=True)
@@ -25,6 +41,8 @@ class PlacementPlan:
     lower_bound: float
     prices: Prices
     seconds: float
+    options: PlanOptions = DEFAULT_OPTIONS
+    method: str = "auto"  # the method that made it
 
     @property
     def objective(self) -> float:
@@ -62,19 +80,30 @@ METHODS = ("auto", "mip", "lp", "flow")
 
 
 def plan_placement(
-    problem: PlacementProblem, *, method: str = "auto", progress: Progress | None = None
+    problem: PlacementProblem,
+    *,
+    method: str = "auto",
+    progress: Progress | None = None,
+    options: PlanOptions = DEFAULT_OPTIONS,
 ) -> PlacementPlan:
     """Plan every household of the problem at once: the batch mode of the model.
 
     `method`: "mip" (integer program over types), "lp" (LP relaxation, rounded), "flow"
     (Lagrangian min-cost flow, rounded) or "auto" (the first that is fast at this size).
+    `options`: every limit (work limits by default: the same inputs give the same plan).
+    PlanTooLarge (a ValueError) when the wave would need more memory than allowed.
     """
     started = time.perf_counter()
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}: use {', '.join(METHODS)}")
     if not problem.household_ids or not problem.eligible.any():
-        return nothing_to_place(problem, started)
-    types = household_types(problem)
+        return nothing_to_place(problem, started, options)
+    # per-household origins are priced snapped to a few points (origins.py)
+    budget = options.pricing_origins or pricing_origin_budget(len(problem.settlement_ids))
+    origins = snap_origins(problem, budget) if distinct_origins(problem) > budget else None
+    priced = problem if origins is None else pricing_problem(problem, origins)
+    types = household_types(priced)
+    check_memory(problem, types, options)
     automatic = method == "auto"
     if automatic:
         pairs = len(types.count) * len(problem.settlement_ids)
@@ -85,31 +114,118 @@ def plan_placement(
             if len(types.count) <= LP_MAX_TYPES
             else "flow"
         )
-    solver = {"mip": solve_small_mip, "lp": solve_lp_relaxation, "flow": solve_relaxation}[method]
+    solver = solver_of(method, options)
     # the ascent's compiled kernels take every core; OpenBLAS's threads, waiting hot beside
     # them for matrix products too small to share, made them half as fast (1M persons)
     with threadpool_limits(limits=1, user_api="blas"):
         try:
-            relaxation = solver(problem, types, progress=progress)
+            relaxation = solver(priced, types, progress)
         except SolverTimeLimit:
             if not automatic:
                 raise
             # an unusually hard LP for its size: the flows always finish
-            relaxation = solve_relaxation(problem, types, progress=progress)
+            method = "flow"
+            relaxation = solver_of(method, options)(priced, types, progress)
         # a plain Lagrangian flow leaves more for the local search than the ascent's plan
-        far = method == "flow" and not ascends(problem, types)
-        assignment = assign(problem, relaxation, FAR_IMPROVE_SECONDS if far else IMPROVE_SECONDS)
+        far = method == "flow" and not ascends(priced, types, options)
+        assignment = assign(problem, relaxation, options, far=far, snapped=origins is not None)
+        lower_bound = relaxation.lower_bound
+        if origins is not None:
+            lower_bound = max(
+                exact_bound(pricing_context(priced, types), problem, origins, relaxation.prices),
+                # the snapped problem's bound less the most travel the snapping can hide
+                lower_bound - float(problem.demand[:, PERSONS] @ origins.shift),
+            )
     return PlacementPlan(
         problem=problem,
         assignment=assignment,
         parts=evaluate(problem, assignment),
-        lower_bound=relaxation.lower_bound,
+        lower_bound=lower_bound,
         prices=relaxation.prices,
         seconds=time.perf_counter() - started,
+        options=options,
+        method=method,
     )
 
 
-def nothing_to_place(problem: PlacementProblem, started: float) -> PlacementPlan:
+Solver = Callable[[PlacementProblem, HouseholdTypes, Progress | None], Relaxation]
+
+
+def solver_of(method: str, options: PlanOptions) -> Solver:
+    """The relaxation a method solves, with the options' limits."""
+    if method == "mip":
+        return lambda problem, types, progress: solve_small_mip(problem, types, progress=progress)
+    if method == "lp":
+        return lambda problem, types, progress: solve_lp_relaxation(
+            problem, types, progress=progress, seconds=options.lp_seconds
+        )
+    return lambda problem, types, progress: solve_relaxation(
+        problem, types, progress=progress, options=options
+    )
+
+
+class PlanTooLarge(ValueError):
+    """The wave would need more memory than the plan may take."""
+
+
+def check_memory(problem: PlacementProblem, types: HouseholdTypes, options: PlanOptions) -> None:
+    """Refuse up front, in one sentence, a wave whose estimated peak exceeds the limit (the
+    option, else the memory this process has and the machine has free)."""
+    needed = estimated_bytes(problem, types)
+    limit = options.memory_limit_bytes or available_bytes()
+    if limit is not None and needed > limit:
+        raise PlanTooLarge(
+            f"this wave ({len(problem.household_ids):,} households over "
+            f"{len(problem.settlement_ids):,} settlements) needs about {needed / 2**30:.1f} GB "
+            f"to plan, more than the {limit / 2**30:.1f} GB allowed: plan it in parts or "
+            "raise the memory limit"
+        )
+
+
+# the estimate's parts, measured on the benchmark's waves (peak resident memory of
+# `qonaq place`, with reading the files): a base, per household, per type-settlement pair
+# the pricing chunks and networks hold at once, per class row of the ascent
+BASE_BYTES = 400e6
+HOUSEHOLD_BYTES = 4_000.0
+TYPE_BYTES = 1_500.0
+CLASS_ROW_BYTES = 40.0
+DEMANDS_PER_ORIGIN = 60
+
+
+def estimated_bytes(problem: PlacementProblem, types: HouseholdTypes) -> float:
+    """Peak memory a plan of this wave takes, from its households, types and settlements."""
+    settlements = len(problem.settlement_ids)
+    origins = len(types.origin_lat)
+    class_rows = min(len(types.count), origins * DEMANDS_PER_ORIGIN) * settlements
+    return (
+        BASE_BYTES
+        + HOUSEHOLD_BYTES * len(problem.household_ids)
+        + TYPE_BYTES * len(types.count)
+        + CLASS_ROW_BYTES * class_rows
+        + 8.0 * 8 * PRICING_CHUNK * settlements
+    )
+
+
+def available_bytes() -> float | None:
+    """This process's resident memory plus what the machine has available (Linux)."""
+    try:
+        meminfo = Path("/proc/meminfo").read_text()
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    available = next(
+        (int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("MemAvailable")),
+        None,
+    )
+    resident = next(
+        (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")), 0
+    )
+    return None if available is None else 1024.0 * (available + resident)
+
+
+def nothing_to_place(
+    problem: PlacementProblem, started: float, options: PlanOptions = DEFAULT_OPTIONS
+) -> PlacementPlan:
     """The plan when there are no households or no eligible settlement: all unplaced, exact."""
     assignment = np.full(len(problem.household_ids), UNPLACED, dtype=np.int64)
     parts = evaluate(problem, assignment)
@@ -121,4 +237,6 @@ def nothing_to_place(problem: PlacementProblem, started: float) -> PlacementPlan
         lower_bound=parts.objective,
         prices=Prices(zero, zero, zero, np.zeros(problem.vacancies.shape)),
         seconds=time.perf_counter() - started,
+        options=options,
+        method="none",
     )
