@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qonaq.aid.demo import seed_demo_aid
+from qonaq.arrivals.demo import seed_demo_preregistrations
 from qonaq.auth.actor import Actor
 from qonaq.auth.models import User
 from qonaq.auth.service import create_user
@@ -142,6 +143,11 @@ def main(argv: list[str]) -> None:
         else:
             count = first_wave(db_session, FIRST_WAVE)
             console.print(f"registered {count} households of the first wave")
+    with transaction(engine) as db_session:
+        codes = seed_demo_preregistrations(db_session=db_session, after=FIRST_WAVE)
+    # codes only (no names or documents): find them at the desk or look them up on /status
+    if codes:
+        console.print(f"pre-registrations waiting for a desk, codes: {' '.join(codes)}")
     with transaction(engine, writes=False) as db_session:
         pending = len(pending_households(db_session=db_session))
     if pending > LEFT_FOR_THE_DESK:

@@ -13,6 +13,7 @@ from qonaq.db.session import transaction
 from tests.aid.factories import add_request, verify_volunteer
 from tests.e2e.conftest import PASSWORD, LiveSite
 from tests.e2e.test_accessibility import _axe_source, _serious
+from tests.e2e.test_content_policy import PageWatch
 from tests.e2e.test_desk import sign_in, wait_for_path
 
 AKTOBE = "610611"
@@ -116,17 +117,27 @@ def test_the_help_pages_pass_axe_in_every_language_and_fit_a_phone(
     request_id = add_request(live_site.engine, settlement_id=AKTOBE, kind="legal")
     paths = ("/aid/coordinator", "/aid", f"/aid/requests/{request_id}", "/help/ask",
              "/help/volunteer")  # fmt: skip
-    found, widths = {}, {}
+    found, widths, legends = {}, {}, {}
     for language, viewport in (("kk", None), ("ru", {"width": 390, "height": 844}), ("en", None)):
         context = browser.new_context(locale="en-US", viewport=viewport)
         page = context.new_page()
+        watch = PageWatch(page, live_site)
         sign_in(page, live_site, "coordinator")
         wait_for_path(page, "/coordinator/replan")
         for path in paths:
             page.goto(f"{live_site.url}{path}?lang={language}")
+            if path == "/aid/coordinator":
+                # the map of open requests is drawn, under the content policy, before the audit
+                page.wait_for_selector("#aid-map[data-drawn='1'] .main-svg", state="attached")
+                legends[language] = page.locator("#aid-map .legendtext").all_text_contents()
+                watch.assert_clean(f"{path} {language}")
             found[f"{path} {language}"] = _serious(page, source)
             if viewport is not None:
                 widths[path] = page.evaluate("document.documentElement.scrollWidth")
         context.close()
+    assert {"заң көмегі", "юридическая помощь", "legal help"} <= {
+        word for words in legends.values() for word in words
+    }
+    assert "legal help" not in legends["ru"]
     assert {name: problems for name, problems in found.items() if problems} == {}
     assert {path: width for path, width in widths.items() if width > 390} == {}

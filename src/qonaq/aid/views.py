@@ -19,6 +19,7 @@ from qonaq.aid.models import (
     Volunteer,
     VolunteerStatus,
 )
+from qonaq.aid.request_map import open_requests_by_place, requests_map
 from qonaq.aid.schemas import OfferCreate, RequestCreate, VolunteerCreate
 from qonaq.aid.service import (
     TooManyAsks,
@@ -621,6 +622,10 @@ def aid_coordinator(
             for v, u in volunteers
         ],
         "kind_words": dict(_choices(KIND_WORDS, language)),
+        # the map draws what the table lists, by place: the table stays the accessible path
+        "request_map": requests_map(
+            open_requests_by_place(session, language), lambda k: _kind_word(k, language), language
+        ),
     }
     return render(request, "aid_coordinator.html", language, context)
 
