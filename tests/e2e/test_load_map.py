@@ -38,6 +38,8 @@ def _point_of(page: Any, settlement_id: str) -> tuple[float, float]:
     )
     assert index >= 0
     bubble = page.locator("#load-map .trace.scattergeo").nth(1).locator(".point").nth(index)
+    # the mouse reaches only what is on screen: the cards above may push the map below it
+    bubble.scroll_into_view_if_needed()
     box = bubble.bounding_box()
     assert box is not None
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
