@@ -42,6 +42,13 @@ def test_plan_approve_board_arrive_through_the_pages(sqlite_site: Site) -> None:
     page = coordinator.get(f"/coordinator/transport?day={DAY}")
     assert page.status_code == 200 and "No departures on this day yet." in page.text
     assert re.search(r'id="unplanned">[^<]*<strong>1</strong>', page.text)
+    # confirmed a moment ago, before any plan: listed among the waiting, with why (translated)
+    with transaction(sqlite_site.engine, writes=False) as db_session:
+        ((reference, _, _),) = service.waiting_households(db_session)
+    waiting = page.text.split('id="waiting"')[1]
+    assert reference in waiting and "not planned yet" in waiting
+    in_russian = coordinator.get(f"/coordinator/transport?day={DAY}&lang=ru").text
+    assert "ещё не запланирован" in in_russian.split('id="waiting"')[1]
     planned = coordinator.post(
         "/coordinator/transport/plan", data={"day": DAY, "csrf_token": csrf},
         follow_redirects=False,

@@ -66,7 +66,7 @@ def transport_page(
         "cost": sum(d.cost for d in departures),
         "utilisation": sum(d.seats_taken for d in departures) / seats if seats else 0.0,
         "waiting": service.waiting_households(session),
-        "unplanned": service.unaccounted_placements(session),
+        "unplanned": service.unplanned_placements(session),
         "vehicles": sorted(DEFAULT_POLICY.transport.vehicles),
     }
     return render(request, "transport.html", language, context)
