@@ -23,6 +23,7 @@ from qonaq.transport.models import Departure, DepartureHousehold, SeatStatus
 from qonaq.transport.plan import TOO_BIG
 from qonaq.transport.vehicles import TransportPolicy, VehicleType
 from tests.registry.factories import household, seed_tiny_country
+from tests.registry.test_replan import _apply, _preview, _register
 
 COORDINATOR = Actor("coordinator", role="coordinator")
 TOMORROW = datetime.now(UTC).date() + timedelta(days=1)
@@ -315,3 +316,18 @@ def test_a_no_show_frees_its_seat_and_undoing_it_lists_the_household_as_waiting(
         assert reasons == ["no-show undone: plan again"]
     plan(migrated_engine)  # the next plan seats it again
     assert active_seat_of(migrated_engine, absent).status == "assigned"
+
+
+def test_a_replan_applied_lists_its_placements_as_waiting_at_once(migrated_engine: Engine) -> None:
+    seed_tiny_country(migrated_engine)
+    _register(migrated_engine, 5)
+    preview = _preview(migrated_engine)
+    applied = _apply(migrated_engine, preview.plan_id)
+    assert applied.placed == 5
+    rows = seats(migrated_engine)
+    assert len(rows) == 5
+    assert {(r.status, r.reason, r.departure_id) for r in rows} == {
+        (SeatStatus.WAITING, service.NOT_PLANNED, None)
+    }
+    with transaction(migrated_engine, writes=False) as db_session:
+        assert service.unaccounted_placements(db_session) == 0
