@@ -8,7 +8,7 @@ transaction. Rows are written in one order: departure_households before departur
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import Select, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from qonaq.audit.service import record_event
@@ -455,6 +455,14 @@ def list_waiting(*, db_session: Session, household_ids: list[int], reason: str) 
             Placement.id.not_in(active),
         )  # fmt: skip
         db_session.execute(insert(DepartureHousehold).from_select(columns, rows))
+
+
+def placements_on(departure_id: int) -> Select[int]:
+    """The placements seated on a departure, as a subquery (the host's list filtered to them)."""
+    return select(DepartureHousehold.placement_id).where(
+        DepartureHousehold.departure_id == departure_id,
+        DepartureHousehold.status == SeatStatus.ASSIGNED,
+    )
 
 
 @dataclass(frozen=True)

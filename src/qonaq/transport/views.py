@@ -153,7 +153,10 @@ def departure_arrived(
     """boarded → arrived, confirmed by the host of one of its stops."""
     check_csrf(request, csrf_token)
     service.arrive_departure(db_session=session, departure_id=departure_id, actor=actor_of(user))
-    return RedirectResponse("/host/arrivals", 303)
+    if user.role != "host":  # a coordinator has no list of its own to check households in
+        return RedirectResponse("/host/arrivals", 303)
+    # the host's list, filtered to the households it brought, to check each in
+    return RedirectResponse(f"/host?departure={departure_id}", 303)
 
 
 def _manifest_context(session: Session, departure_id: int, language: str) -> dict[str, object]:
