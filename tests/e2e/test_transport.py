@@ -105,7 +105,11 @@ def test_plan_approve_board_and_arrive(browser: Any, live_site: LiveSite) -> Non
         expect(host.locator("h1")).not_to_have_text("Departures")
     host.goto(f"{live_site.url}/host/arrivals")
     host.locator(f"#incoming tr[data-departure='{departure_id}'] button.arrived").click()
-    wait_for_path(host, "/host/arrivals")
+    # the host's list, filtered to the household the departure brought, to check it in
+    wait_for_path(host, "/host")
+    expect(host.locator("#brought")).to_be_visible()
+    expect(host.locator("#arrivals tr[data-placement] button.arrived")).to_have_count(1)
+    host.goto(f"{live_site.url}/host/arrivals")
     expect(host.locator(f"#incoming tr[data-departure='{departure_id}']")).to_have_count(0)
     phone.close()
     with transaction(live_site.engine, writes=False) as db_session:

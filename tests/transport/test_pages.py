@@ -42,14 +42,24 @@ def test_plan_approve_board_arrive_through_the_pages(sqlite_site: Site) -> None:
     page = coordinator.get(f"/coordinator/transport?day={DAY}")
     assert page.status_code == 200 and "No departures on this day yet." in page.text
     assert re.search(r'id="unplanned">[^<]*<strong>1</strong>', page.text)
+    # confirmed a moment ago, before any plan: listed among the waiting, with why (translated)
+    with transaction(sqlite_site.engine, writes=False) as db_session:
+        ((reference, _, _),) = service.waiting_households(db_session)
+    waiting = page.text.split('id="waiting"')[1]
+    assert reference in waiting and "not planned yet" in waiting
+    in_russian = coordinator.get(f"/coordinator/transport?day={DAY}&lang=ru").text
+    assert "ещё не запланирован" in in_russian.split('id="waiting"')[1]
     planned = coordinator.post(
         "/coordinator/transport/plan", data={"day": DAY, "csrf_token": csrf},
         follow_redirects=False,
     )  # fmt: skip
     assert planned.status_code == 303
+    # confirmed after the plan: waiting, and not among the households the departure brings
+    _, later_placement = place(sqlite_site.engine, 1, HOST_SETTLEMENT)
     page = coordinator.get(f"/coordinator/transport?day={DAY}")
     (departure_id,) = map(int, re.findall(r'data-departure="(\d+)"', page.text))
-    assert re.search(r'id="unplanned">[^<]*<strong>0</strong>', page.text)
+    # only the household confirmed after the plan is not planned yet
+    assert re.search(r'id="unplanned">[^<]*<strong>1</strong>', page.text)
     manifest = coordinator.get(f"/transport/departures/{departure_id}")
     with transaction(sqlite_site.engine, writes=False) as db_session:
         (row,) = service.manifest(db_session, departure_id)
@@ -91,8 +101,15 @@ def test_plan_approve_board_arrive_through_the_pages(sqlite_site: Site) -> None:
         follow_redirects=False,
     )  # fmt: skip
     assert arrived.status_code == 303
+    # back to the host's list, filtered to the households the departure brought
+    assert arrived.headers["location"] == f"/host?departure={departure_id}"
     with transaction(sqlite_site.engine, writes=False) as db_session:
         assert db_session.get(Departure, departure_id).status == "arrived"  # type: ignore[union-attr]
+    brought = host.get(arrived.headers["location"] + "&lang=ru").text
+    assert "Семьи, которых привёз рейс" in brought
+    assert re.findall(r'data-placement="(\d+)"', brought) == [str(placement_id)]
+    everyone = host.get("/host").text
+    assert f'data-placement="{later_placement}"' in everyone
 
 
 def test_roles_and_bad_input(sqlite_site: Site) -> None:

@@ -11,12 +11,19 @@ from qonaq.auth.actor import Actor
 from qonaq.db.session import transaction
 from qonaq.errors import Conflict, Forbidden, Invalid
 from qonaq.placement.policy import DEFAULT_POLICY
-from qonaq.registry.service import cancel_placement, confirm_placement, register_household
+from qonaq.registry.service import (
+    cancel_placement,
+    confirm_placement,
+    record_arrival,
+    register_household,
+    undo_no_show,
+)
 from qonaq.transport import service
 from qonaq.transport.models import Departure, DepartureHousehold, SeatStatus
 from qonaq.transport.plan import TOO_BIG
 from qonaq.transport.vehicles import TransportPolicy, VehicleType
 from tests.registry.factories import household, seed_tiny_country
+from tests.registry.test_replan import _apply, _preview, _register
 
 COORDINATOR = Actor("coordinator", role="coordinator")
 TOMORROW = datetime.now(UTC).date() + timedelta(days=1)
@@ -71,10 +78,17 @@ def test_every_placement_is_on_one_departure_or_waiting_with_a_reason(
     seed_tiny_country(migrated_engine)
     placed = [place(migrated_engine, size, town) for size, town in
               [(2, "aksai"), (3, "aksai"), (1, "small"), (5, "oral")]]  # fmt: skip
+    # right after confirmation, before any plan: each is listed as waiting, not planned yet
+    assert [(r.placement_id, r.status, r.reason) for r in seats(migrated_engine)] == [
+        (p, SeatStatus.WAITING, service.NOT_PLANNED) for _, p in placed
+    ]
+    with transaction(migrated_engine, writes=False) as db_session:
+        assert service.unaccounted_placements(db_session) == 0
+        assert service.unplanned_placements(db_session) == 4
     result = plan(migrated_engine, VANS)
     # the household of five fits no van: it waits, with the reason
     assert [(w.household_id, w.reason) for w in result.waiting] == [(placed[3][0], TOO_BIG)]
-    rows = seats(migrated_engine)
+    rows = [r for r in seats(migrated_engine) if r.status != SeatStatus.RELEASED]
     assert sorted(r.placement_id for r in rows) == sorted(p for _, p in placed)
     by_departure: dict[int, int] = {}
     for row in rows:
@@ -124,7 +138,8 @@ def test_cancelling_a_placement_frees_its_seats(migrated_engine: Engine) -> None
         )  # fmt: skip
     (departure,) = departures(migrated_engine)
     assert departure.seats_taken == 3
-    assert [s.status for s in seats(migrated_engine) if s.household_id == first] == ["released"]
+    # its not-planned row (released by the plan) and its seat (released by the cancellation)
+    assert [s.status for s in seats(migrated_engine) if s.household_id == first] == ["released"] * 2
     with transaction(migrated_engine, writes=False) as db_session:
         assert [r.persons for r in service.manifest(db_session, departure.id)] == [3]
         assert service.departure_for_household(db_session, first) is None
@@ -258,3 +273,61 @@ def test_a_cancelled_departure_leaves_its_households_waiting_then_replanned(
     plan(migrated_engine)
     seat = active_seat_of(migrated_engine, household_id)
     assert seat.status == "assigned" and seat.departure_id != departure.id
+
+
+def test_a_no_show_frees_its_seat_and_undoing_it_lists_the_household_as_waiting(
+    migrated_engine: Engine,
+) -> None:
+    seed_tiny_country(migrated_engine)
+    absent, absent_placement = place(migrated_engine, 2, "aksai")
+    place(migrated_engine, 3, "aksai")
+    plan(migrated_engine)
+    (departure,) = departures(migrated_engine)
+    with transaction(migrated_engine) as db_session:
+        service.approve_departure(
+            db_session=db_session, departure_id=departure.id, actor=COORDINATOR
+        )
+    host = Actor("akimat", role="host", settlement_id="aksai")
+    with transaction(migrated_engine) as db_session:
+        record_arrival(
+            db_session=db_session, placement_id=absent_placement, arrived=False, actor=host
+        )
+    (departure,) = departures(migrated_engine)
+    assert departure.seats_taken == 3
+    assert all(s.status == "released" for s in seats(migrated_engine) if s.household_id == absent)
+    with transaction(migrated_engine, writes=False) as db_session:
+        assert [r.persons for r in service.manifest(db_session, departure.id)] == [3]
+        assert service.departure_for_household(db_session, absent) is None
+        assert service.unaccounted_placements(db_session) == 0
+    with transaction(migrated_engine) as db_session:
+        undo_no_show(
+            db_session=db_session, placement_id=absent_placement,
+            reason="they came late after all", actor=host,
+        )  # fmt: skip
+    seat = active_seat_of(migrated_engine, absent)
+    assert (seat.status, seat.reason, seat.departure_id) == (
+        "waiting",
+        service.NO_SHOW_UNDONE,
+        None,
+    )
+    with transaction(migrated_engine, writes=False) as db_session:
+        assert service.unaccounted_placements(db_session) == 0
+        reasons = [reason for _, _, reason in service.waiting_households(db_session)]
+        assert reasons == ["no-show undone: plan again"]
+    plan(migrated_engine)  # the next plan seats it again
+    assert active_seat_of(migrated_engine, absent).status == "assigned"
+
+
+def test_a_replan_applied_lists_its_placements_as_waiting_at_once(migrated_engine: Engine) -> None:
+    seed_tiny_country(migrated_engine)
+    _register(migrated_engine, 5)
+    preview = _preview(migrated_engine)
+    applied = _apply(migrated_engine, preview.plan_id)
+    assert applied.placed == 5
+    rows = seats(migrated_engine)
+    assert len(rows) == 5
+    assert {(r.status, r.reason, r.departure_id) for r in rows} == {
+        (SeatStatus.WAITING, service.NOT_PLANNED, None)
+    }
+    with transaction(migrated_engine, writes=False) as db_session:
+        assert service.unaccounted_placements(db_session) == 0

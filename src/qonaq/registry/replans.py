@@ -24,6 +24,7 @@ from qonaq.registry.service import (
     reserve_capacity,
 )
 from qonaq.settlements.models import Settlement
+from qonaq.transport.service import NOT_PLANNED, list_waiting
 
 # households claimed per statement: well under every database's bound-parameter limit
 CHUNK = 500
@@ -269,3 +270,5 @@ def _insert_placements(
         })  # fmt: skip
     if rows:
         db_session.execute(insert(Placement), rows)
+        list_waiting(db_session=db_session, household_ids=[h.id for h in households],
+                     reason=NOT_PLANNED)  # fmt: skip

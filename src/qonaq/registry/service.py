@@ -19,7 +19,7 @@ from qonaq.registry.identity import document_digest, folded_name, iin_digest, ph
 from qonaq.registry.models import Household, Person, Placement
 from qonaq.registry.schemas import WORKING_AGES, HouseholdCreate, PersonCreate
 from qonaq.settlements.models import Hub, Settlement
-from qonaq.transport.service import release_seat
+from qonaq.transport.service import NO_SHOW_UNDONE, NOT_PLANNED, list_waiting, release_seat
 
 # letters and digits that cannot be misread for one another on a printed letter
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -348,6 +348,7 @@ def confirm_placement(
         rank=rank, override_reason=reason if rank is None else None,
     )  # fmt: skip
     db_session.flush()
+    list_waiting(db_session=db_session, household_ids=[household.id], reason=NOT_PLANNED)
     record_event(
         db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
         action="placement.confirm" if rank else "placement.override",
@@ -379,6 +380,7 @@ def record_arrival(
     if not arrived:
         held = Reservation(placement.persons, placement.children, placement.medical)
         release_capacity(db_session=db_session, settlement_id=placement.settlement_id, held=held)
+        release_seat(db_session=db_session, placement_id=placement.id, actor=actor)
     record_event(
         db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
         action="placement.arrived" if arrived else "placement.no_show",
@@ -623,6 +625,9 @@ def undo_no_show(*, db_session: Session, placement_id: int, reason: str, actor: 
         raise Conflict(N_("the household has been placed again since; undo refused"))
     need = Reservation(placement.persons, placement.children, placement.medical)
     reserve_capacity(db_session=db_session, settlement_id=placement.settlement_id, need=need)
+    list_waiting(
+        db_session=db_session, household_ids=[placement.household_id], reason=NO_SHOW_UNDONE
+    )
     record_event(
         db_session=db_session, actor_label=actor.label, actor_id=actor.user_id,
         action="placement.undo_no_show", object_type="placement", object_id=str(placement.id),

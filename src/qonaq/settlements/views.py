@@ -23,6 +23,7 @@ from qonaq.registry.service import record_arrival, undo_no_show
 from qonaq.settlements.models import Region, Settlement
 from qonaq.settlements.schemas import CapacityDeclare
 from qonaq.settlements.service import declare_capacity, set_open
+from qonaq.transport.service import placements_on
 from qonaq.web.deps import Language, RowId, SessionDep, check_csrf, require
 from qonaq.web.templating import render
 
@@ -49,6 +50,8 @@ class ArrivalsQuery:
     show: str = "all"
     search: str = ""
     page: int = 1
+    # the households an arrived departure brought, to check each in
+    departure: int | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ def _arrivals(
         where += [Placement.status == "reserved", Placement.expected_arrival == today]
     elif query.show == "overdue":
         where += [Placement.status == "reserved", Placement.expected_arrival < today]
+    if query.departure is not None:
+        where.append(Placement.id.in_(placements_on(query.departure)))
     if query.search:
         where.append(
             Placement.household_id.in_(_matching_households(session, settlement_id, query.search))
@@ -152,12 +157,14 @@ def host_page(
     settlement: Annotated[str | None, Query(max_length=64)] = None,
     show: Annotated[str, Query(pattern="^(all|today|overdue)$")] = "all",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    departure: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:  # fmt: skip
     """Households placed in the host's settlement, and its declared capacity."""
     found = _host_settlement(session, user, settlement)
     if found is None:
         return RedirectResponse("/coordinator/replan", 303)
-    return _host_page(request, session, language, found, ArrivalsQuery(show=show, page=page))
+    query = ArrivalsQuery(show=show, page=page, departure=departure)
+    return _host_page(request, session, language, found, query)
 
 
 @router.post("/host/search")

@@ -8,7 +8,7 @@ transaction. Rows are written in one order: departure_households before departur
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from qonaq.audit.service import record_event
@@ -39,6 +39,10 @@ ADJUSTABLE = (DepartureStatus.PLANNED, DepartureStatus.APPROVED)
 # the longest range one plan covers: a month of departures is a plan, a year is a mistake
 MAX_PLAN_DAYS = 31
 CANCELLED_DEPARTURE = N_("its departure was cancelled")
+NOT_PLANNED = N_("not planned yet")
+NO_SHOW_UNDONE = N_("no-show undone: plan again")
+# households per INSERT … SELECT: well under SQLite's bound-parameter limit
+CHUNK = 500
 
 
 def earliest_travel(placement: Placement) -> date:
@@ -431,6 +435,36 @@ def release_seat(*, db_session: Session, placement_id: int, actor: Actor) -> Non
     )  # fmt: skip
 
 
+def list_waiting(*, db_session: Session, household_ids: list[int], reason: str) -> None:
+    """Confirmed placements of these households with no seat yet wait for a departure, with why.
+
+    One INSERT … SELECT per chunk, so the invariant (every confirmed placement on a departure or
+    waiting) holds from the moment of confirmation; the next plan picks them up.
+    """
+    active = select(DepartureHousehold.placement_id).where(
+        DepartureHousehold.status.in_((SeatStatus.ASSIGNED, SeatStatus.WAITING))
+    )
+    columns = ["placement_id", "household_id", "settlement_id", "persons", "status", "reason"]
+    for start in range(0, len(household_ids), CHUNK):
+        rows = select(
+            Placement.id, Placement.household_id, Placement.settlement_id, Placement.persons,
+            literal(SeatStatus.WAITING.value), literal(reason),
+        ).where(
+            Placement.household_id.in_(household_ids[start : start + CHUNK]),
+            Placement.status == "reserved",
+            Placement.id.not_in(active),
+        )  # fmt: skip
+        db_session.execute(insert(DepartureHousehold).from_select(columns, rows))
+
+
+def placements_on(departure_id: int) -> Select[int]:
+    """The placements seated on a departure, as a subquery (the host's list filtered to them)."""
+    return select(DepartureHousehold.placement_id).where(
+        DepartureHousehold.departure_id == departure_id,
+        DepartureHousehold.status == SeatStatus.ASSIGNED,
+    )
+
+
 @dataclass(frozen=True)
 class ManifestRow:
     """One household on board: its public reference, seats and where it gets off."""
@@ -585,3 +619,16 @@ def unaccounted_placements(db_session: Session) -> int:
         )
         or 0
     )
+
+
+def unplanned_placements(db_session: Session) -> int:
+    """Confirmed placements no plan has looked at yet: listed as not planned, or with no row."""
+    listed = db_session.scalar(
+        select(func.count())
+        .select_from(DepartureHousehold)
+        .where(
+            DepartureHousehold.status == SeatStatus.WAITING,
+            DepartureHousehold.reason.in_((NOT_PLANNED, NO_SHOW_UNDONE)),
+        )
+    )
+    return int(listed or 0) + unaccounted_placements(db_session)

@@ -66,7 +66,7 @@ def transport_page(
         "cost": sum(d.cost for d in departures),
         "utilisation": sum(d.seats_taken for d in departures) / seats if seats else 0.0,
         "waiting": service.waiting_households(session),
-        "unplanned": service.unaccounted_placements(session),
+        "unplanned": service.unplanned_placements(session),
         "vehicles": sorted(DEFAULT_POLICY.transport.vehicles),
     }
     return render(request, "transport.html", language, context)
@@ -153,7 +153,10 @@ def departure_arrived(
     """boarded → arrived, confirmed by the host of one of its stops."""
     check_csrf(request, csrf_token)
     service.arrive_departure(db_session=session, departure_id=departure_id, actor=actor_of(user))
-    return RedirectResponse("/host/arrivals", 303)
+    if user.role != "host":  # a coordinator has no list of its own to check households in
+        return RedirectResponse("/host/arrivals", 303)
+    # the host's list, filtered to the households it brought, to check each in
+    return RedirectResponse(f"/host?departure={departure_id}", 303)
 
 
 def _manifest_context(session: Session, departure_id: int, language: str) -> dict[str, object]:
