@@ -76,7 +76,7 @@ def evaluate(problem: PlacementProblem, assignment: IntArray) -> ObjectiveParts:
     where = assignment[placed]
     sizes = problem.demand[:, PERSONS]
     km = (
-        great_circle_pairs(
+        great_circle_pairs_km(
             problem.origin_lat[placed],
             problem.origin_lon[placed],
             problem.lat[where],
@@ -104,13 +104,6 @@ def evaluate(problem: PlacementProblem, assignment: IntArray) -> ObjectiveParts:
         preference=preference_term,
         unplaced=policy.unplaced_penalty * float(np.sum(sizes[~placed])),
     )
-
-
-def great_circle_pairs(
-    lat_a: FloatArray, lon_a: FloatArray, lat_b: FloatArray, lon_b: FloatArray
-) -> FloatArray:
-    """Haversine km between a[i] and b[i] for every i (no circuity): geo.distance's."""
-    return great_circle_pairs_km(lat_a, lon_a, lat_b, lon_b)
 
 
 @dataclass(frozen=True)

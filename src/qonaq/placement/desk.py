@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qonaq.geo.distance import EARTH_RADIUS_KM
+from qonaq.geo.distance import RadianPoints, great_circle_to_points_km, radian_points
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.placement.model import (
     CHILDREN,
@@ -57,9 +57,7 @@ class DeskIndex:
     names: tuple[str, ...]
     kinds: tuple[str, ...]
     occupations: dict[str, int]
-    sin_lat: FloatArray
-    cos_lat: FloatArray
-    lon_rad: FloatArray
+    places: RadianPoints  # the settlements, for great_circle_to_points_km
     eligible: np.ndarray
     capacity: IntArray  # (S, 3)
     load: IntArray  # (S, 3)
@@ -84,7 +82,6 @@ def desk_index(
     prices: Prices | None = None,
 ) -> DeskIndex:
     """Precompute the settlement vectors; `prices` from a batch plan steer the ranking."""
-    lat = np.radians([s.lat for s in settlements])
     occupations = {name: g for g, name in enumerate(sorted({v.occupation for v in vacancies}))}
     ids = tuple(s.id for s in settlements)
     position = {sid: i for i, sid in enumerate(ids)}
@@ -123,9 +120,7 @@ def desk_index(
         names=tuple(s.name for s in settlements),
         kinds=tuple(s.kind for s in settlements),
         occupations=occupations,
-        sin_lat=np.sin(lat),
-        cos_lat=np.cos(lat),
-        lon_rad=np.radians([s.lon for s in settlements]),
+        places=radian_points([s.lat for s in settlements], [s.lon for s in settlements]),
         eligible=np.array([is_eligible(s, policy) for s in settlements], dtype=np.bool_),
         capacity=capacity,
         load=np.array(
@@ -194,13 +189,9 @@ def intraday_prices(
 
 
 def road_km_from(desk: DeskIndex, lat: float, lon: float) -> FloatArray:
-    """Road km from one point to every settlement (haversine × circuity)."""
-    phi = np.radians(lat)
-    half_dphi = np.sin((np.arcsin(desk.sin_lat) - phi) / 2)
-    half_dlon = np.sin((desk.lon_rad - np.radians(lon)) / 2)
-    h = half_dphi**2 + np.cos(phi) * desk.cos_lat * half_dlon**2
-    km: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
-    return km * desk.policy.circuity
+    """Road km from one point to every settlement (great-circle km × circuity)."""
+    km: FloatArray = great_circle_to_points_km(lat, lon, desk.places) * desk.policy.circuity
+    return km
 
 
 def filled_bands(desk: DeskIndex, persons: FloatArray) -> FloatArray:
