@@ -28,6 +28,7 @@ from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import Policy
 from qonaq.placement.reasons import Reason
 from qonaq.placement.solve import Prices
+from qonaq.placement.terms import Bands, congestion_bands, jobs_gained, slice_cost
 
 # an origin within this many km of a settlement is named after it in reasons
 ORIGIN_NAME_KM = 40.0
@@ -63,9 +64,7 @@ class DeskIndex:
     load: IntArray  # (S, 3)
     vacancies: IntArray  # (S, G)
     placed_workers: IntArray  # (S, G)
-    band_starts: FloatArray  # (S, K)
-    band_ends: FloatArray  # (S, K)
-    band_costs: FloatArray  # (K,)
+    bands: Bands  # congestion bands of the persons capacities
     # batch-plan prices per person, child and medical place (zeros: no plan yet)
     rent: FloatArray  # (S, 3)
     # what a matched worker of each group is worth in the ranking: the batch plan's worker
@@ -95,9 +94,6 @@ def desk_index(
         ],
         dtype=np.int64,
     ).reshape(-1, 3)
-    ends: FloatArray = capacity[:, [PERSONS]].astype(np.float64) * np.asarray(
-        policy.congestion.breaks, dtype=np.float64
-    )
     rent = np.zeros((len(settlements), 3))
     if prices is not None:
         # the persons price beyond the top congestion band is pure scarcity
@@ -128,9 +124,7 @@ def desk_index(
         ).reshape(-1, 3),
         vacancies=vacancy,
         placed_workers=np.zeros_like(vacancy),
-        band_starts=np.concatenate([np.zeros((len(settlements), 1)), ends[:, :-1]], axis=1),
-        band_ends=ends,
-        band_costs=np.asarray(policy.congestion.costs, dtype=np.float64),
+        bands=congestion_bands(policy, capacity[:, PERSONS]),
         rent=rent,
         job_value=job_value,
         position=position,
@@ -194,14 +188,6 @@ def road_km_from(desk: DeskIndex, lat: float, lon: float) -> FloatArray:
     return km
 
 
-def filled_bands(desk: DeskIndex, persons: FloatArray) -> FloatArray:
-    """(S, K) persons in each congestion band at a persons load."""
-    result: FloatArray = (
-        np.clip(persons[:, None], desk.band_starts, desk.band_ends) - desk.band_starts
-    )
-    return result
-
-
 def recommend(
     desk: DeskIndex, household: HouseholdRecord, *, count: int = 3
 ) -> list[Recommendation]:
@@ -216,16 +202,14 @@ def recommend(
     demand = np.array((size, household.children, household.medical))
     km = road_km_from(desk, household.origin_lat, household.origin_lon)
     before = desk.load[:, PERSONS].astype(np.float64)
-    slice_cost = (filled_bands(desk, before + size) - filled_bands(desk, before)) @ desk.band_costs
+    congestion = slice_cost(desk.bands, before, size)
     employment = np.zeros(len(km))
     job_score = np.zeros(len(km))
     for name in set(household.occupations):
         g = desk.occupations.get(name)
         if g is not None:
-            matched = np.minimum(
-                np.maximum(0, desk.vacancies[:, g] - desk.placed_workers[:, g]),
-                household.occupations.count(name),
-            )
+            open_jobs = desk.vacancies[:, g] - desk.placed_workers[:, g]
+            matched = jobs_gained(open_jobs, household.occupations.count(name))
             employment -= desk.policy.employment_reward * matched
             job_score -= desk.job_value[:, g] * matched
     preference = np.zeros(len(km))
@@ -234,10 +218,10 @@ def recommend(
         if where is not None:
             preference[where] -= size * desk.policy.preference_rewards[rank]
     travel = size * km
-    total = travel + slice_cost + employment + preference
+    total = travel + congestion + employment + preference
     fits = desk.eligible & np.all((desk.capacity - desk.load >= demand) | (demand == 0), axis=1)
     # bid prices: a person costs at least the batch plan's price of a person there
-    persons_cost = np.maximum(slice_cost, size * desk.rent[:, PERSONS])
+    persons_cost = np.maximum(congestion, size * desk.rent[:, PERSONS])
     side_rent = (
         household.children * desk.rent[:, CHILDREN] + household.medical * desk.rent[:, MEDICAL]
     )
@@ -258,7 +242,7 @@ def recommend(
             settlement_name=desk.names[s],
             marginal_cost=float(total[s]),
             travel=float(travel[s]),
-            congestion=float(slice_cost[s]),
+            congestion=float(congestion[s]),
             employment=float(employment[s]),
             preference=float(preference[s]),
             km=float(km[s]),
