@@ -52,7 +52,7 @@ def _elsewhere(other: Engine, statement: str) -> None:
 def test_the_index_is_built_once_and_kept(migrated_engine: Engine, country: Engine) -> None:
     first, second = _view(migrated_engine), _view(migrated_engine)
     # the same settlement vectors, not rebuilt from 346 records per recommendation
-    assert second.index.sin_lat is first.index.sin_lat
+    assert second.index.places is first.index.places
     assert second.index.load is not first.index.load
 
 
@@ -60,7 +60,7 @@ def test_without_the_cache_every_recommendation_rebuilds(
     migrated_engine: Engine, country: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(get_settings(), "desk_cache", False)
-    assert _view(migrated_engine).index.sin_lat is not _view(migrated_engine).index.sin_lat
+    assert _view(migrated_engine).index.places is not _view(migrated_engine).index.places
 
 
 def test_loads_written_by_another_process_are_seen_at_once(
@@ -90,7 +90,7 @@ def test_closing_and_capacity_changes_elsewhere_rebuild_the_index(
     assert "aksai" not in [o.settlement_id for o in _options(migrated_engine, household_id)]
     _elsewhere(country, "UPDATE settlements SET open = true, cap_persons = 0 WHERE id = 'aksai'")
     assert "aksai" not in [o.settlement_id for o in _options(migrated_engine, household_id)]
-    assert _view(migrated_engine).index.sin_lat is not kept.index.sin_lat
+    assert _view(migrated_engine).index.places is not kept.index.places
 
 
 def test_vacancies_added_elsewhere_rebuild_the_index(

@@ -133,7 +133,9 @@ def _place_from_db(
                 db_session=db_session, plan=plan, household_ids=[h.id for h in pending],
                 policy=rules.name, actor=CLI_ACTOR,
             )  # fmt: skip
-            applied = apply_stored_plan(db_session=db_session, plan_id=stored.id, actor=CLI_ACTOR)
+            applied = apply_stored_plan(
+                db_session=db_session, plan_id=stored.id, actor=CLI_ACTOR, circuity=rules.circuity
+            )
         console.print(
             f"plan {applied.plan_id}: reserved places for {applied.placed:,} households; "
             f"skipped {applied.not_pending:,} placed meanwhile, {applied.no_room:,} without room"

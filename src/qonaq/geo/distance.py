@@ -1,46 +1,75 @@
-"""Great-circle distances in km, one pair at a time or as a matrix."""
+"""Great-circle distances in km: one haversine, for one pair, pairs, a matrix, or one point
+to many precomputed points; every caller in the code base uses these (no circuity here)."""
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 EARTH_RADIUS_KM = 6371.0
 
+FloatArray = npt.NDArray[np.float64]
+
+
+def haversine_km(
+    phi_a: npt.ArrayLike, lam_a: npt.ArrayLike, cos_a: npt.ArrayLike,
+    phi_b: npt.ArrayLike, lam_b: npt.ArrayLike, cos_b: npt.ArrayLike,
+) -> FloatArray:  # fmt: skip
+    """The haversine in km between points given in radians (with the cosines of their
+    latitudes), broadcast like numpy; plain ufuncs, so numba compiles it for scalars too."""
+    h = np.sin((np.subtract(phi_b, phi_a)) / 2) ** 2 + np.multiply(cos_a, cos_b) * (
+        np.sin(np.subtract(lam_b, lam_a) / 2) ** 2
+    )
+    result: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    return result
+
+
+@dataclass(frozen=True)
+class RadianPoints:
+    """Points in radians with the cosines of their latitudes, computed once for many queries."""
+
+    phi: FloatArray
+    lam: FloatArray
+    cos_phi: FloatArray
+
+
+def radian_points(lat: npt.ArrayLike, lon: npt.ArrayLike) -> RadianPoints:
+    """`lat`, `lon` in degrees as RadianPoints."""
+    phi = np.radians(np.asarray(lat, dtype=np.float64))
+    return RadianPoints(phi, np.radians(np.asarray(lon, dtype=np.float64)), np.cos(phi))
+
+
+def great_circle_to_points_km(lat: float, lon: float, points: RadianPoints) -> FloatArray:
+    """Km from one point to each of `points`."""
+    phi = np.radians(lat)
+    return haversine_km(phi, np.radians(lon), np.cos(phi), points.phi, points.lam, points.cos_phi)
+
 
 def great_circle_km(lat_a: float, lon_a: float, lat_b: float, lon_b: float) -> float:
-    """Haversine distance between two points in km (no circuity)."""
+    """Km between two points: haversine_km's formula in `math`, ten times quicker for one
+    pair than numpy (geo.build compares every pair of places)."""
     phi_a, phi_b = math.radians(lat_a), math.radians(lat_b)
-    d_phi = phi_b - phi_a
-    d_lambda = math.radians(lon_b - lon_a)
-    h = math.sin(d_phi / 2) ** 2 + math.cos(phi_a) * math.cos(phi_b) * math.sin(d_lambda / 2) ** 2
+    h = math.sin((phi_b - phi_a) / 2) ** 2 + math.cos(phi_a) * math.cos(phi_b) * (
+        math.sin(math.radians(lon_b - lon_a) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def great_circle_matrix_km(
     lat_a: npt.ArrayLike, lon_a: npt.ArrayLike, lat_b: npt.ArrayLike, lon_b: npt.ArrayLike
-) -> npt.NDArray[np.float64]:
-    """Haversine distances in km from every point a (rows) to every point b (columns)."""
-    phi_a = np.radians(np.asarray(lat_a, dtype=np.float64))[:, None]
-    phi_b = np.radians(np.asarray(lat_b, dtype=np.float64))[None, :]
-    d_lambda = (
-        np.radians(np.asarray(lon_b, dtype=np.float64))[None, :]
-        - np.radians(np.asarray(lon_a, dtype=np.float64))[:, None]
-    )
-    h = np.sin((phi_b - phi_a) / 2) ** 2 + np.cos(phi_a) * np.cos(phi_b) * np.sin(d_lambda / 2) ** 2
-    result: npt.NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-    return result
+) -> FloatArray:
+    """Km from every point a (rows) to every point b (columns)."""
+    a, b = radian_points(lat_a, lon_a), radian_points(lat_b, lon_b)
+    return haversine_km(
+        a.phi[:, None], a.lam[:, None], a.cos_phi[:, None],
+        b.phi[None, :], b.lam[None, :], b.cos_phi[None, :],
+    )  # fmt: skip
 
 
 def great_circle_pairs_km(
     lat_a: npt.ArrayLike, lon_a: npt.ArrayLike, lat_b: npt.ArrayLike, lon_b: npt.ArrayLike
-) -> npt.NDArray[np.float64]:
-    """Haversine km between a[i] and b[i] for every i (no circuity)."""
-    phi_a = np.radians(np.asarray(lat_a, dtype=np.float64))
-    phi_b = np.radians(np.asarray(lat_b, dtype=np.float64))
-    d_lambda = np.radians(np.asarray(lon_b, dtype=np.float64)) - np.radians(
-        np.asarray(lon_a, dtype=np.float64)
-    )
-    h = np.sin((phi_b - phi_a) / 2) ** 2 + np.cos(phi_a) * np.cos(phi_b) * np.sin(d_lambda / 2) ** 2
-    result: npt.NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-    return result
+) -> FloatArray:
+    """Km between a[i] and b[i] for every i."""
+    a, b = radian_points(lat_a, lon_a), radian_points(lat_b, lon_b)
+    return haversine_km(a.phi, a.lam, a.cos_phi, b.phi, b.lam, b.cos_phi)

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qonaq.placement.costs import band_edges, evaluate, road_km
+from qonaq.placement.costs import evaluate, road_km
 from qonaq.placement.exchange import exchange
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
 from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
 from qonaq.placement.origins import reassign_within_types
 from qonaq.placement.solve import Relaxation
+from qonaq.placement.terms import congestion_bands, jobs_gained, slice_in_bands
 
 # with a wall-clock limit (PlanOptions.seconds), the single-household move search stops
 # after this long; its gains come early (1M
@@ -40,12 +41,11 @@ class MoveCosts:
     @classmethod
     def of(cls, problem: PlacementProblem) -> "MoveCosts":
         """The band edges and limits of a problem."""
-        ends = band_edges(problem.policy, problem.capacity[:, PERSONS].astype(np.float64))
-        starts = np.concatenate([np.zeros((ends.shape[0], 1)), ends[:, :-1]], axis=1)
+        bands = congestion_bands(problem.policy, problem.capacity[:, PERSONS])
         return cls(
-            starts=starts,
-            ends=ends,
-            gammas=np.asarray(problem.policy.congestion.costs, dtype=np.float64),
+            starts=bands.starts,
+            ends=bands.ends,
+            gammas=bands.costs,
             room_limit=problem.capacity,
             eligible=problem.eligible,
         )
@@ -63,16 +63,12 @@ class MoveCosts:
         demand = problem.demand[household]
         size = float(demand[PERSONS])
         persons = load[:, PERSONS, None].astype(np.float64)
-        # ufuncs, not np.clip: this runs tens of thousands of times on small arrays
-        added = np.minimum(np.maximum(persons + size, self.starts), self.ends)
-        added -= np.minimum(np.maximum(persons, self.starts), self.ends)
+        added = slice_in_bands(self.starts, self.ends, persons, size)
         total: FloatArray = size * km + added @ self.gammas
         own = problem.workers[household]
         for g in np.flatnonzero(own).tolist():
-            # matched workers gained: min(V, W + w) − min(V, W) = clip(V − W, 0, w)
             open_jobs = problem.vacancies[:, g] - workers[:, g]
-            gained = np.minimum(np.maximum(open_jobs, 0), int(own[g]))
-            total -= problem.policy.employment_reward * gained
+            total -= problem.policy.employment_reward * jobs_gained(open_jobs, int(own[g]))
         for rank, wish in enumerate(problem.preferences[household].tolist()):
             if wish >= 0:
                 total[wish] -= size * problem.policy.preference_rewards[rank]
@@ -375,29 +371,25 @@ def may_improve(
     # joining s (the household still counted at home): one row per distinct size and
     # per distinct workers vector, gathered, since both take few values
     sizes, size_of = np.unique(demand[:, PERSONS], return_inverse=True)
-    base = np.minimum(np.maximum(persons[:, None], moves.starts), moves.ends)
-    joined = np.minimum(
-        np.maximum(persons[None, :, None] + sizes[:, None, None], moves.starts), moves.ends
-    )
-    total = size[:, None] * km + ((joined - base) @ moves.gammas)[size_of.ravel()]
+    joined = slice_in_bands(moves.starts, moves.ends, persons[None, :, None], sizes[:, None, None])
+    total = size[:, None] * km + (joined @ moves.gammas)[size_of.ravel()]
     # staying: home without it
     home = persons[where] - size
     home_starts, home_ends = moves.starts[where], moves.ends[where]
-    stay_slice = np.minimum(np.maximum(home[:, None] + size[:, None], home_starts), home_ends)
-    stay_slice -= np.minimum(np.maximum(home[:, None], home_starts), home_ends)
+    stay_slice = slice_in_bands(home_starts, home_ends, home[:, None], size[:, None])
     stay = size * km[rows, where] + stay_slice @ moves.gammas
     own = problem.workers[households]
     reward = problem.policy.employment_reward
     hiring = np.flatnonzero(own.any(axis=0))
     if len(hiring):
         crews, crew_of = np.unique(own[:, hiring], axis=0, return_inverse=True)
-        open_jobs = np.maximum(problem.vacancies[:, hiring] - workers[:, hiring], 0)
-        gained = np.minimum(open_jobs[None, :, :], crews[:, None, :]).sum(axis=2)
+        open_jobs = problem.vacancies[:, hiring] - workers[:, hiring]
+        gained = jobs_gained(open_jobs[None, :, :], crews[:, None, :]).sum(axis=2)
         total -= reward * gained[crew_of.ravel()]
         open_home = problem.vacancies[where][:, hiring] - (
             workers[where][:, hiring] - own[:, hiring]
         )
-        stay -= reward * np.minimum(np.maximum(open_home, 0), own[:, hiring]).sum(axis=1)
+        stay -= reward * jobs_gained(open_home, own[:, hiring]).sum(axis=1)
     fits = np.ones(total.shape, dtype=np.bool_)
     for d in range(3):
         room = moves.room_limit[:, d] - load[:, d]

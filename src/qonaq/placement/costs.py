@@ -13,6 +13,7 @@ from qonaq.placement.model import (
     PlacementProblem,
 )
 from qonaq.placement.policy import Policy
+from qonaq.placement.terms import congestion_bands, congestion_cost, jobs_gained, slice_cost
 
 
 @dataclass(frozen=True)
@@ -38,18 +39,9 @@ def road_km(
     return great_circle_matrix_km(lat_a, lon_a, lat_b, lon_b) * policy.circuity
 
 
-def band_edges(policy: Policy, capacity: FloatArray) -> FloatArray:
-    """Persons at which each congestion band ends, (S, K) for persons capacities (S,)."""
-    return np.asarray(capacity, dtype=np.float64)[:, None] * np.asarray(policy.congestion.breaks)
-
-
 def congestion(policy: Policy, capacity: FloatArray, load: FloatArray) -> FloatArray:
     """cong_s(L): the congestion cost of persons load L in each settlement (S,)."""
-    ends = band_edges(policy, capacity)
-    starts = np.concatenate([np.zeros((ends.shape[0], 1)), ends[:, :-1]], axis=1)
-    filled = np.clip(np.asarray(load, dtype=np.float64)[:, None], starts, ends) - starts
-    result: FloatArray = filled @ np.asarray(policy.congestion.costs, dtype=np.float64)
-    return result
+    return congestion_cost(congestion_bands(policy, capacity), load)
 
 
 def matched_workers(vacancies: IntArray, placed_workers: IntArray) -> IntArray:
@@ -76,7 +68,7 @@ def evaluate(problem: PlacementProblem, assignment: IntArray) -> ObjectiveParts:
     where = assignment[placed]
     sizes = problem.demand[:, PERSONS]
     km = (
-        great_circle_pairs(
+        great_circle_pairs_km(
             problem.origin_lat[placed],
             problem.origin_lon[placed],
             problem.lat[where],
@@ -104,13 +96,6 @@ def evaluate(problem: PlacementProblem, assignment: IntArray) -> ObjectiveParts:
         preference=preference_term,
         unplaced=policy.unplaced_penalty * float(np.sum(sizes[~placed])),
     )
-
-
-def great_circle_pairs(
-    lat_a: FloatArray, lon_a: FloatArray, lat_b: FloatArray, lon_b: FloatArray
-) -> FloatArray:
-    """Haversine km between a[i] and b[i] for every i (no circuity): geo.distance's."""
-    return great_circle_pairs_km(lat_a, lon_a, lat_b, lon_b)
 
 
 @dataclass(frozen=True)
@@ -146,14 +131,12 @@ def marginal_costs(
     size = float(demand[PERSONS])
     capacity = problem.capacity[:, PERSONS].astype(np.float64)
     before = load[:, PERSONS].astype(np.float64)
-    slice_cost = congestion(policy, capacity, before + size) - congestion(policy, capacity, before)
+    sliced = slice_cost(congestion_bands(policy, capacity), before, size)
     employment = np.zeros(len(km))
     for g in np.flatnonzero(problem.workers[household]):
-        gained = np.minimum(
-            problem.vacancies[:, g], placed_workers[:, g] + problem.workers[household, g]
-        )
-        employment -= policy.employment_reward * (
-            gained - np.minimum(problem.vacancies[:, g], placed_workers[:, g])
+        open_jobs = problem.vacancies[:, g] - placed_workers[:, g]
+        employment -= policy.employment_reward * jobs_gained(
+            open_jobs, problem.workers[household, g]
         )
     preference = np.zeros(len(km))
     for rank, wish in enumerate(problem.preferences[household]):
@@ -161,7 +144,7 @@ def marginal_costs(
             preference[wish] -= size * policy.preference_rewards[rank]
     return MarginalCosts(
         travel=size * km,
-        congestion=slice_cost,
+        congestion=sliced,
         employment=employment,
         preference=preference,
         # a dimension already over capacity only accepts households that need none of it

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qonaq.geo.distance import EARTH_RADIUS_KM
+from qonaq.geo.distance import RadianPoints, great_circle_to_points_km, radian_points
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.placement.model import (
     CHILDREN,
@@ -28,6 +28,7 @@ from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import Policy
 from qonaq.placement.reasons import Reason
 from qonaq.placement.solve import Prices
+from qonaq.placement.terms import Bands, congestion_bands, jobs_gained, slice_cost
 
 # an origin within this many km of a settlement is named after it in reasons
 ORIGIN_NAME_KM = 40.0
@@ -57,17 +58,13 @@ class DeskIndex:
     names: tuple[str, ...]
     kinds: tuple[str, ...]
     occupations: dict[str, int]
-    sin_lat: FloatArray
-    cos_lat: FloatArray
-    lon_rad: FloatArray
+    places: RadianPoints  # the settlements, for great_circle_to_points_km
     eligible: np.ndarray
     capacity: IntArray  # (S, 3)
     load: IntArray  # (S, 3)
     vacancies: IntArray  # (S, G)
     placed_workers: IntArray  # (S, G)
-    band_starts: FloatArray  # (S, K)
-    band_ends: FloatArray  # (S, K)
-    band_costs: FloatArray  # (K,)
+    bands: Bands  # congestion bands of the persons capacities
     # batch-plan prices per person, child and medical place (zeros: no plan yet)
     rent: FloatArray  # (S, 3)
     # what a matched worker of each group is worth in the ranking: the batch plan's worker
@@ -84,7 +81,6 @@ def desk_index(
     prices: Prices | None = None,
 ) -> DeskIndex:
     """Precompute the settlement vectors; `prices` from a batch plan steer the ranking."""
-    lat = np.radians([s.lat for s in settlements])
     occupations = {name: g for g, name in enumerate(sorted({v.occupation for v in vacancies}))}
     ids = tuple(s.id for s in settlements)
     position = {sid: i for i, sid in enumerate(ids)}
@@ -98,9 +94,6 @@ def desk_index(
         ],
         dtype=np.int64,
     ).reshape(-1, 3)
-    ends: FloatArray = capacity[:, [PERSONS]].astype(np.float64) * np.asarray(
-        policy.congestion.breaks, dtype=np.float64
-    )
     rent = np.zeros((len(settlements), 3))
     if prices is not None:
         # the persons price beyond the top congestion band is pure scarcity
@@ -123,9 +116,7 @@ def desk_index(
         names=tuple(s.name for s in settlements),
         kinds=tuple(s.kind for s in settlements),
         occupations=occupations,
-        sin_lat=np.sin(lat),
-        cos_lat=np.cos(lat),
-        lon_rad=np.radians([s.lon for s in settlements]),
+        places=radian_points([s.lat for s in settlements], [s.lon for s in settlements]),
         eligible=np.array([is_eligible(s, policy) for s in settlements], dtype=np.bool_),
         capacity=capacity,
         load=np.array(
@@ -133,9 +124,7 @@ def desk_index(
         ).reshape(-1, 3),
         vacancies=vacancy,
         placed_workers=np.zeros_like(vacancy),
-        band_starts=np.concatenate([np.zeros((len(settlements), 1)), ends[:, :-1]], axis=1),
-        band_ends=ends,
-        band_costs=np.asarray(policy.congestion.costs, dtype=np.float64),
+        bands=congestion_bands(policy, capacity[:, PERSONS]),
         rent=rent,
         job_value=job_value,
         position=position,
@@ -194,21 +183,9 @@ def intraday_prices(
 
 
 def road_km_from(desk: DeskIndex, lat: float, lon: float) -> FloatArray:
-    """Road km from one point to every settlement (haversine × circuity)."""
-    phi = np.radians(lat)
-    half_dphi = np.sin((np.arcsin(desk.sin_lat) - phi) / 2)
-    half_dlon = np.sin((desk.lon_rad - np.radians(lon)) / 2)
-    h = half_dphi**2 + np.cos(phi) * desk.cos_lat * half_dlon**2
-    km: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
-    return km * desk.policy.circuity
-
-
-def filled_bands(desk: DeskIndex, persons: FloatArray) -> FloatArray:
-    """(S, K) persons in each congestion band at a persons load."""
-    result: FloatArray = (
-        np.clip(persons[:, None], desk.band_starts, desk.band_ends) - desk.band_starts
-    )
-    return result
+    """Road km from one point to every settlement (great-circle km × circuity)."""
+    km: FloatArray = great_circle_to_points_km(lat, lon, desk.places) * desk.policy.circuity
+    return km
 
 
 def recommend(
@@ -225,16 +202,14 @@ def recommend(
     demand = np.array((size, household.children, household.medical))
     km = road_km_from(desk, household.origin_lat, household.origin_lon)
     before = desk.load[:, PERSONS].astype(np.float64)
-    slice_cost = (filled_bands(desk, before + size) - filled_bands(desk, before)) @ desk.band_costs
+    congestion = slice_cost(desk.bands, before, size)
     employment = np.zeros(len(km))
     job_score = np.zeros(len(km))
     for name in set(household.occupations):
         g = desk.occupations.get(name)
         if g is not None:
-            matched = np.minimum(
-                np.maximum(0, desk.vacancies[:, g] - desk.placed_workers[:, g]),
-                household.occupations.count(name),
-            )
+            open_jobs = desk.vacancies[:, g] - desk.placed_workers[:, g]
+            matched = jobs_gained(open_jobs, household.occupations.count(name))
             employment -= desk.policy.employment_reward * matched
             job_score -= desk.job_value[:, g] * matched
     preference = np.zeros(len(km))
@@ -243,10 +218,10 @@ def recommend(
         if where is not None:
             preference[where] -= size * desk.policy.preference_rewards[rank]
     travel = size * km
-    total = travel + slice_cost + employment + preference
+    total = travel + congestion + employment + preference
     fits = desk.eligible & np.all((desk.capacity - desk.load >= demand) | (demand == 0), axis=1)
     # bid prices: a person costs at least the batch plan's price of a person there
-    persons_cost = np.maximum(slice_cost, size * desk.rent[:, PERSONS])
+    persons_cost = np.maximum(congestion, size * desk.rent[:, PERSONS])
     side_rent = (
         household.children * desk.rent[:, CHILDREN] + household.medical * desk.rent[:, MEDICAL]
     )
@@ -267,7 +242,7 @@ def recommend(
             settlement_name=desk.names[s],
             marginal_cost=float(total[s]),
             travel=float(travel[s]),
-            congestion=float(slice_cost[s]),
+            congestion=float(congestion[s]),
             employment=float(employment[s]),
             preference=float(preference[s]),
             km=float(km[s]),

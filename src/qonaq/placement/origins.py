@@ -18,7 +18,7 @@ import numba
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from qonaq.geo.distance import EARTH_RADIUS_KM, great_circle_pairs_km
+from qonaq.geo.distance import great_circle_pairs_km, haversine_km
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
 from qonaq.placement.solve import PRICING_CHUNK, Prices, PricingContext, bound_of, chunk_costs
 from qonaq.placement.types import HouseholdTypes
@@ -128,6 +128,10 @@ def exact_bound(
     return total + bound_of(ctx, prices, np.zeros(len(types.count)))
 
 
+# geo.distance's haversine, compiled for the scalars of the kernel below
+_haversine = numba.njit(cache=True, error_model="numpy")(haversine_km)
+
+
 @numba.njit(parallel=True, cache=True, error_model="numpy")
 def household_minima(
     cost: FloatArray,
@@ -156,9 +160,10 @@ def household_minima(
             if shift[h] <= 0.0:
                 found = cost[r, s]
                 break
-            a = np.sin((settlement_phi[s] - phi[h]) / 2) ** 2
-            b = cos_phi * np.cos(settlement_phi[s]) * np.sin((settlement_lam[s] - lam[h]) / 2) ** 2
-            km = 2 * EARTH_RADIUS_KM * np.arcsin(min(1.0, np.sqrt(a + b))) * circuity
+            km = circuity * _haversine(
+                phi[h], lam[h], cos_phi,
+                settlement_phi[s], settlement_lam[s], np.cos(settlement_phi[s]),
+            )  # fmt: skip
             found = min(found, cost[r, s] - snapped_km[r, s] + km)
         best[h] = found
     return best

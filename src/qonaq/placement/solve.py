@@ -22,6 +22,7 @@ from qonaq.placement.model import (
     IntArray,
     PlacementProblem,
 )
+from qonaq.placement.terms import congestion_bands
 from qonaq.placement.types import HouseholdTypes
 
 # nearest settlements of each origin that start as candidate arcs
@@ -103,9 +104,9 @@ def band_widths(problem: PlacementProblem) -> tuple[FloatArray, IntArray]:
     """Persons left in each congestion band; existing load fills low bands first."""
     capacity = problem.capacity[:, PERSONS].astype(np.float64)
     load = problem.load[:, PERSONS].astype(np.float64)
-    ends = capacity[:, None] * np.asarray(problem.policy.congestion.breaks)
-    starts = np.concatenate([np.zeros((len(capacity), 1)), ends[:, :-1]], axis=1)
-    widths = np.maximum(0.0, ends - np.maximum(starts, load[:, None]))
+    bands = congestion_bands(problem.policy, capacity)
+    ends = bands.ends
+    widths = np.maximum(0.0, ends - np.maximum(bands.starts, load[:, None]))
     int_ends = np.floor(ends + 1e-9).astype(np.int64)
     int_ends[:, -1] = problem.capacity[:, PERSONS]
     int_starts = np.concatenate([np.zeros((len(capacity), 1), np.int64), int_ends[:, :-1]], axis=1)

@@ -34,7 +34,7 @@ from qonaq.registry.engine_records import (
 from qonaq.registry.models import Household, Placement
 from qonaq.registry.option_reads import option_read, origin_name
 from qonaq.registry.prices import desk_prices, prices_for
-from qonaq.registry.replans import Applied, apply_stored_plan, store_plan
+from qonaq.registry.replans import Applied, apply_stored_plan, store_plan, stored_policy_name
 from qonaq.registry.schemas import LoadChangeRead, OptionRead, ReasonRead, ReplanRead
 from qonaq.registry.service import confirm_placement, household_preferences
 from qonaq.registry.shown import shown_settlements, shown_token
@@ -124,13 +124,18 @@ def plan_and_apply(
             db_session=db_session, plan=plan, household_ids=[h.id for h in households],
             policy=policy_name, actor=actor,
         )  # fmt: skip
-        applied = apply_stored_plan(db_session=db_session, plan_id=row.id, actor=actor)
+        applied = apply_stored_plan(
+            db_session=db_session, plan_id=row.id, actor=actor, circuity=policy.circuity
+        )
     return replan_read(row.id, policy_name, plan, records), applied
 
 
 def apply(*, db_session: Session, plan_id: int, actor: Actor) -> Applied:
-    """Place exactly the households of a previewed plan that are still pending and still fit."""
-    return apply_stored_plan(db_session=db_session, plan_id=plan_id, actor=actor)
+    """Place exactly the households of a previewed plan that are still pending and still fit;
+    their expected arrivals use the circuity of the shipped policy the plan was made under."""
+    policy_name = stored_policy_name(db_session=db_session, plan_id=plan_id)
+    circuity = policy_named(policy_name).circuity
+    return apply_stored_plan(db_session=db_session, plan_id=plan_id, actor=actor, circuity=circuity)
 
 
 def desk_options(
@@ -151,7 +156,7 @@ def desk_options(
 
 def confirm_choice(
     *, db_session: Session, household_id: int, settlement_id: str, actor: Actor,
-    shown: str | None, override_reason: str | None,
+    shown: str | None, override_reason: str | None, policy_name: str = "default",
 ) -> Placement:  # fmt: skip
     """Confirm a settlement for a household: it counts as recommended when it was among the
     options the desk was shown (`shown`, signed), not those of this later moment's loads.
@@ -165,11 +170,14 @@ def confirm_choice(
         household = db_session.get(Household, household_id)
         if household is None:
             raise NotFound(N_("no household %(id)s"), id=household_id)
-        options = desk_options(db_session=db_session, household=household, language="en")
+        options = desk_options(
+            db_session=db_session, household=household, language="en", policy_name=policy_name
+        )
         recommended = [o.settlement_id for o in options]
     return confirm_placement(
         db_session=db_session, household_id=household_id, settlement_id=settlement_id,
         actor=actor, recommended=recommended, override_reason=override_reason,
+        policy_name=policy_name,
     )  # fmt: skip
 
 

@@ -99,8 +99,19 @@ class Applied:
     no_room: int
 
 
-def apply_stored_plan(*, db_session: Session, plan_id: int, actor: Actor) -> Applied:
-    """Place the households of a previewed plan as it was previewed, once.
+def stored_policy_name(*, db_session: Session, plan_id: int) -> str:
+    """The name of the policy a stored plan was made under; NotFound for an unknown plan."""
+    name = db_session.scalar(select(Plan.policy).where(Plan.id == plan_id))
+    if name is None:
+        raise NotFound(N_("no plan %(id)s"), id=plan_id)
+    return name
+
+
+def apply_stored_plan(
+    *, db_session: Session, plan_id: int, actor: Actor, circuity: float
+) -> Applied:
+    """Place the households of a previewed plan as it was previewed, once; expected
+    arrivals use `circuity`, that of the policy the plan was made under.
 
     Deadlocks and serialisation failures are retried inside the caller's transaction
     (a savepoint each attempt), so the coordinator sees a result, not a 500.
@@ -108,7 +119,7 @@ def apply_stored_plan(*, db_session: Session, plan_id: int, actor: Actor) -> App
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with db_session.begin_nested():
-                return _apply(db_session, plan_id, actor)
+                return _apply(db_session, plan_id, actor, circuity)
         except OperationalError as exc:
             code = getattr(exc.orig, "sqlstate", None)
             if code not in RETRIED_PG_CODES or attempt == ATTEMPTS:
@@ -116,7 +127,7 @@ def apply_stored_plan(*, db_session: Session, plan_id: int, actor: Actor) -> App
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _apply(db_session: Session, plan_id: int, actor: Actor) -> Applied:
+def _apply(db_session: Session, plan_id: int, actor: Actor, circuity: float) -> Applied:
     _one_replan_at_a_time(db_session)
     _claim_plan(db_session, plan_id, actor)
     planned = dict(
@@ -127,7 +138,7 @@ def _apply(db_session: Session, plan_id: int, actor: Actor) -> Applied:
         ).all()
     )
     claimed = _claim_households(db_session, sorted(planned))
-    placed, no_room = _reserve_and_place(db_session, claimed, planned, actor)
+    placed, no_room = _reserve_and_place(db_session, claimed, planned, actor, circuity)
     not_pending = len(planned) - len(claimed)
     db_session.execute(
         update(Plan)
@@ -195,8 +206,9 @@ def _claim_households(db_session: Session, household_ids: list[int]) -> list[Hou
 
 
 def _reserve_and_place(
-    db_session: Session, households: list[Household], planned: dict[int, str], actor: Actor
-) -> tuple[list[Household], list[Household]]:
+    db_session: Session, households: list[Household], planned: dict[int, str], actor: Actor,
+    circuity: float,
+) -> tuple[list[Household], list[Household]]:  # fmt: skip
     """Reserve each settlement's planned households at once, one by one if they no longer
     all fit; returns (placed, left pending for lack of room)."""
     by_settlement: dict[str, list[Household]] = defaultdict(list)
@@ -213,7 +225,7 @@ def _reserve_and_place(
             fits = _reserved(db_session, settlement_id, _need(household))
             (placed if fits else no_room).append(household)
     _back_to_pending(db_session, no_room)
-    _insert_placements(db_session, placed, planned, actor)
+    _insert_placements(db_session, placed, planned, actor, circuity)
     return placed, no_room
 
 
@@ -249,8 +261,9 @@ def _back_to_pending(db_session: Session, households: list[Household]) -> None:
 
 
 def _insert_placements(
-    db_session: Session, households: list[Household], planned: dict[int, str], actor: Actor
-) -> None:
+    db_session: Session, households: list[Household], planned: dict[int, str], actor: Actor,
+    circuity: float,
+) -> None:  # fmt: skip
     settlements = {
         s.id: s
         for s in db_session.scalars(
@@ -265,7 +278,7 @@ def _insert_placements(
         rows.append({
             "household_id": household.id, "settlement_id": settlement.id, "status": "reserved",
             "persons": need.persons, "children": need.children, "medical": need.medical,
-            "expected_arrival": expected_arrival(household, settlement, today),
+            "expected_arrival": expected_arrival(household, settlement, today, circuity=circuity),
             "created_by": actor.user_id, "created_at": utc_now(),
         })  # fmt: skip
     if rows:

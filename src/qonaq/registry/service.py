@@ -15,6 +15,7 @@ from qonaq.db.crypto import Keyring, current_keyring
 from qonaq.errors import Conflict, Forbidden, Invalid, NotFound
 from qonaq.geo.distance import great_circle_km
 from qonaq.i18n import N_
+from qonaq.placement.policy import policy_named
 from qonaq.registry.identity import document_digest, folded_name, iin_digest, phone_digest
 from qonaq.registry.models import Household, Person, Placement
 from qonaq.registry.schemas import WORKING_AGES, HouseholdCreate, PersonCreate
@@ -25,7 +26,6 @@ from qonaq.transport.service import NO_SHOW_UNDONE, NOT_PLANNED, list_waiting, r
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 # road travel assumed for the expected arrival date: km covered per day of travel
 KM_PER_TRAVEL_DAY = 600.0
-CIRCUITY = 1.25
 
 
 class DuplicateRegistration(Conflict):
@@ -243,10 +243,13 @@ def release_capacity(*, db_session: Session, settlement_id: str, held: Reservati
     )
 
 
-def expected_arrival(household: Household, settlement: Settlement, today: date) -> date:
-    """Departure the next day, then one day per KM_PER_TRAVEL_DAY of road."""
+def expected_arrival(
+    household: Household, settlement: Settlement, today: date, *, circuity: float
+) -> date:
+    """Departure the next day, then one day per KM_PER_TRAVEL_DAY of road; road km are
+    great-circle km × the circuity of the policy that placed the household."""
     km = great_circle_km(household.origin_lat, household.origin_lon, settlement.lat, settlement.lon)
-    return today + timedelta(days=1 + math.ceil(km * CIRCUITY / KM_PER_TRAVEL_DAY))
+    return today + timedelta(days=1 + math.ceil(km * circuity / KM_PER_TRAVEL_DAY))
 
 
 def moved(
@@ -298,6 +301,7 @@ def reserve_placement(
     household: Household,
     settlement: Settlement,
     actor: Actor,
+    circuity: float,
     rank: int | None = None,
     override_reason: str | None = None,
 ) -> Placement:
@@ -313,7 +317,9 @@ def reserve_placement(
         household_id=household.id, settlement_id=settlement.id, status="reserved",
         persons=need.persons, children=need.children, medical=need.medical,
         recommendation_rank=rank, override_reason=override_reason,
-        expected_arrival=expected_arrival(household, settlement, datetime.now(UTC).date()),
+        expected_arrival=expected_arrival(
+            household, settlement, datetime.now(UTC).date(), circuity=circuity
+        ),
         created_by=actor.user_id,
     )  # fmt: skip
     db_session.add(placement)
@@ -328,8 +334,10 @@ def confirm_placement(
     actor: Actor,
     recommended: list[str],
     override_reason: str | None,
+    policy_name: str = "default",
 ) -> Placement:
-    """Place a pending household: reserve the capacity atomically and record who chose what."""
+    """Place a pending household: reserve the capacity atomically and record who chose what;
+    its expected arrival uses the circuity of the desk's policy `policy_name`."""
     household = db_session.get(Household, household_id)
     if household is None:
         raise NotFound(N_("no household %(id)s"), id=household_id)
@@ -345,7 +353,8 @@ def confirm_placement(
     before = {**household_summary(household), "status": "pending"}
     placement = reserve_placement(
         db_session=db_session, household=household, settlement=settlement, actor=actor,
-        rank=rank, override_reason=reason if rank is None else None,
+        circuity=policy_named(policy_name).circuity, rank=rank,
+        override_reason=reason if rank is None else None,
     )  # fmt: skip
     db_session.flush()
     list_waiting(db_session=db_session, household_ids=[household.id], reason=NOT_PLANNED)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from qonaq.geo.gazetteer import Hub, Region
 from qonaq.geo.settlements_file import SettlementRecord
+from qonaq.placement.policy import DEFAULT_POLICY, Policy
 from qonaq.simulation.country import Country, build_country
 from qonaq.simulation.metrics import PolicyMetrics, measure
 from qonaq.simulation.policies import POLICY_NAMES, make_rule
@@ -46,13 +47,15 @@ def compare(
     hubs: Sequence[Hub],
     regions: Sequence[Region],
     progress: PolicyProgress | None = None,
+    placement_policy: Policy = DEFAULT_POLICY,
 ) -> Comparison:
-    """Simulate `scenario` under each of `policies`; every policy meets the very same households."""
-    country = build_country(scenario, settlements, hubs, regions)
+    """Simulate `scenario` under each of `policies`; every policy meets the very same households,
+    and every road km is at the circuity of `placement_policy` (the one `qonaq` places under)."""
+    country = build_country(scenario, settlements, hubs, regions, placement_policy)
     wave = generate_wave(scenario, country.hub_share)
     runs = []
     for name in policies:
-        rule = make_rule(name, scenario, country, wave)
+        rule = make_rule(name, scenario, country, wave, placement_policy)
         on_day = None if progress is None else _for_policy(progress, name)
         runs.append(simulate(scenario, country, wave, rule, on_day))
     return Comparison(

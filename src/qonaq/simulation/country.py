@@ -9,10 +9,8 @@ from qonaq.geo.distance import great_circle_matrix_km
 from qonaq.geo.gazetteer import Hub, Region
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.placement.model import FloatArray, IntArray
+from qonaq.placement.policy import DEFAULT_POLICY, Policy
 from qonaq.simulation.scenario import Scenario
-
-# the placement model's default circuity: road km = great-circle km × 1.25
-CIRCUITY = 1.25
 
 
 @dataclass(frozen=True)
@@ -35,6 +33,7 @@ class Country:
     hub_psc: IntArray  # (B,) the PSC nearest each hub
     settlement_psc: IntArray  # (S,) the PSC nearest each settlement
     hotspots: IntArray  # settlement indices of the scenario's hot spots
+    circuity: float  # road km per great-circle km, the placement policy's
 
     @property
     def settlement_count(self) -> int:
@@ -47,8 +46,10 @@ def build_country(
     settlements: Sequence[SettlementRecord],
     hubs: Sequence[Hub],
     regions: Sequence[Region],
+    policy: Policy = DEFAULT_POLICY,
 ) -> Country:
-    """Arrays for `scenario`; ValueError when it names a hub, PSC or hot spot that is not there."""
+    """Arrays for `scenario`, road km at the circuity of the placement `policy`; ValueError
+    when it names a hub, PSC or hot spot that is not there."""
     index = {record.id: s for s, record in enumerate(settlements)}
     hub_by_id = {hub.id: hub for hub in hubs}
     unknown_hubs = sorted(set(scenario.arrivals.hubs) - set(hub_by_id))
@@ -68,11 +69,12 @@ def build_country(
     hub_ids = tuple(scenario.arrivals.hubs)
     share = np.array([scenario.arrivals.hubs[h] for h in hub_ids], dtype=np.float64)
     chosen_hubs = [hub_by_id[h] for h in hub_ids]
-    hub_km = CIRCUITY * great_circle_matrix_km(
+    circuity = policy.circuity
+    hub_km = circuity * great_circle_matrix_km(
         [h.lat for h in chosen_hubs], [h.lon for h in chosen_hubs], lat, lon
     )
     psc_settlement = np.array([index[p] for p in scenario.registration.psc_daily], dtype=np.int64)
-    psc_km = CIRCUITY * great_circle_matrix_km(lat[psc_settlement], lon[psc_settlement], lat, lon)
+    psc_km = circuity * great_circle_matrix_km(lat[psc_settlement], lon[psc_settlement], lat, lon)
     region_ids = tuple(sorted({r.region_id or r.region for r in settlements}))
     region_index = {rid: i for i, rid in enumerate(region_ids)}
     population_by_region = {r.id: r.population for r in regions}
@@ -105,4 +107,5 @@ def build_country(
         hub_psc=np.argmin(hub_km[:, psc_settlement], axis=1).astype(np.int64),
         settlement_psc=np.argmin(psc_km, axis=0).astype(np.int64),
         hotspots=np.array([index[h] for h in scenario.metrics.hotspots], dtype=np.int64),
+        circuity=circuity,
     )

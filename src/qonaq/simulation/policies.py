@@ -9,7 +9,7 @@ from qonaq.geo.distance import great_circle_matrix_km
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, HouseholdRecord, IntArray
 from qonaq.placement.policy import DEFAULT_POLICY, Policy
 from qonaq.simulation import engine
-from qonaq.simulation.country import CIRCUITY, Country
+from qonaq.simulation.country import Country
 from qonaq.simulation.gravity import choice_probabilities
 from qonaq.simulation.scenario import Scenario
 from qonaq.simulation.wave import Wave
@@ -140,7 +140,8 @@ def psc_to_region_km(country: Country) -> FloatArray:
     centre_lat = np.bincount(country.region_of, weights=weights * lat, minlength=regions) / mass
     centre_lon = np.bincount(country.region_of, weights=weights * lon, minlength=regions) / mass
     psc_lat, psc_lon = lat[country.psc_settlement], lon[country.psc_settlement]
-    km: FloatArray = CIRCUITY * great_circle_matrix_km(psc_lat, psc_lon, centre_lat, centre_lon)
+    great_circle = great_circle_matrix_km(psc_lat, psc_lon, centre_lat, centre_lon)
+    km: FloatArray = country.circuity * great_circle
     return km
 
 
@@ -201,12 +202,15 @@ class QonaqPlacement:
         return plan.assignment
 
 
-def make_rule(name: str, scenario: Scenario, country: Country, wave: Wave) -> PlacementRule:
-    """The policy called `name`; ValueError for an unknown one."""
+def make_rule(
+    name: str, scenario: Scenario, country: Country, wave: Wave, policy: Policy = DEFAULT_POLICY
+) -> PlacementRule:
+    """The policy called `name` (`qonaq` places under the placement `policy`); ValueError for
+    an unknown one."""
     makers: dict[str, Callable[[Scenario, Country, Wave], PlacementRule]] = {
         "free": FreeChoice,
         "quota": QuotaKey,
-        "qonaq": QonaqPlacement,
+        "qonaq": lambda s, c, w: QonaqPlacement(s, c, w, policy),
     }
     if name not in makers:
         raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICY_NAMES)}")
