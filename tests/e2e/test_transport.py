@@ -14,7 +14,7 @@ from qonaq.auth.service import create_user
 from qonaq.db.session import transaction
 from qonaq.registry.service import confirm_placement, register_household
 from qonaq.transport.models import Departure
-from qonaq.transport.service import departure_for_household
+from qonaq.transport.service import departure_for_household, placements_on
 from tests.e2e.conftest import PASSWORD, LiveSite
 from tests.e2e.test_accessibility import _axe_source, _serious
 from tests.e2e.test_desk import sign_in, wait_for_path
@@ -108,7 +108,15 @@ def test_plan_approve_board_and_arrive(browser: Any, live_site: LiveSite) -> Non
     # the host's list, filtered to the household the departure brought, to check it in
     wait_for_path(host, "/host")
     expect(host.locator("#brought")).to_be_visible()
-    expect(host.locator("#arrivals tr[data-placement] button.arrived")).to_have_count(1)
+    # exactly the placements seated on it (the live site is shared: earlier tests placed
+    # other households in Aktobe, which may ride along or not)
+    with transaction(live_site.engine, writes=False) as db_session:
+        seated = {str(p) for p in db_session.scalars(placements_on(departure_id))}
+    expect(host.locator("#arrivals tr[data-placement] button.arrived")).to_have_count(len(seated))
+    shown = host.eval_on_selector_all(
+        "#arrivals tr[data-placement]", "rows => rows.map(r => r.dataset.placement)"
+    )
+    assert set(shown) == seated and len(seated) >= 1
     host.goto(f"{live_site.url}/host/arrivals")
     expect(host.locator(f"#incoming tr[data-departure='{departure_id}']")).to_have_count(0)
     phone.close()
