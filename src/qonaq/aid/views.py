@@ -57,7 +57,7 @@ from qonaq.registry.views import ERROR_WORDS
 from qonaq.settlements.models import Region
 from qonaq.settlements.service import hub_choices, settlement_choices
 from qonaq.web.deps import Language, RowId, SessionDep, check_csrf, client_address, require
-from qonaq.web.public_guard import Refusal, new_challenge, public_guard
+from qonaq.web.public_guard import Refusal, new_challenge, public_guard, with_retry_after
 from qonaq.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -168,10 +168,15 @@ def ask_page(request: Request, session: SessionDep, language: Language) -> Respo
     return _ask_form(request, session, language, {"household_code": code}, [])
 
 
-def _retry_after(response: Response, refusal: Refusal) -> Response:
-    if refusal.retry_after is not None:
-        response.headers["Retry-After"] = str(refusal.retry_after)
-    return response
+def _volunteer_data(form: dict[str, str], skills: list[Any]) -> VolunteerCreate:
+    """A volunteer's profile from the sign-up or the profile form (the same fields)."""
+    return VolunteerCreate.model_validate(
+        {
+            "full_name": form.get("full_name", ""), "phone": form.get("phone", ""),
+            "settlement_id": form.get("settlement_id", ""),
+            "radius_km": form.get("radius_km") or 50, "skills": [str(v) for v in skills],
+        }
+    )  # fmt: skip
 
 
 def _ask_data(form: dict[str, str], language: str) -> dict[str, Any]:
@@ -202,7 +207,7 @@ async def ask_send(
     form = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
     if refusal is not None:
         response = _ask_form(request, session, language, form, [refusal.message], refusal.status)
-        return _retry_after(response, refusal)
+        return with_retry_after(response, refusal)
     try:
         data = RequestCreate.model_validate(_ask_data(form, language))
         # a savepoint: a refused request writes nothing, not even its count
@@ -252,18 +257,11 @@ async def volunteer_send(
         response = _volunteer_form(
             request, session, language, form, [refusal.message], refusal.status
         )
-        return _retry_after(response, refusal)
+        return with_retry_after(response, refusal)
     username = form.get("username", "").strip()
     password = str(raw.get("password", ""))
     try:
-        data = VolunteerCreate.model_validate(
-            {
-                "full_name": form.get("full_name", ""), "phone": form.get("phone", ""),
-                "settlement_id": form.get("settlement_id", ""),
-                "radius_km": form.get("radius_km") or 50,
-                "skills": [str(v) for v in raw.getlist("skills")],
-            }
-        )  # fmt: skip
+        data = _volunteer_data(form, raw.getlist("skills"))
         with session.begin_nested():
             count_ask(db_session=session, client="volunteer:" + client_address(request))
             user = sign_up_volunteer(
@@ -389,14 +387,7 @@ async def aid_profile(
     check_csrf(request, str(raw.get("csrf_token", "")))
     form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
     try:
-        data = VolunteerCreate.model_validate(
-            {
-                "full_name": form.get("full_name", ""), "phone": form.get("phone", ""),
-                "settlement_id": form.get("settlement_id", ""),
-                "radius_km": form.get("radius_km") or 50,
-                "skills": [str(v) for v in raw.getlist("skills")],
-            }
-        )  # fmt: skip
+        data = _volunteer_data(form, raw.getlist("skills"))
         with session.begin_nested():
             register_volunteer(db_session=session, user=user, data=data, actor=actor_of(user))
     except ValidationError as exc:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 
 from qonaq.auth.flood import accept_answer, count_post, issue_challenge
 from qonaq.config import get_settings
@@ -74,10 +74,14 @@ def public_guard(form: str) -> Callable[[Request], Awaitable[Refusal | None]]:
 
 def refused_page(
     request: Request, template: str, language: str, context: dict[str, Any], refusal: Refusal
-) -> HTMLResponse:
+) -> Response:
     """The form's page again with what was typed, the refusal's words, status and wait."""
     page = {**context, "errors": [refusal.message], "challenge": new_challenge(request)}
-    response = render(request, template, language, page, refusal.status)
+    return with_retry_after(render(request, template, language, page, refusal.status), refusal)
+
+
+def with_retry_after(response: Response, refusal: Refusal) -> Response:
+    """The refused form's page, telling the client when to try again after a limit."""
     if refusal.retry_after is not None:
         response.headers["Retry-After"] = str(refusal.retry_after)
     return response
