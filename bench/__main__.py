@@ -19,12 +19,12 @@ from bench.files import write_instance
 from bench.instances import SCATTERED_WAVE, Instance, gazetteer_settlements, national_instance
 from qonaq.placement.costs import evaluate
 from qonaq.placement.desk import confirm, desk_index, morning_prices, recommend
+from qonaq.placement.household_types import household_types
 from qonaq.placement.lp import solve_lp
 from qonaq.placement.model import UNPLACED, build_problem
 from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY
-from qonaq.placement.solve import initial_arcs, pricing_context
-from qonaq.placement.types import household_types
+from qonaq.placement.pricing import initial_arcs, pricing_context
 
 MILP_SECONDS = 120.0
 DESK_CALLS = 10_000

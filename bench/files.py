@@ -7,8 +7,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from bench.instances import Instance
+from qonaq.cli.place_files import HOUSEHOLD_COLUMNS, VACANCY_COLUMNS
 from qonaq.geo.settlements_file import SETTLEMENT_COLUMNS
-from qonaq.placement.files import HOUSEHOLD_COLUMNS, VACANCY_COLUMNS
 
 
 def write_instance(instance: Instance, folder: Path) -> dict[str, Path]:

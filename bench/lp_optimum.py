@@ -14,12 +14,12 @@ import numpy as np
 
 from bench.instances import national_instance
 from qonaq.placement.flow import solve_relaxation
+from qonaq.placement.household_types import household_types
 from qonaq.placement.lp import solve_lp_relaxation
 from qonaq.placement.model import build_problem
 from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY
-from qonaq.placement.solve import direct_arcs, dual_bound, pricing_context, unique_fitting_arcs
-from qonaq.placement.types import household_types
+from qonaq.placement.pricing import direct_arcs, dual_bound, pricing_context, unique_fitting_arcs
 
 # each type's cheapest settlements at the flows' prices that start the LP
 STARTING_CHOICES = 3

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from qonaq.cli import app
+from qonaq.cli.place_files import read_assignments
 from qonaq.config import get_settings
 from qonaq.csvoutput import FORMULA_STARTS, escape_cell, unescape_cell, write_csv
-from qonaq.placement.files import read_assignments
 from tests.inputs.test_cli import inputs
 from tests.placement.test_cli import HOUSEHOLDS
 from tests.settlements.test_importer import HEADER

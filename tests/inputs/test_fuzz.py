@@ -22,15 +22,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from qonaq.csvinput import read_rows, validate_rows
-from qonaq.errors import InputFileError
-from qonaq.geo.settlements_file import SETTLEMENT_COLUMNS, parse_settlements, read_settlements
-from qonaq.placement.files import (
+from qonaq.cli.place_files import (
     HOUSEHOLD_COLUMNS,
     VACANCY_COLUMNS,
     parse_households,
     parse_vacancies,
 )
+from qonaq.csvinput import read_rows, validate_rows
+from qonaq.errors import InputFileError
+from qonaq.geo.settlements_file import SETTLEMENT_COLUMNS, parse_settlements, read_settlements
 from qonaq.placement.model import HouseholdRecord, HouseholdTable
 from qonaq.placement.policy import DEFAULT_POLICY, load_policy, parse_policy
 from qonaq.simulation.scenario import load_scenario, parse_scenario

@@ -7,9 +7,9 @@ import typer
 from typer.testing import CliRunner
 
 from qonaq.cli import place
+from qonaq.cli.place_files import parse_households, parse_vacancies, read_assignments
 from qonaq.geo.settlements_file import read_settlements
 from qonaq.placement.check import is_close, recompute_objective, violations
-from qonaq.placement.files import parse_households, parse_vacancies, read_assignments
 from qonaq.placement.policy import load_policy
 
 SETTLEMENTS = """\

@@ -14,8 +14,8 @@ CONCURRENT_EVALUATIONS = textwrap.dedent(
     from qonaq.placement.ascent import class_rows, dual_layout, near_discounts, smoothed_dual
     from qonaq.placement.model import build_problem
     from qonaq.placement.policy import DEFAULT_POLICY
-    from qonaq.placement.solve import pricing_context
-    from qonaq.placement.types import household_types
+    from qonaq.placement.pricing import pricing_context
+    from qonaq.placement.household_types import household_types
     from tests.placement.factories import random_instance
 
     places, arrivals, jobs = random_instance(3, settlements=60, households=4000, tight=True)

@@ -10,8 +10,8 @@ from qonaq.placement.desk import confirm, desk_index, morning_prices, recommend
 from qonaq.placement.model import UNPLACED, VacancyRecord, build_problem
 from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY
+from qonaq.placement.pricing import Prices
 from qonaq.placement.reasons import Reason, render_all
-from qonaq.placement.solve import Prices
 from tests.placement.factories import household, random_instance, settlement
 
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from qonaq.placement.costs import evaluate
 from qonaq.placement.exchange import exchange
+from qonaq.placement.household_types import household_types
 from qonaq.placement.model import (
     UNPLACED,
     IntArray,
@@ -14,7 +15,6 @@ from qonaq.placement.model import (
 )
 from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY
-from qonaq.placement.types import household_types
 from tests.placement.factories import household, random_instance, settlement
 
 

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
+from qonaq.cli.place_files import HOUSEHOLD_COLUMNS, clean_households, parse_households
 from qonaq.csvinput import read_rows, validate_rows
 from qonaq.placement.assign import MoveCosts, may_improve, origin_km
 from qonaq.placement.costs import marginal_costs, placed_totals
-from qonaq.placement.files import HOUSEHOLD_COLUMNS, clean_households, parse_households
+from qonaq.placement.household_types import unique_rows
 from qonaq.placement.model import UNPLACED, HouseholdRecord, HouseholdTable, build_problem
 from qonaq.placement.policy import DEFAULT_POLICY
-from qonaq.placement.types import unique_rows
 from tests.placement.factories import random_instance
 
 HOUSEHOLDS = """id,size,children,medical,origin_lat,origin_lon,occupations,preferences

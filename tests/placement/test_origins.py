@@ -13,6 +13,7 @@ from bench.files import write_instance
 from bench.instances import Instance
 from qonaq.placement.check import is_close, recompute_objective, violations
 from qonaq.placement.costs import evaluate, placed_totals
+from qonaq.placement.household_types import household_types
 from qonaq.placement.model import build_problem
 from qonaq.placement.options import PlanOptions
 from qonaq.placement.origins import (
@@ -23,8 +24,7 @@ from qonaq.placement.origins import (
 )
 from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY
-from qonaq.placement.solve import dual_bound, pricing_context
-from qonaq.placement.types import household_types
+from qonaq.placement.pricing import dual_bound, pricing_context
 from tests.placement.factories import household, random_instance
 from tests.placement.milp import optimal_objective
 from tests.placement.test_cli import app

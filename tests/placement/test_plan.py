@@ -17,13 +17,13 @@ from qonaq.placement.ascent import (
 from qonaq.placement.check import is_close, recompute_objective, violations
 from qonaq.placement.costs import marginal_costs, road_km
 from qonaq.placement.flow import solve_relaxation, travel_prices
+from qonaq.placement.household_types import household_types
 from qonaq.placement.lp import SolverTimeLimit, solve_lp_relaxation
 from qonaq.placement.model import UNPLACED, build_problem
 from qonaq.placement.options import PlanOptions
 from qonaq.placement.plan import MIP_MAX_PAIRS, plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY, Policy
-from qonaq.placement.solve import Prices, PricingContext, dual_bound, pricing_context
-from qonaq.placement.types import household_types
+from qonaq.placement.pricing import Prices, PricingContext, dual_bound, pricing_context
 from tests.placement.factories import household, random_instance, settlement
 from tests.placement.milp import optimal_objective
 

@@ -10,9 +10,9 @@ from rich.table import Table
 
 from qonaq.auth.actor import Actor
 from qonaq.cli.common import fail, user_errors
+from qonaq.cli.place_files import read_inputs, summary, write_plan
 from qonaq.db import migrate
 from qonaq.db.session import make_engine, transaction
-from qonaq.placement.files import read_inputs, summary, write_plan
 from qonaq.placement.lp import SolverTimeLimit
 from qonaq.placement.model import PlacementProblem, build_problem
 from qonaq.placement.options import PlanOptions

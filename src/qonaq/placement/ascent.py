@@ -20,8 +20,9 @@ import numpy as np
 import scipy.sparse as sparse
 from scipy.optimize import minimize
 
+from qonaq.placement.household_types import unique_rows
 from qonaq.placement.model import CHILDREN, MEDICAL, FloatArray, IntArray
-from qonaq.placement.solve import (
+from qonaq.placement.pricing import (
     PRICING_CHUNK,
     Prices,
     PricingContext,
@@ -29,7 +30,6 @@ from qonaq.placement.solve import (
     chunk_costs,
     fitting,
 )
-from qonaq.placement.types import unique_rows
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from qonaq.placement.exchange import exchange
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
 from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
 from qonaq.placement.origins import reassign_within_types
-from qonaq.placement.solve import Relaxation
+from qonaq.placement.pricing import Relaxation
 from qonaq.placement.terms import congestion_bands, jobs_gained, slice_in_bands
 
 # with a wall-clock limit (PlanOptions.seconds), the single-household move search stops

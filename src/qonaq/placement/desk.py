@@ -26,8 +26,8 @@ from qonaq.placement.model import (
 from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
 from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import Policy
+from qonaq.placement.pricing import Prices
 from qonaq.placement.reasons import Reason
-from qonaq.placement.solve import Prices
 from qonaq.placement.terms import Bands, congestion_bands, jobs_gained, slice_cost
 
 # an origin within this many km of a settlement is named after it in reasons

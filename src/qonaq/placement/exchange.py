@@ -15,8 +15,8 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from qonaq.placement.costs import road_km
+from qonaq.placement.household_types import HouseholdTypes
 from qonaq.placement.model import UNPLACED, FloatArray, IntArray, PlacementProblem
-from qonaq.placement.types import HouseholdTypes
 
 # settlements a type may trade into: its cheapest by travel and wishes, and where it is
 TRADE_CANDIDATES = 15

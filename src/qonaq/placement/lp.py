@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 import highspy
 import numpy as np
 
+from qonaq.placement.household_types import HouseholdTypes, household_types
 from qonaq.placement.model import CHILDREN, MEDICAL, FloatArray, IntArray, PlacementProblem
-from qonaq.placement.solve import (
+from qonaq.placement.pricing import (
     Prices,
     PricingContext,
     Progress,
@@ -27,7 +28,6 @@ from qonaq.placement.solve import (
     initial_arcs,
     pricing_context,
 )
-from qonaq.placement.types import HouseholdTypes, household_types
 
 COLUMN_ROUNDS = 6
 MIP_SECONDS = 20.0
@@ -52,6 +52,18 @@ class LpSolution:
     bound: float  # the LP's own value, or HiGHS' dual bound for whole households
 
 
+@dataclass(frozen=True)
+class LpModel:
+    """The HiGHS model of the restricted LP and where its rows and columns are."""
+
+    lp: highspy.HighsLp
+    arcs: int  # columns [0, arcs) are x_ts, one per arc (t, s)
+    whole: bool
+    hiring_s: IntArray  # the (settlement, group) of each job row, in row order
+    hiring_g: IntArray
+    job_row: IntArray  # (S, G): the row of each vacancy, -1 where none
+
+
 def solve_lp(
     ctx: PricingContext,
     t: IntArray,
@@ -62,6 +74,14 @@ def solve_lp(
 ) -> LpSolution:
     """Solve the LP relaxation restricted to the arcs (t, s); `whole` makes households integral.
     HiGHS stops after `seconds` (default LP_SECONDS)."""
+    model = build_lp(ctx, t, s, whole=whole)
+    highs = run_highs(model, LP_SECONDS if seconds is None else seconds)
+    return read_lp_solution(ctx, model, highs)
+
+
+def build_lp(ctx: PricingContext, t: IntArray, s: IntArray, *, whole: bool) -> LpModel:
+    """The LP over the arcs (t, s), column-wise, in the row layout
+    persons s | children s | medical s | type t | job (s, g)."""
     problem, types = ctx.problem, ctx.types
     n_types, n_settlements = len(types.count), len(problem.settlement_ids)
     bands = ctx.widths.shape[1]
@@ -72,7 +92,6 @@ def solve_lp(
     size = types.size.astype(np.float64)
     zero = np.zeros(n_settlements)
     no_prices = Prices(zero, zero, zero, np.zeros(problem.vacancies.shape))
-    # row layout: persons s | children s | medical s | type t | job (s, g)
     rows, cols, values = [], [], []
     x = np.arange(arcs)
     rows += [n_settlements * 3 + t, s]
@@ -148,46 +167,57 @@ def solve_lp(
         lp.integrality_ = [highspy.HighsVarType.kInteger] * (arcs + n_types) + [
             highspy.HighsVarType.kContinuous
         ] * (n_cols - arcs - n_types)
+    return LpModel(lp, arcs, whole, hiring_s, hiring_g, job_row)
+
+
+def run_highs(model: LpModel, seconds: float) -> highspy.Highs:
+    """HiGHS on the model, one thread, stopped after `seconds`; refuses a run with nothing
+    usable (a time limit with whole households still gives the incumbent)."""
     highs = silent_highs()
     highs.setOptionValue("threads", 1)
-    highs.setOptionValue("time_limit", LP_SECONDS if seconds is None else seconds)
+    highs.setOptionValue("time_limit", seconds)
     highs.setOptionValue("mip_rel_gap", 1e-6)
-    highs.passModel(lp)
+    highs.passModel(model.lp)
     highs.run()
     status = highs.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal and not (
-        whole
+        model.whole
         and status == highspy.HighsModelStatus.kTimeLimit
         and highs.getInfo().primal_solution_status == 2
     ):
         failure = SolverTimeLimit if status == highspy.HighsModelStatus.kTimeLimit else RuntimeError
         raise failure(f"HiGHS: {highs.modelStatusToString(status)}")
-    if whole:
-        solution = highs.getSolution()
-        primal = np.asarray(solution.col_value)
-        zero_prices = Prices(zero, zero, zero, np.zeros(problem.vacancies.shape))
-        return LpSolution(
-            households=np.rint(primal[:arcs]),
-            prices=zero_prices,
-            objective=float(highs.getInfo().objective_function_value),
-            bound=float(highs.getInfo().mip_dual_bound),
-        )
+    return highs
+
+
+def read_lp_solution(ctx: PricingContext, model: LpModel, highs: highspy.Highs) -> LpSolution:
+    """Households per arc and, for the relaxation, the row duals as prices (none for whole
+    households: a MIP has no duals)."""
+    problem = ctx.problem
+    n_settlements = len(problem.settlement_ids)
     solution = highs.getSolution()
     primal = np.asarray(solution.col_value)
+    objective = float(highs.getInfo().objective_function_value)
+    if model.whole:
+        zero = np.zeros(n_settlements)
+        return LpSolution(
+            households=np.rint(primal[: model.arcs]),
+            prices=Prices(zero, zero, zero, np.zeros(problem.vacancies.shape)),
+            objective=objective,
+            bound=float(highs.getInfo().mip_dual_bound),
+        )
     dual = np.asarray(solution.row_dual)
+    hiring_s, hiring_g = model.hiring_s, model.hiring_g
     workers = np.zeros(problem.vacancies.shape)
-    workers[hiring_s, hiring_g] = -dual[job_row[hiring_s, hiring_g]]
+    workers[hiring_s, hiring_g] = -dual[model.job_row[hiring_s, hiring_g]]
     prices = Prices(
         persons=-dual[:n_settlements],
         children=np.maximum(0.0, -dual[n_settlements : 2 * n_settlements]),
         medical=np.maximum(0.0, -dual[2 * n_settlements : 3 * n_settlements]),
-        workers=np.clip(workers, 0.0, policy.employment_reward),
+        workers=np.clip(workers, 0.0, problem.policy.employment_reward),
     )
     return LpSolution(
-        households=primal[:arcs],
-        prices=prices,
-        objective=float(highs.getInfo().objective_function_value),
-        bound=float(highs.getInfo().objective_function_value),
+        households=primal[: model.arcs], prices=prices, objective=objective, bound=objective
     )
 
 

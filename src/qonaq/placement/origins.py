@@ -19,9 +19,9 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from qonaq.geo.distance import great_circle_pairs_km, haversine_km
+from qonaq.placement.household_types import HouseholdTypes
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
-from qonaq.placement.solve import PRICING_CHUNK, Prices, PricingContext, bound_of, chunk_costs
-from qonaq.placement.types import HouseholdTypes
+from qonaq.placement.pricing import PRICING_CHUNK, Prices, PricingContext, bound_of, chunk_costs
 
 # distinct origins priced as they are at most: the relaxation's networks and class rows grow
 # with origins × settlements, so the budget is in origin-settlement pairs, within limits

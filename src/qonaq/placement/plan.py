@@ -11,6 +11,7 @@ from threadpoolctl import threadpool_limits
 from qonaq.placement.assign import assign
 from qonaq.placement.costs import ObjectiveParts, evaluate
 from qonaq.placement.flow import ascends, solve_relaxation
+from qonaq.placement.household_types import HouseholdTypes, household_types
 from qonaq.placement.lp import SolverTimeLimit, solve_lp_relaxation, solve_small_mip
 from qonaq.placement.model import PERSONS, UNPLACED, IntArray, PlacementProblem
 from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
@@ -21,14 +22,13 @@ from qonaq.placement.origins import (
     pricing_problem,
     snap_origins,
 )
-from qonaq.placement.solve import (
+from qonaq.placement.pricing import (
     PRICING_CHUNK,
     Prices,
     Progress,
     Relaxation,
     pricing_context,
 )
-from qonaq.placement.types import HouseholdTypes, household_types
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.placement.model import VacancyRecord
-from qonaq.placement.solve import Prices
+from qonaq.placement.pricing import Prices
 from qonaq.registry.models import Plan
 
 _PRICES: dict[int, dict[str, object]] = {}

@@ -15,7 +15,7 @@ from qonaq.placement.model import (
 )
 from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import Policy
-from qonaq.placement.solve import Prices
+from qonaq.placement.pricing import Prices
 from qonaq.simulation.country import Country
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qonaq.placement.costs import road_km
+from qonaq.placement.household_types import HouseholdTypes
 from qonaq.placement.model import (
     CHILDREN,
     MEDICAL,
@@ -23,7 +24,6 @@ from qonaq.placement.model import (
     PlacementProblem,
 )
 from qonaq.placement.terms import congestion_bands
-from qonaq.placement.types import HouseholdTypes
 
 # nearest settlements of each origin that start as candidate arcs
 CANDIDATES_PER_ORIGIN = 40
