@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     public_posts_per_hour: int = Field(default=20, ge=1, le=100_000)
     # leading zero bits of the public forms' hash puzzle (12: about 0.3 s on a cheap phone)
     public_challenge_bits: int = Field(default=12, ge=0, le=24)
+    # minutes a running job may go without its worker's heartbeat before it is marked failed
+    job_stalled_minutes: int = Field(default=10, ge=1, le=24 * 60)
     host: str = "127.0.0.1"
     port: int = 8000
     # days an API token from POST /api/v1/auth/token stays valid

@@ -7,20 +7,22 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select, text, update
 
 from qonaq.audit.models import AuditEvent
 from qonaq.auth.actor import Actor
 from qonaq.db import migrate
+from qonaq.db.base import utc_now
 from qonaq.db.session import make_engine, transaction
 from qonaq.jobs.models import Job, JobKind, JobStatus
-from qonaq.jobs.queue import hand_over
+from qonaq.jobs.queue import InProcessWorker, hand_over
 from qonaq.jobs.runs import run_job
-from qonaq.jobs.service import enqueue
+from qonaq.jobs.service import claim, enqueue, error_words, fail_stalled, heartbeat
 from qonaq.registry.models import Plan
 from qonaq.web.app import create_app
 from tests.registry.factories import seed_tiny_country
@@ -106,7 +108,10 @@ def test_a_job_the_database_fails_is_reported_and_logged_without_its_words(
     assert run_job(engine=migrated_engine, job_id=job_id) is True
     job = _jobs(migrated_engine)[job_id]
     assert job.status == JobStatus.FAILED
-    assert job.error in ("OperationalError", "ProgrammingError (SQLSTATE 42P01)")
+    assert job.error in (
+        f"an internal error stopped it ({reason}); the server's log says where"
+        for reason in ("OperationalError", "ProgrammingError SQLSTATE 42P01")
+    )
     assert f"job {job_id} (preview) failed" in caplog.text and "store_plan" in caplog.text
     assert "no such table" not in caplog.text and "does not exist" not in caplog.text
     with transaction(migrated_engine, writes=False) as db_session:
@@ -136,7 +141,10 @@ def test_each_job_runs_once_with_two_worker_processes(postgres_url: str, tmp_pat
         # both deliveries of every job were taken by a worker, each run to its end
         with engine.connect() as connection:
             delivered = connection.execute(
-                text("SELECT status, count(*) FROM procrastinate.procrastinate_jobs GROUP BY 1")
+                text(
+                    "SELECT status, count(*) FROM procrastinate.procrastinate_jobs"
+                    " WHERE task_name = 'qonaq.run_job' GROUP BY 1"
+                )
             ).all()
     finally:
         for worker in workers:
@@ -153,6 +161,57 @@ def test_each_job_runs_once_with_two_worker_processes(postgres_url: str, tmp_pat
     assert plans == {jobs[j].plan_id for j in good}
     assert dict(delivered) == {"succeeded": 10}
     engine.dispose()
+
+
+def _running_since(engine: Engine, minutes: float) -> int:
+    """A job a worker claimed, whose last heartbeat was `minutes` ago."""
+    job_id = _queue(engine)
+    assert claim(engine=engine, job_id=job_id)
+    with transaction(engine) as db_session:
+        db_session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(heartbeat_at=utc_now() - timedelta(minutes=minutes))
+        )
+    return job_id
+
+
+def test_a_job_whose_worker_died_is_failed_by_a_worker_and_said_in_the_readers_language(
+    migrated_engine: Engine,
+) -> None:
+    seed_tiny_country(migrated_engine)
+    dead = _running_since(migrated_engine, minutes=11)
+    alive = _running_since(migrated_engine, minutes=2)  # a long solve, still beating
+    worker = InProcessWorker(migrated_engine)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while _jobs(migrated_engine)[dead].status == JobStatus.RUNNING:
+            assert time.monotonic() < deadline, "the worker did not sweep the dead job"
+            time.sleep(0.1)
+    finally:
+        worker.stop()
+    jobs = _jobs(migrated_engine)
+    assert jobs[alive].status == JobStatus.RUNNING
+    assert jobs[dead].status == JobStatus.FAILED and jobs[dead].finished_at is not None
+    assert jobs[dead].error == (
+        "its worker stopped without finishing: no sign of it for 10 minutes"
+    )
+    assert "10 минут бойы" in (error_words(jobs[dead], "kk") or "")
+    assert "10 мин." in (error_words(jobs[dead], "ru") or "")
+    assert run_job(engine=migrated_engine, job_id=dead) is False  # failed stays failed
+
+
+def test_a_running_job_beats_and_stops_beating_when_it_ends(migrated_engine: Engine) -> None:
+    seed_tiny_country(migrated_engine)
+    job_id = _running_since(migrated_engine, minutes=11)
+    with heartbeat(engine=migrated_engine, job_id=job_id, every=0.05):
+        time.sleep(0.5)
+    beat_at = _jobs(migrated_engine)[job_id].heartbeat_at
+    assert beat_at is not None and utc_now() - beat_at < timedelta(seconds=5)
+    assert fail_stalled(engine=migrated_engine) == 0
+    time.sleep(0.2)
+    assert _jobs(migrated_engine)[job_id].heartbeat_at == beat_at  # the thread has stopped
 
 
 def test_the_api_answers_202_with_the_jobs_address_then_the_plan(sqlite_engine: Engine) -> None:

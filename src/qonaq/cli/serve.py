@@ -75,9 +75,14 @@ def worker(
     """Run queued jobs (re-plan previews, nightly plans, re-pricing) until stopped. On
     PostgreSQL several workers may run, on one machine or many: each job runs once."""
     from qonaq.jobs.queue import InProcessWorker, has_queue_server, worker_app
+    from qonaq.jobs.service import fail_stalled
 
     migrate.upgrade()
     engine = make_engine()
+    # a job left running by a worker that was killed is reported now, not in minutes
+    stalled = fail_stalled(engine=engine)
+    if stalled:
+        typer.echo(f"worker: {stalled} job(s) whose worker stopped marked failed")
     if has_queue_server(engine):
         typer.echo(f"worker: procrastinate queue on {engine.dialect.name}, {concurrency} at once")
         worker_app(engine).run_worker(queues=["qonaq"], concurrency=concurrency)

@@ -57,8 +57,12 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # a running job's worker writes this every HEARTBEAT_SECONDS: a silent one has died
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     # why it failed: the error's class and a message without input values (no personal data)
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # the same as a catalog msgid and its parameters (JSON), for the reader's language
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), nullable=True)
     # what the job found, as JSON (a preview's load changes, a run's counts)
     result: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -10,6 +10,8 @@ from typing import Any
 import procrastinate
 from sqlalchemy import Engine, make_url
 
+from qonaq.errors import DomainError
+from qonaq.i18n import N_
 from qonaq.jobs import service
 from qonaq.jobs.runs import run_job
 
@@ -22,6 +24,8 @@ TASK = "qonaq.run_job"
 SCHEMA_LOCK = 7_106_223
 # how often an idle in-process worker looks for queued rows (a new job wakes it at once)
 POLL_SECONDS = 2.0
+# how often a queue worker looks for jobs whose worker died (procrastinate's cron syntax)
+STALL_SWEEP_CRON = "* * * * *"
 
 
 def has_queue_server(engine: Engine) -> bool:
@@ -61,6 +65,11 @@ def worker_app(engine: Engine) -> procrastinate.App:
     def run(job_id: int) -> None:
         run_job(engine=engine, job_id=job_id)
 
+    @app.periodic(cron=STALL_SWEEP_CRON, periodic_id="stalled")
+    @app.task(name=f"{TASK}.sweep", queue=QUEUE)
+    def sweep(timestamp: int) -> None:
+        service.fail_stalled(engine=engine)
+
     return app
 
 
@@ -84,7 +93,8 @@ def hand_over(engine: Engine, job_id: int) -> None:
         _deferring_app(url).configure_task(TASK, queue=QUEUE).defer(job_id=job_id)
     except Exception as exc:  # the queue's own failure: the row says so, the request goes on
         logger.warning("job %s not queued: %s", job_id, type(exc).__name__)
-        service.fail(engine=engine, job_id=job_id, reason="the job queue could not be reached")
+        unreachable = DomainError(N_("the job queue could not be reached"))
+        service.fail(engine=engine, job_id=job_id, reason=unreachable)
 
 
 class InProcessWorker:
@@ -124,6 +134,7 @@ class InProcessWorker:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            service.fail_stalled(engine=self.engine)
             self.run_queued()
             self._wake.wait(POLL_SECONDS)
             self._wake.clear()

@@ -14,6 +14,7 @@ from qonaq.auth.actor import Actor
 from qonaq.db.base import utc_now
 from qonaq.db.session import transaction
 from qonaq.errors import DomainError
+from qonaq.i18n import N_
 from qonaq.jobs import service
 from qonaq.jobs.models import JobKind
 from qonaq.placement.model import HouseholdRecord, build_problem
@@ -38,21 +39,26 @@ def run_job(*, engine: Engine, job_id: int) -> bool:
         kind, policy = JobKind(job.kind), job.policy
         actor = Actor(label=job.requested_label, user_id=job.requested_by)
     try:
-        RUNS[kind](engine, job_id, policy, actor)
+        with service.heartbeat(engine=engine, job_id=job_id):
+            RUNS[kind](engine, job_id, policy, actor)
     except DomainError as exc:
-        service.fail(engine=engine, job_id=job_id, reason=exc.words("en"))
+        service.fail(engine=engine, job_id=job_id, reason=exc)
     except Exception as exc:  # a worker must survive any job and say why it failed
         # where it failed, without the exception's words: they may quote input values
         where = "".join(traceback.format_tb(exc.__traceback__))
         logger.error("job %s (%s) failed: %s\n%s", job_id, kind, _reason(exc), where)
-        service.fail(engine=engine, job_id=job_id, reason=_reason(exc))
+        internal = DomainError(
+            N_("an internal error stopped it (%(reason)s); the server's log says where"),
+            reason=_reason(exc),
+        )
+        service.fail(engine=engine, job_id=job_id, reason=internal)
     return True
 
 
 def _reason(exc: Exception) -> str:
     # the class and the database's own code, never the message: it may quote input values
     code = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return f"{type(exc).__name__}" + (f" (SQLSTATE {code})" if code else "")
+    return f"{type(exc).__name__}" + (f" SQLSTATE {code}" if code else "")
 
 
 def _preview(engine: Engine, job_id: int, policy_name: str, actor: Actor) -> None:

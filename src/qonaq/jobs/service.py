@@ -1,17 +1,21 @@
 """The job rows: queued by whoever asks, claimed once by one worker, finished or failed."""
 
 import json
-from datetime import datetime
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from qonaq.auth.actor import Actor
+from qonaq.config import get_settings
 from qonaq.db.base import utc_now
 from qonaq.db.session import transaction
-from qonaq.errors import NotFound
+from qonaq.errors import DomainError, NotFound
 from qonaq.i18n import N_
 from qonaq.jobs.models import Job, JobKind, JobStatus
 from qonaq.registry import placing
@@ -31,6 +35,8 @@ STATUS_WORDS = {
 }
 # an error's words are cut here: a reason, never a dump of the input
 ERROR_CHARS = 500
+# a running job's worker says it is alive this often (the stall limit is minutes)
+HEARTBEAT_SECONDS = 30.0
 
 
 class JobRead(BaseModel):
@@ -71,9 +77,35 @@ def claim(*, engine: Engine, job_id: int) -> bool:
         claimed = db_session.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
-            .values(status=JobStatus.RUNNING, started_at=utc_now(), progress=5)
+            .values(
+                status=JobStatus.RUNNING, started_at=utc_now(), heartbeat_at=utc_now(), progress=5
+            )
         )
         return claimed.rowcount == 1  # type: ignore[attr-defined]
+
+
+@contextmanager
+def heartbeat(*, engine: Engine, job_id: int, every: float = HEARTBEAT_SECONDS) -> Iterator[None]:
+    """While the block runs, a thread writes the job's heartbeat every `every` seconds, so
+    that a job whose worker died is told apart from a long solve."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(every):
+            with transaction(engine) as db_session:
+                db_session.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+                    .values(heartbeat_at=utc_now())
+                )
+
+    thread = threading.Thread(target=beat, name=f"qonaq-job-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def report_progress(*, engine: Engine, job_id: int, progress: int) -> None:
@@ -103,14 +135,49 @@ def finish(
     )
 
 
-def fail(*, engine: Engine, job_id: int, reason: str) -> None:
+def fail(*, engine: Engine, job_id: int, reason: DomainError) -> None:
     """running → failed with its reason: a failing job is reported, not lost."""
     with transaction(engine) as db_session:
         db_session.execute(
             update(Job)
             .where(Job.id == job_id, Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))
-            .values(status=JobStatus.FAILED, finished_at=utc_now(), error=reason[:ERROR_CHARS])
+            .values(status=JobStatus.FAILED, finished_at=utc_now(), **_failure(reason))
         )
+
+
+def fail_stalled(*, engine: Engine) -> int:
+    """Running jobs whose worker has been silent for `job_stalled_minutes` (killed, its
+    machine gone) → failed, saying so; how many there were."""
+    minutes = get_settings().job_stalled_minutes
+    silent_since = utc_now() - timedelta(minutes=minutes)
+    reason = DomainError(
+        N_("its worker stopped without finishing: no sign of it for %(minutes)s minutes"),
+        minutes=minutes,
+    )
+    with transaction(engine) as db_session:
+        stalled = db_session.execute(
+            update(Job)
+            .where(
+                Job.status == JobStatus.RUNNING,
+                func.coalesce(Job.heartbeat_at, Job.started_at) < silent_since,
+            )
+            .values(status=JobStatus.FAILED, finished_at=utc_now(), **_failure(reason))
+        )
+        return int(stalled.rowcount)  # type: ignore[attr-defined]
+
+
+def _failure(reason: DomainError) -> dict[str, str]:
+    # the English words for the API and the log-free row, the msgid for the reader's language
+    message = json.dumps({"template": reason.template, "params": reason.params})
+    return {"error": str(reason)[:ERROR_CHARS], "error_message": message}
+
+
+def error_words(job: Job, language: str) -> str | None:
+    """Why a job failed, in `language` (rows failed before words were kept: as stored)."""
+    if job.error_message is None:
+        return job.error
+    message = json.loads(job.error_message)
+    return DomainError(message["template"], **message["params"]).words(language)[:ERROR_CHARS]
 
 
 def next_queued(*, engine: Engine) -> int | None:
@@ -129,23 +196,23 @@ def get_job(*, db_session: Session, job_id: int) -> Job:
     return job
 
 
-def job_read(job: Job) -> JobRead:
-    """A job row as the API shows it, with its own address."""
+def job_read(job: Job, language: str = "en") -> JobRead:
+    """A job row as the API shows it, with its own address; a failure in `language`."""
     return JobRead(
         id=job.id, kind=job.kind, status=job.status, policy=job.policy, progress=job.progress,
         requested_by=job.requested_label, created_at=job.created_at, started_at=job.started_at,
-        finished_at=job.finished_at, error=job.error, plan_id=job.plan_id,
+        finished_at=job.finished_at, error=error_words(job, language), plan_id=job.plan_id,
         url=f"/api/v1/jobs/{job.id}", result=json.loads(job.result) if job.result else None,
     )  # fmt: skip
 
 
-def last_runs(*, db_session: Session) -> dict[str, JobRead]:
-    """The latest job of each kind, by kind."""
+def last_runs(*, db_session: Session, language: str = "en") -> dict[str, JobRead]:
+    """The latest job of each kind, by kind, failures in `language`."""
     runs: dict[str, JobRead] = {}
     for kind in JobKind:
         job = db_session.scalars(
             select(Job).where(Job.kind == kind).order_by(Job.id.desc()).limit(1)
         ).first()
         if job is not None:
-            runs[kind] = job_read(job)
+            runs[kind] = job_read(job, language)
     return runs

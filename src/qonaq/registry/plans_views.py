@@ -28,7 +28,7 @@ def plans_page(
     """Every recent plan; with `first` and `second`, the two compared term by term."""
     context: dict[str, object] = {
         "plans": plan_history(db_session=session), "terms": TERMS, "pair": None,
-        "runs": last_runs(db_session=session), "kind_words": KIND_WORDS,
+        "runs": last_runs(db_session=session, language=language), "kind_words": KIND_WORDS,
         "status_words": STATUS_WORDS,
     }  # fmt: skip
     if first is not None and second is not None:

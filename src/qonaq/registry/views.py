@@ -647,7 +647,7 @@ def replan_page(
         context["message"] = _applied_message(session, applied, language)
     if job is not None:
         found = jobs.get_job(db_session=session, job_id=job)
-        context["job"] = jobs.job_read(found)
+        context["job"] = jobs.job_read(found, language)
         if found.kind == JobKind.PREVIEW and found.status == JobStatus.DONE and found.result:
             preview = placing.ReplanRead.model_validate_json(found.result)
             context["preview"] = _named_in(session, preview, language)
