@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 import segno
@@ -319,17 +320,10 @@ def household_cancel(
     placement = session.get(Placement, placement_id)
     if household is None or placement is None or placement.household_id != household_id:
         return render(request, "verify.html", language, {"placement": None}, 404)
-    try:
-        with session.begin_nested():
-            cancel_placement(
-                db_session=session, placement_id=placement_id, actor=actor_of(user), reason=reason
-            )
-    except DomainError as exc:
-        session.refresh(household)
-        return _household_page(
-            request, session, language, household, [exc.words(language)], exc.status
-        )
-    return RedirectResponse(f"/desk/households/{household_id}", 303)
+    return _household_change(
+        request, session, language, household,
+        partial(cancel_placement, placement_id=placement_id, actor=actor_of(user), reason=reason),
+    )  # fmt: skip
 
 
 @router.post("/desk/households/{household_id}/reopen")
@@ -347,17 +341,27 @@ def household_reopen(
     household = session.get(Household, household_id)
     if household is None:
         return render(request, "verify.html", language, {"placement": None}, 404)
+    return _household_change(
+        request, session, language, household,
+        partial(reopen_household, household_id=household_id, actor=actor_of(user), reason=reason),
+    )  # fmt: skip
+
+
+def _household_change(
+    request: Request, session: SessionDep, language: str, household: Household,
+    change: Callable[..., object],
+) -> Response:  # fmt: skip
+    """Run one change of a household's placement (in a savepoint); back to its page, or the
+    page again with the refusal in the reader's language."""
     try:
         with session.begin_nested():
-            reopen_household(
-                db_session=session, household_id=household_id, actor=actor_of(user), reason=reason
-            )
+            change(db_session=session)
     except DomainError as exc:
         session.refresh(household)
         return _household_page(
             request, session, language, household, [exc.words(language)], exc.status
         )
-    return RedirectResponse(f"/desk/households/{household_id}", 303)
+    return RedirectResponse(f"/desk/households/{household.id}", 303)
 
 
 @router.get("/desk/search")
