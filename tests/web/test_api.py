@@ -182,3 +182,30 @@ def test_dashboard_sums_persons_per_day_on_both_databases(site: Site) -> None:
     assert per_day == {"registered": [4], "placed": [4]}
     assert body["pressed"][0]["id"] == "aksai"
     assert len(body["load_map"]["data"]) == 3
+
+
+def test_the_api_refusals_of_cancel_and_reopen_are_409s_the_openapi_document_names(
+    sqlite_site: Site,
+) -> None:
+    household = register(sqlite_site)
+    registrar = sqlite_site.auth("registrar")
+    placed = sqlite_site.client.post(
+        f"/api/v1/households/{household['id']}/placement", json={"settlement_id": "aksai"},
+        headers=registrar,
+    )  # fmt: skip
+    assert placed.status_code == 201, placed.text
+    cancel = f"/api/v1/placements/{placed.json()['id']}/cancel"
+    assert sqlite_site.client.post(cancel, json={"reason": "moved"}, headers=registrar).is_success
+    twice = sqlite_site.client.post(cancel, json={"reason": "moved"}, headers=registrar)
+    reopen = f"/api/v1/households/{household['id']}/reopen"
+    pending = sqlite_site.client.post(
+        reopen, json={"reason": "came back after all"}, headers=registrar
+    )
+    assert (twice.status_code, pending.status_code) == (409, 409)
+    assert twice.json()["detail"] and pending.json()["detail"]
+    paths = sqlite_site.client.get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/placements/{placement_id}/cancel",
+        "/api/v1/households/{household_id}/reopen",
+    ):
+        assert {"404", "409"} <= set(paths[path]["post"]["responses"]), path
