@@ -25,6 +25,9 @@ COST_SCALE = 100.0
 # cells of one trade's kinds × settlements cost table at most (160 MB); a class with more
 # kinds trades in parts
 MAX_TRADE_CELLS = 20_000_000
+# and kinds of one trade at most: a flow's time grows faster than its kinds, and a wave of
+# own origins has as many kinds as households
+MAX_TRADE_KINDS = 16_384
 
 
 def exchange(problem: PlacementProblem, types: HouseholdTypes, assignment: IntArray) -> IntArray:
@@ -37,7 +40,9 @@ def exchange(problem: PlacementProblem, types: HouseholdTypes, assignment: IntAr
     placed = traded != UNPLACED
     workers = np.zeros_like(problem.vacancies)
     take_workers(workers, traded[placed], problem.workers[placed], 1)
-    kinds_per_part = max(2, MAX_TRADE_CELLS // max(len(problem.settlement_ids), 1))
+    kinds_per_part = max(
+        2, min(MAX_TRADE_KINDS, MAX_TRADE_CELLS // max(len(problem.settlement_ids), 1))
+    )
     for demand_class in np.unique(class_of[tradable]).tolist():
         members = np.flatnonzero(tradable & (class_of == demand_class))
         for part in trade_parts(members, kinds_per_part):

@@ -141,7 +141,7 @@ def solve_relaxation(
     ascent of the smoothed dual from travel prices and a flow that rounds its soft plan.
     Otherwise `rounds` of Lagrangian prices and min-cost flows; the best bound is kept."""
     ctx = pricing_context(problem, types)
-    effort = LEAN_EFFORT if len(types.count) > options.huge_wave_types else FULL_EFFORT
+    effort = effort_of(problem, types, options)
     if ascend and ascends(problem, types, options):
         # a wall-clock limit gives the ascent its usual caps, or 60 % of the limit if less
         seconds = (
@@ -149,6 +149,16 @@ def solve_relaxation(
         )
         return ascended_relaxation(ctx, effort, progress, seconds)
     return lagrangian_relaxation(ctx, effort, rounds or effort.rounds, progress)
+
+
+def effort_of(problem: PlacementProblem, types: HouseholdTypes, options: PlanOptions) -> FlowEffort:
+    """The full effort, or the lean one beyond `options.huge_wave_types` types, but for a
+    wave of mostly one-household types (wishes spread over every settlement): its ascent
+    prices few class rows, and stopped at the lean stages it left the 300,000-person
+    own-origin wave's plan and bound far apart (docs/placement-model.md, §5)."""
+    if len(types.count) <= options.huge_wave_types or singular(problem, types):
+        return FULL_EFFORT
+    return LEAN_EFFORT
 
 
 def ascends(
