@@ -152,11 +152,14 @@ def solve_relaxation(
 
 
 def effort_of(problem: PlacementProblem, types: HouseholdTypes, options: PlanOptions) -> FlowEffort:
-    """The full effort, or the lean one beyond `options.huge_wave_types` types, but for a
-    wave of mostly one-household types (wishes spread over every settlement): its ascent
-    prices few class rows, and stopped at the lean stages it left the 300,000-person
-    own-origin wave's plan and bound far apart (docs/placement-model.md, §5)."""
-    if len(types.count) <= options.huge_wave_types or singular(problem, types):
+    """The full effort, or the lean one beyond `options.huge_wave_types` types, but for the
+    ascent of a wave of mostly one-household types (wishes spread over every settlement):
+    it prices few class rows for its types, and stopped at the lean stages it left the
+    300,000-person own-origin wave's plan and bound far apart (docs/placement-model.md, §5)."""
+    if len(types.count) <= options.huge_wave_types:
+        return FULL_EFFORT
+    # the Lagrangian rounds, where the ascent is skipped, keep their lean flows
+    if singular(problem, types) and ascends(problem, types, options):
         return FULL_EFFORT
     return LEAN_EFFORT
 
