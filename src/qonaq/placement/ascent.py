@@ -68,6 +68,13 @@ HUGE_ASCENT_SECONDS = 8.5
 KERNELS = threading.Lock()
 # the soft plan keeps pairs with at least this many households
 SOFT_PLAN_MIN = 0.01
+# a class row's weight e^(−(row − cheapest)/τ) is taken as 0 beyond this exponent: it
+# weighs less than 1e-17 of the cheapest's, and most of a row's settlements are that far
+# once τ is small, so most exponentials are skipped
+NEGLIGIBLE_EXPONENT = 40.0
+# what settlements draw is summed over this many blocks of classes, each on one core, then
+# added in block order: the same sums whatever the number of threads
+DRAW_BLOCKS = 16
 
 
 @dataclass(frozen=True)
@@ -334,7 +341,10 @@ def class_weights(
             low = min(low, row[c * settlements + s])
         total = 0.0
         for s in range(settlements):
-            weight[c * settlements + s] = np.exp(-(row[c * settlements + s] - low) / tau)
+            exponent = (row[c * settlements + s] - low) / tau
+            weight[c * settlements + s] = (
+                np.exp(-exponent) if exponent < NEGLIGIBLE_EXPONENT else 0.0
+            )
             total += weight[c * settlements + s]
         row_low[c], row_sum[c] = low, total
     return row, row_low, weight, row_sum
@@ -350,16 +360,27 @@ def settlement_draws(
     cell_needs: FloatArray,
 ) -> FloatArray:
     """(3, S) persons, children and medical places each settlement draws: the class rows at
-    their weights, then the discounted cells' correction."""
+    their weights (blocks of classes on every core, each row read in order), then the
+    discounted cells' correction."""
     classes = len(by_class)
     settlements = len(weight) // classes
+    blocks = min(DRAW_BLOCKS, classes)
+    partial = np.zeros((blocks, 3, settlements))
+    for b in numba.prange(blocks):
+        for c in range(b * classes // blocks, (b + 1) * classes // blocks):
+            if by_class[c] == 0.0:
+                continue
+            base = c * settlements
+            for s in range(settlements):
+                w = weight[base + s]
+                if w != 0.0:
+                    drawn = by_class[c] * w
+                    partial[b, 0, s] += drawn
+                    partial[b, 1, s] += drawn * needs[c, 0]
+                    partial[b, 2, s] += drawn * needs[c, 1]
     used = np.zeros((3, settlements))
-    for s in numba.prange(settlements):
-        for c in range(classes):
-            drawn = by_class[c] * weight[c * settlements + s]
-            used[0, s] += drawn
-            used[1, s] += drawn * needs[c, 0]
-            used[2, s] += drawn * needs[c, 1]
+    for b in range(blocks):
+        used += partial[b]
     for e in range(len(correction)):
         s = cell_settlement[e]
         used[0, s] += correction[e]

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qonaq.placement.costs import evaluate, road_km
+from qonaq.placement.costs import road_km
 from qonaq.placement.exchange import exchange
+from qonaq.placement.household_types import household_types
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
 from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
 from qonaq.placement.origins import reassign_within_types
@@ -249,10 +250,9 @@ def assign(
         type_of=twins,
         households=options.improve_households,
     )
-    exchanged = exchange(problem, relaxation.types, moved)
-    # the trades price snapped origins: kept only where they help at the households' own
-    if snapped and evaluate(problem, exchanged).objective > evaluate(problem, moved).objective:
-        exchanged = moved
+    # snapped types would price the trades at snapped origins: they trade as the
+    # households are, each at its own origin
+    exchanged = exchange(problem, household_types(problem) if snapped else relaxation.types, moved)
     traded = improve(
         problem,
         exchanged,

@@ -22,13 +22,17 @@ from qonaq.placement.model import UNPLACED, FloatArray, IntArray, PlacementProbl
 TRADE_CANDIDATES = 15
 # flow costs in 1/100 km-equivalent
 COST_SCALE = 100.0
-# cells of one class's types × settlements cost table at most (160 MB)
+# cells of one trade's kinds × settlements cost table at most (160 MB); a class with more
+# kinds trades in parts
 MAX_TRADE_CELLS = 20_000_000
+# and kinds of one trade at most: a flow's time grows faster than its kinds, and a wave of
+# own origins has as many kinds as households
+MAX_TRADE_KINDS = 16_384
 
 
 def exchange(problem: PlacementProblem, types: HouseholdTypes, assignment: IntArray) -> IntArray:
-    """Let each demand class of households with at most one worker trade places optimally."""
-    km = road_km(problem.policy, types.origin_lat, types.origin_lon, problem.lat, problem.lon)
+    """Let each demand class of households with at most one worker trade places optimally
+    (a class of more kinds than one trade may weigh trades in parts of them)."""
     tradable = types.workers.sum(axis=1) <= 1
     _, class_of = np.unique(types.demand, axis=0, return_inverse=True)
     class_of = class_of.ravel()
@@ -36,16 +40,28 @@ def exchange(problem: PlacementProblem, types: HouseholdTypes, assignment: IntAr
     placed = traded != UNPLACED
     workers = np.zeros_like(problem.vacancies)
     take_workers(workers, traded[placed], problem.workers[placed], 1)
+    kinds_per_part = max(
+        2, min(MAX_TRADE_KINDS, MAX_TRADE_CELLS // max(len(problem.settlement_ids), 1))
+    )
     for demand_class in np.unique(class_of[tradable]).tolist():
         members = np.flatnonzero(tradable & (class_of == demand_class))
-        traded = trade_within(problem, types, km, traded, members, workers)
+        for part in trade_parts(members, kinds_per_part):
+            traded = trade_within(problem, types, traded, part, workers)
     return traded
+
+
+def trade_parts(members: IntArray, kinds_per_part: int) -> list[IntArray]:
+    """The kinds of one class in parts of at most `kinds_per_part`, every part alike in
+    size, each kind in the part of its rank modulo the parts: a wave whose households each
+    have their own origin has as many kinds as households, and one dense kinds × places table
+    of its largest class would be gigabytes."""
+    parts = -(-len(members) // kinds_per_part)
+    return [members[start::parts] for start in range(parts)]
 
 
 def trade_within(
     problem: PlacementProblem,
     types: HouseholdTypes,
-    km: FloatArray,
     assignment: IntArray,
     members: IntArray,
     workers: IntArray,
@@ -63,11 +79,7 @@ def trade_within(
     local = local.ravel()
     held = assignment[households]
     slot_s, slot_of, slots = np.unique(held, return_inverse=True, return_counts=True)
-    if len(kinds) * km.shape[1] > MAX_TRADE_CELLS:
-        # a dense types × settlements table of this class would be gigabytes (1M persons
-        # with own origins over 7,000 settlements: 4.5 GB): no trades for it
-        return assignment
-    cost = trade_costs(problem, types, km, kinds, slot_s)
+    cost = trade_costs(problem, types, kinds, slot_s)
     arc_t, arc_j = candidate_slots(cost, local, slot_of.ravel())
     own = problem.workers[households]
     take_workers(workers, held, own, -1)
@@ -151,15 +163,20 @@ def worker_group(workers: IntArray) -> IntArray:
 
 
 def trade_costs(
-    problem: PlacementProblem,
-    types: HouseholdTypes,
-    km: FloatArray,
-    kinds: IntArray,
-    slot_s: IntArray,
+    problem: PlacementProblem, types: HouseholdTypes, kinds: IntArray, slot_s: IntArray
 ) -> FloatArray:
-    """(kinds, slots) travel minus wish reward of one household, jobs aside."""
+    """(kinds, slots) travel minus wish reward of one household, jobs aside: the road km
+    from each distinct origin of the kinds to the slots' settlements only."""
+    origins, origin_of = np.unique(types.origin[kinds], return_inverse=True)
+    km = road_km(
+        problem.policy,
+        types.origin_lat[origins],
+        types.origin_lon[origins],
+        problem.lat[slot_s],
+        problem.lon[slot_s],
+    )
     size = types.size[kinds].astype(np.float64)[:, None]
-    cost: FloatArray = size * km[types.origin[kinds]][:, slot_s]
+    cost: FloatArray = size * km[origin_of.ravel()]
     for rank, reward in enumerate(problem.policy.preference_rewards):
         cost -= size * reward * (types.preferences[kinds, rank][:, None] == slot_s[None, :])
     return cost

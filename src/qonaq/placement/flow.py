@@ -8,7 +8,7 @@ use; `pricing.dual_bound` turns the prices into a lower bound over every type-se
 pair.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -78,6 +78,19 @@ LEAN_EFFORT = FlowEffort(
     ascent_seconds=HUGE_ASCENT_SECONDS, ascent_stages=HUGE_ASCENT_STAGES,
     ascent_sample_rounds=0,
 )  # fmt: skip
+# the ascent of a wave of mostly one-household types (own origins, wishes spread over every
+# settlement) is short of its top after the full stages' iterations, and its steps are
+# cheap beside its types: more iterations at each temperature (measurements in
+# docs/placement-model.md, §5)
+SPREAD_EFFORT = replace(
+    FULL_EFFORT,
+    ascent_stages=(
+        Stage(4.0, 100, 150.0, 0.3),
+        Stage(1.0, 100, 80.0, 0.55),
+        Stage(0.25, 150, 40.0, 0.8),
+        Stage(0.08, 150, 20.0, 1.0),
+    ),
+)
 # the ascent prices every type-settlement pair about five times (its stages, the soft
 # plan): beyond this many pairs that alone would take over 15 s, and the Lagrangian
 # rounds alone give the bound and the plan (100,000 persons over 7,000 settlements: 160 M)
@@ -141,7 +154,7 @@ def solve_relaxation(
     ascent of the smoothed dual from travel prices and a flow that rounds its soft plan.
     Otherwise `rounds` of Lagrangian prices and min-cost flows; the best bound is kept."""
     ctx = pricing_context(problem, types)
-    effort = LEAN_EFFORT if len(types.count) > options.huge_wave_types else FULL_EFFORT
+    effort = effort_of(problem, types, options)
     if ascend and ascends(problem, types, options):
         # a wall-clock limit gives the ascent its usual caps, or 60 % of the limit if less
         seconds = (
@@ -149,6 +162,18 @@ def solve_relaxation(
         )
         return ascended_relaxation(ctx, effort, progress, seconds)
     return lagrangian_relaxation(ctx, effort, rounds or effort.rounds, progress)
+
+
+def effort_of(problem: PlacementProblem, types: HouseholdTypes, options: PlanOptions) -> FlowEffort:
+    """The full effort, or the lean one beyond `options.huge_wave_types` types, but for the
+    ascent of a wave of mostly one-household types (wishes spread over every settlement):
+    longer stages, whatever its size; it prices few class rows for its types, and stopped at
+    the lean stages it left the 300,000-person own-origin wave's plan and bound far apart
+    (docs/placement-model.md, §5)."""
+    # the Lagrangian rounds, where the ascent is skipped, keep their own flows
+    if singular(problem, types) and ascends(problem, types, options):
+        return SPREAD_EFFORT
+    return FULL_EFFORT if len(types.count) <= options.huge_wave_types else LEAN_EFFORT
 
 
 def ascends(

@@ -25,9 +25,9 @@ from qonaq.placement.pricing import PRICING_CHUNK, Prices, PricingContext, bound
 
 # distinct origins priced as they are at most: the relaxation's networks and class rows grow
 # with origins × settlements, so the budget is in origin-settlement pairs, within limits
-ORIGIN_SETTLEMENT_PAIRS = 100_000
+ORIGIN_SETTLEMENT_PAIRS = 350_000
 MIN_PRICING_ORIGINS = 16
-MAX_PRICING_ORIGINS = 384
+MAX_PRICING_ORIGINS = 1024
 # the grid starts this fine (degrees of latitude) and grows by √2 until few enough cells are used
 FINEST_CELL_DEGREES = 0.005
 # households × slots of one type that a within-type reassignment may weigh at most
