@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
 from qonaq.db.crypto import Keyring, current_keyring
+from qonaq.db.reads import read_detached
 from qonaq.errors import Conflict, Forbidden, Invalid, NotFound
 from qonaq.geo.distance import great_circle_km
 from qonaq.i18n import N_
@@ -88,7 +89,7 @@ def declared_places(*, db_session: Session, data: HouseholdCreate) -> tuple[floa
     """The origin's point, after NotFound for an unknown origin or wished settlement."""
     origin = _origin_point(db_session, data)
     for wish in data.preferences:
-        if db_session.get(Settlement, wish) is None:
+        if read_detached(db_session, Settlement, wish) is None:
             raise NotFound(N_("unknown settlement %(id)s in preferences"), id=wish)
     return origin
 
@@ -141,12 +142,13 @@ def _nth(values: list[str], n: int) -> str | None:
 
 
 def _origin_point(db_session: Session, data: HouseholdCreate) -> tuple[float, float]:
+    # read before any write of the registration: the Core, not the ORM's loading
     if data.origin_hub_id is not None:
-        hub = db_session.get(Hub, data.origin_hub_id)
+        hub = read_detached(db_session, Hub, data.origin_hub_id)
         if hub is None:
             raise NotFound(N_("unknown entry hub %(id)s"), id=data.origin_hub_id)
         return hub.lat, hub.lon
-    settlement = db_session.get(Settlement, data.origin_settlement_id)
+    settlement = read_detached(db_session, Settlement, data.origin_settlement_id)
     if settlement is None:
         raise NotFound(N_("unknown settlement %(id)s as origin"), id=str(data.origin_settlement_id))
     return settlement.lat, settlement.lon
@@ -343,7 +345,8 @@ def confirm_placement(
         raise NotFound(N_("no household %(id)s"), id=household_id)
     if household.status != "pending":  # the common case, told before any write
         raise _already(household)
-    settlement = db_session.get(Settlement, settlement_id)
+    # read, not written through the ORM: its loads change by one conditional UPDATE
+    settlement = read_detached(db_session, Settlement, settlement_id)
     if settlement is None:
         raise NotFound(N_("unknown settlement %(id)s"), id=settlement_id)
     rank = recommended.index(settlement_id) + 1 if settlement_id in recommended else None
