@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 
 import numpy as np
 from sqlalchemy import Select, func, select
@@ -93,6 +94,7 @@ def desk_view(*, db_session: Session, policy_name: str = "default") -> DeskView:
     return replace(built.view, index=replace(built.view.index, load=loads))
 
 
+@cache
 def _fingerprint(policy_name: str) -> Select[int, int, int]:
     # the vacancy list's count and sum and the plan pricing the desks, in one round trip
     return select(
