@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -203,6 +203,26 @@ class Reservation:
     medical: int
 
 
+# every confirmation runs it: one statement made once (and compiled once); no ORM session
+# state to synchronise, the loads are read from the database when needed
+_RESERVE = (
+    update(Settlement)
+    .where(
+        Settlement.id == bindparam("settlement_id"),
+        Settlement.open.is_(True),
+        Settlement.load_persons + bindparam("persons") <= Settlement.cap_persons,
+        Settlement.load_children + bindparam("children") <= Settlement.cap_children,
+        Settlement.load_medical + bindparam("medical") <= Settlement.cap_medical,
+    )
+    .values(
+        load_persons=Settlement.load_persons + bindparam("persons"),
+        load_children=Settlement.load_children + bindparam("children"),
+        load_medical=Settlement.load_medical + bindparam("medical"),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def reserve_capacity(*, db_session: Session, settlement_id: str, need: Reservation) -> None:
     """Add `need` to the settlement's loads only if every dimension stays within capacity.
 
@@ -210,21 +230,12 @@ def reserve_capacity(*, db_session: Session, settlement_id: str, need: Reservati
     confirming the last places at once cannot both win.
     """
     result = db_session.execute(
-        update(Settlement)
-        .where(
-            Settlement.id == settlement_id,
-            Settlement.open.is_(True),
-            Settlement.load_persons + need.persons <= Settlement.cap_persons,
-            Settlement.load_children + need.children <= Settlement.cap_children,
-            Settlement.load_medical + need.medical <= Settlement.cap_medical,
-        )
-        .values(
-            load_persons=Settlement.load_persons + need.persons,
-            load_children=Settlement.load_children + need.children,
-            load_medical=Settlement.load_medical + need.medical,
-        )
-        .execution_options(synchronize_session=False)
-    )
+        _RESERVE,
+        {
+            "settlement_id": settlement_id, "persons": need.persons,
+            "children": need.children, "medical": need.medical,
+        },
+    )  # fmt: skip
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise CapacityExhausted(
             N_("settlement %(id)s has no room left for this household"), id=settlement_id
