@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
-from sqlalchemy.orm.util import identity_key
 
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
@@ -95,21 +94,16 @@ def placement_reads(
 ) -> list[PlacementRead]:
     """The API view of placements, with settlement, region (in `language`) and reference.
 
-    Settlements and households are read in one query each, not one per placement; a
-    household this request already loaded (the one just placed) is not read again.
+    Settlements and households are read in one query each, not one per placement.
     """
     places = place_names(session, (p.settlement_id for p in placements), language)
-    references = {}
-    unread = set()
-    for household_id in {p.household_id for p in placements}:
-        loaded = session.identity_map.get(identity_key(Household, household_id))
-        if loaded is not None:
-            references[household_id] = loaded.reference
-        else:
-            unread.add(household_id)
-    if unread:
-        query = select(Household.id, Household.reference).where(Household.id.in_(unread))
-        references.update(session.execute(query).tuples().all())
+    references = dict(
+        session.execute(
+            select(Household.id, Household.reference).where(
+                Household.id.in_({p.household_id for p in placements})
+            )
+        ).all()
+    )
     return [
         PlacementRead(
             id=p.id,
