@@ -13,6 +13,7 @@ Runs the same load twice in one run, with the per-process desk cache off ("befor
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import platform
 import shutil
@@ -423,6 +424,13 @@ def report(label: str, outcome: Outcome) -> None:
     print("  checks (must be 0): " + ", ".join(f"{k} {v}" for k, v in outcome.checks.items()))
 
 
+def server_stack() -> str:
+    """The event loop and HTTP parser uvicorn picks in this environment (its "auto")."""
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"{loop} + {http}"
+
+
 def postgres_version(postgres: PostgresServer) -> str:
     engine = create_engine(postgres.url("postgres"))
     with engine.connect() as conn:
@@ -471,7 +479,7 @@ def main() -> None:
             if not outcomes:
                 print(
                     f"{options.clients} registrars, register → recommend → confirm for "
-                    f"{options.seconds:.0f} s on {how}, each serving "
+                    f"{options.seconds:.0f} s on {how} ({server_stack()}), each serving "
                     f"{options.concurrent or get_settings().concurrent_requests} requests at once"
                 )
             outcomes[label] = outcome
