@@ -13,6 +13,7 @@ Runs the same load twice in one run, with the per-process desk cache off ("befor
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import platform
 import shutil
@@ -117,14 +118,15 @@ async def _registrar(
 
 def _cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time of `pids` and their children still alive, in seconds."""
-    total = 0
-    for pid in _with_children(pids):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK_TICKS
+    return sum(_own_cpu_seconds(pid) for pid in _with_children(pids))
+
+
+def _own_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
 def _with_children(pids: list[int]) -> set[int]:
@@ -317,7 +319,8 @@ def load_run(
     admin.dispose()
     url = postgres.url(name)
     prepare(url)
-    environment = {"QONAQ_DESK_CACHE": "1" if cache else "0"}
+    # the access log's line per request is the proxy's job in a deployment (README, Load)
+    environment = {"QONAQ_DESK_CACHE": "1" if cache else "0", "QONAQ_ACCESS_LOG": "0"}
     if concurrent is not None:
         environment["QONAQ_CONCURRENT_REQUESTS"] = str(concurrent)
     servers = Servers(url, work, processes, environment)
@@ -327,7 +330,7 @@ def load_run(
         tally = Tally()
         pg = [_postmaster(postgres)]
         cpu_before = (_cpu_seconds(servers.pids), _cpu_seconds(pg), time.process_time())
-        spy = _start_profile(servers.pids[0], seconds, profile)
+        spy = _start_profile(_busiest(servers.pids), seconds, profile)
         started = time.monotonic()
         asyncio.run(_drive(servers.bases, clients, seconds, "2", tally))
         elapsed = time.monotonic() - started
@@ -349,8 +352,14 @@ def load_run(
     return outcome, servers.how()
 
 
+def _busiest(pids: list[int]) -> int:
+    """The process, of `pids` and their children, that used the most CPU so far: with
+    `--workers` the server processes are the supervisor's children."""
+    return max(_with_children(pids), key=_own_cpu_seconds)
+
+
 def _start_profile(pid: int, seconds: float, out: Path | None) -> subprocess.Popen[bytes] | None:
-    """py-spy sampling the first server process while it holds the GIL (its CPU time)."""
+    """py-spy sampling server process `pid` while it holds the GIL (its CPU time)."""
     if out is None:
         return None
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
@@ -415,6 +424,13 @@ def report(label: str, outcome: Outcome) -> None:
     print("  checks (must be 0): " + ", ".join(f"{k} {v}" for k, v in outcome.checks.items()))
 
 
+def server_stack() -> str:
+    """The event loop and HTTP parser uvicorn picks in this environment (its "auto")."""
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"{loop} + {http}"
+
+
 def postgres_version(postgres: PostgresServer) -> str:
     engine = create_engine(postgres.url("postgres"))
     with engine.connect() as conn:
@@ -435,7 +451,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument(
         "--profile", type=Path, default=None, metavar="FOLDER",
-        help="py-spy the first server process (CPU only); raw samples kept in FOLDER",
+        help="py-spy the busiest server process (CPU only); raw samples kept in FOLDER",
     )  # fmt: skip
     options = parser.parse_args()
     if options.profile:
@@ -463,7 +479,7 @@ def main() -> None:
             if not outcomes:
                 print(
                     f"{options.clients} registrars, register → recommend → confirm for "
-                    f"{options.seconds:.0f} s on {how}, each serving "
+                    f"{options.seconds:.0f} s on {how} ({server_stack()}), each serving "
                     f"{options.concurrent or get_settings().concurrent_requests} requests at once"
                 )
             outcomes[label] = outcome

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # keep the desk's settlement index between requests, re-reading only the loads (and
     # rebuilding it when capacities, vacancies or prices change); off: rebuild per request
     desk_cache: bool = True
+    # one log line per request (path without its query); off where a proxy logs them already
+    access_log: bool = True
     # seconds to wait for a pooled database connection, then 503
     db_pool_timeout: float = Field(default=5.0, gt=0)
     # seconds a SQLite writer waits for another desk's write to finish, then 503

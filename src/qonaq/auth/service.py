@@ -4,13 +4,15 @@ import hashlib
 import os
 import secrets
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
@@ -157,20 +159,46 @@ def issue_api_token(*, db_session: Session, user: User, actor: Actor) -> str:
     return token
 
 
-def resolve_token(*, db_session: Session, token: str, kind: str) -> tuple[User, AuthToken] | None:
-    """The active user a live token of `kind` belongs to, with the token row."""
-    # token and user in one query: every request of every desk asks this first
-    found = db_session.execute(
-        select(AuthToken, User)
-        .join(User, User.id == AuthToken.user_id)
-        .where(AuthToken.token_hash == hash_token(token), AuthToken.kind == kind)
-    ).first()
+@dataclass(frozen=True)
+class SignedIn:
+    """Who a live token signs in, detached from the session, and its session's CSRF secret."""
+
+    user: User
+    csrf_token: str
+
+
+# the user's columns and the token's two: every request of every desk asks this first, so
+# it is one statement made once (compiled once) and run on the Core
+USER_COLUMNS = tuple(User.__table__.columns)
+_SIGNED_IN = (
+    select(*USER_COLUMNS, AuthToken.csrf_token, AuthToken.expires_at)
+    .join(User, User.id == AuthToken.user_id)
+    .where(AuthToken.token_hash == bindparam("token_hash"), AuthToken.kind == bindparam("kind"))
+)
+
+
+def resolve_token(*, db_session: Session, token: str, kind: str) -> SignedIn | None:
+    """The active user a live token of `kind` belongs to, with its session's CSRF secret."""
+    found = (
+        db_session.connection()
+        .execute(_SIGNED_IN, {"token_hash": hash_token(token), "kind": kind})
+        .first()
+    )
     if found is None:
         return None
-    row, user = found
-    if row.expires_at < utc_now() or not user.active:
+    *columns, csrf_token, expires_at = found
+    if expires_at < utc_now() or not found.active:
         return None
-    return user, row
+    return SignedIn(user=_detached_user(columns), csrf_token=csrf_token)
+
+
+def _detached_user(values: list[Any]) -> User:
+    # a detached User built from one row, as if loaded and expunged, without the ORM's
+    # per-query loading machinery: a rolled-back transaction must not take it along, since
+    # error pages still show who is signed in
+    user = User(**{column.key: value for column, value in zip(USER_COLUMNS, values, strict=True)})
+    make_transient_to_detached(user)
+    return user
 
 
 def end_session(*, db_session: Session, token: str) -> None:

@@ -36,6 +36,7 @@ def serve(
     uvicorn.run(
         "qonaq.web.app:app_from_settings", factory=True, host=host, port=port,
         workers=workers, log_level="info", forwarded_allow_ips=settings.trusted_proxies,
+        access_log=settings.access_log,
         # a process busy importing the engine on a loaded machine is slow, not hung: uvicorn's
         # 5 s default killed and restarted every worker before it could serve
         timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,

@@ -78,10 +78,29 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
+# the engine's own session factories for reading and for writing, made once: a sessionmaker
+# is a new Session class, whose event set-up cost more than a desk's whole request. Kept on
+# the engine, not in a table of engines, so they go when it goes
+_FACTORIES = "_qonaq_session_factories"
+
+
+def _factories(engine: Engine) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+    factories: tuple[sessionmaker[Session], sessionmaker[Session]] | None = getattr(
+        engine, _FACTORIES, None
+    )
+    if factories is None:
+        writing = engine.execution_options(**{WRITES: True})
+        factories = (
+            sessionmaker(engine, expire_on_commit=False),
+            sessionmaker(writing, expire_on_commit=False),
+        )
+        setattr(engine, _FACTORIES, factories)
+    return factories
+
+
 @contextmanager
 def transaction(engine: Engine, *, writes: bool = True) -> Iterator[Session]:
     """A session whose work commits together at the end, or not at all."""
-    bind = engine.execution_options(**{WRITES: True}) if writes else engine
-    factory = sessionmaker(bind, expire_on_commit=False)
-    with factory.begin() as session:
+    reading, writing = _factories(engine)
+    with (writing if writes else reading).begin() as session:
         yield session

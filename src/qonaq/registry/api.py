@@ -1,6 +1,7 @@
 """JSON routes for registering households, placing them, and recording arrivals."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from qonaq.auth.models import User
 from qonaq.auth.service import actor_of
+from qonaq.db.reads import read_detached
 from qonaq.geo.gazetteer import localized_name
 from qonaq.plaintext import UserInput
 from qonaq.registry import placing
@@ -60,14 +62,31 @@ def household_read(household: Household) -> HouseholdRead:
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Names:
+    """A place's names in the three languages."""
+
+    name: str
+    name_ru: str
+    name_kk: str
+
+
+# columns, not objects: a confirmation's answer names one settlement and its region
+NAMES = select(
+    Settlement.id, Settlement.name, Settlement.name_ru, Settlement.name_kk,
+    Region.name, Region.name_ru, Region.name_kk,
+).join(Region)  # fmt: skip
+
+
 def place_names(
     session: SessionDep, settlement_ids: Iterable[str], language: str = "en"
 ) -> dict[str, tuple[str, str]]:
     """Each settlement's name and its region's name in `language`, in one query."""
-    rows = session.execute(
-        select(Settlement, Region).join(Region).where(Settlement.id.in_(set(settlement_ids)))
-    ).all()
-    return {s.id: (localized_name(s, language), localized_name(r, language)) for s, r in rows}
+    rows = session.connection().execute(NAMES.where(Settlement.id.in_(set(settlement_ids)))).all()
+    return {
+        row.id: (localized_name(row, language), localized_name(Names(*row[4:]), language))
+        for row in rows
+    }
 
 
 def placement_reads(
@@ -188,7 +207,10 @@ def delete_person(person_id: RowId, session: SessionDep, user: Desk) -> Househol
 @router.get("/households/{household_id}/recommendations", response_model=list[OptionRead])
 def get_recommendations(household_id: RowId, session: SessionDep, user: Desk) -> list[OptionRead]:
     """The three best settlements for this household now, with every cost term and reasons."""
-    household = _household(session, household_id)
+    # only read: no ORM loading, every desk asks this once per household
+    household = read_detached(session, Household, household_id)
+    if household is None:
+        raise HTTPException(404, f"no household {household_id}")
     return placing.desk_options(db_session=session, household=household, language=user.language)
 
 

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 
 import numpy as np
 from sqlalchemy import Select, func, select
@@ -71,8 +72,12 @@ def desk_view(*, db_session: Session, policy_name: str = "default") -> DeskView:
     # Core, not the ORM: two light queries per recommendation instead of 346 objects
     connection = db_session.connection()
     vacancy_count, vacancy_sum, plan_id = connection.execute(_fingerprint(policy_name)).one()
-    rows = connection.execute(NOW).all()
-    shape = [tuple(row[: len(SHAPE)]) for row in rows]
+    result = connection.execute(NOW)
+    # the driver's own tuples: every settlement per recommendation, no Row objects built
+    # (SHAPE and LOADS are plain numbers, text and booleans: nothing to convert)
+    rows = result.cursor.fetchall()
+    result.close()
+    shape = [row[: len(SHAPE)] for row in rows]
     key = (str(connection.engine.url), policy_name)
     with _LOCK:
         built = _BUILT.get(key)
@@ -93,6 +98,7 @@ def desk_view(*, db_session: Session, policy_name: str = "default") -> DeskView:
     return replace(built.view, index=replace(built.view.index, load=loads))
 
 
+@cache
 def _fingerprint(policy_name: str) -> Select[int, int, int]:
     # the vacancy list's count and sum and the plan pricing the desks, in one round trip
     return select(

@@ -3,6 +3,7 @@ language, fill before and after, and the signed list of what was shown."""
 
 from sqlalchemy.orm import Session
 
+from qonaq.db.reads import read_detached
 from qonaq.geo.gazetteer import localized_name
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.placement.desk import Recommendation
@@ -43,10 +44,10 @@ def option_read(
 def origin_name(*, db_session: Session, household: Household, language: str) -> str:
     """Where the household is now, in words: its entry hub or PSC city."""
     if household.origin_hub_id:
-        hub = db_session.get(Hub, household.origin_hub_id)
+        hub = read_detached(db_session, Hub, household.origin_hub_id)
         if hub is not None:
             return localized_name(hub, language)
-    settlement = db_session.get(Settlement, household.origin_settlement_id or "")
+    settlement = read_detached(db_session, Settlement, household.origin_settlement_id or "")
     if settlement is not None:
         return localized_name(settlement, language)
     return "?"

@@ -5,13 +5,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
 from qonaq.db.crypto import Keyring, current_keyring
+from qonaq.db.reads import read_detached
 from qonaq.errors import Conflict, Forbidden, Invalid, NotFound
 from qonaq.geo.distance import great_circle_km
 from qonaq.i18n import N_
@@ -88,7 +89,7 @@ def declared_places(*, db_session: Session, data: HouseholdCreate) -> tuple[floa
     """The origin's point, after NotFound for an unknown origin or wished settlement."""
     origin = _origin_point(db_session, data)
     for wish in data.preferences:
-        if db_session.get(Settlement, wish) is None:
+        if read_detached(db_session, Settlement, wish) is None:
             raise NotFound(N_("unknown settlement %(id)s in preferences"), id=wish)
     return origin
 
@@ -141,12 +142,13 @@ def _nth(values: list[str], n: int) -> str | None:
 
 
 def _origin_point(db_session: Session, data: HouseholdCreate) -> tuple[float, float]:
+    # read before any write of the registration: the Core, not the ORM's loading
     if data.origin_hub_id is not None:
-        hub = db_session.get(Hub, data.origin_hub_id)
+        hub = read_detached(db_session, Hub, data.origin_hub_id)
         if hub is None:
             raise NotFound(N_("unknown entry hub %(id)s"), id=data.origin_hub_id)
         return hub.lat, hub.lon
-    settlement = db_session.get(Settlement, data.origin_settlement_id)
+    settlement = read_detached(db_session, Settlement, data.origin_settlement_id)
     if settlement is None:
         raise NotFound(N_("unknown settlement %(id)s as origin"), id=str(data.origin_settlement_id))
     return settlement.lat, settlement.lon
@@ -201,6 +203,26 @@ class Reservation:
     medical: int
 
 
+# every confirmation runs it: one statement made once (and compiled once); no ORM session
+# state to synchronise, the loads are read from the database when needed
+_RESERVE = (
+    update(Settlement)
+    .where(
+        Settlement.id == bindparam("settlement_id"),
+        Settlement.open.is_(True),
+        Settlement.load_persons + bindparam("persons") <= Settlement.cap_persons,
+        Settlement.load_children + bindparam("children") <= Settlement.cap_children,
+        Settlement.load_medical + bindparam("medical") <= Settlement.cap_medical,
+    )
+    .values(
+        load_persons=Settlement.load_persons + bindparam("persons"),
+        load_children=Settlement.load_children + bindparam("children"),
+        load_medical=Settlement.load_medical + bindparam("medical"),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def reserve_capacity(*, db_session: Session, settlement_id: str, need: Reservation) -> None:
     """Add `need` to the settlement's loads only if every dimension stays within capacity.
 
@@ -208,21 +230,12 @@ def reserve_capacity(*, db_session: Session, settlement_id: str, need: Reservati
     confirming the last places at once cannot both win.
     """
     result = db_session.execute(
-        update(Settlement)
-        .where(
-            Settlement.id == settlement_id,
-            Settlement.open.is_(True),
-            Settlement.load_persons + need.persons <= Settlement.cap_persons,
-            Settlement.load_children + need.children <= Settlement.cap_children,
-            Settlement.load_medical + need.medical <= Settlement.cap_medical,
-        )
-        .values(
-            load_persons=Settlement.load_persons + need.persons,
-            load_children=Settlement.load_children + need.children,
-            load_medical=Settlement.load_medical + need.medical,
-        )
-        .execution_options(synchronize_session=False)
-    )
+        _RESERVE,
+        {
+            "settlement_id": settlement_id, "persons": need.persons,
+            "children": need.children, "medical": need.medical,
+        },
+    )  # fmt: skip
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise CapacityExhausted(
             N_("settlement %(id)s has no room left for this household"), id=settlement_id
@@ -343,7 +356,8 @@ def confirm_placement(
         raise NotFound(N_("no household %(id)s"), id=household_id)
     if household.status != "pending":  # the common case, told before any write
         raise _already(household)
-    settlement = db_session.get(Settlement, settlement_id)
+    # read, not written through the ORM: its loads change by one conditional UPDATE
+    settlement = read_detached(db_session, Settlement, settlement_id)
     if settlement is None:
         raise NotFound(N_("unknown settlement %(id)s"), id=settlement_id)
     rank = recommended.index(settlement_id) + 1 if settlement_id in recommended else None

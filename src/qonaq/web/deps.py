@@ -1,9 +1,11 @@
 """Request dependencies: the transaction, the signed-in user, role checks, the language."""
 
 import hmac
-from collections.abc import Callable, Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
 
+import anyio.to_thread
+from anyio import CancelScope, CapacityLimiter
 from fastapi import Depends, Path, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -34,11 +36,29 @@ class CsrfMismatch(Exception):
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: it commits when the route returns, or rolls back."""
+async def db_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: it commits when the route returns, or rolls back.
+
+    Opening it takes no thread (the connection is taken at the first statement); only its
+    end, which commits or rolls back, waits for the database in one.
+    """
     engine: Engine = request.app.state.engine
-    with transaction(engine, writes=request.method not in READ_ONLY_METHODS) as session:
+    opened = transaction(engine, writes=request.method not in READ_ONLY_METHODS)
+    session = opened.__enter__()
+    # its own limiter, as FastAPI's: an end waiting for a free thread could hold a connection
+    # that the threads' requests wait for
+    ending = CapacityLimiter(1)
+    try:
         yield session
+    except BaseException as exc:
+        with CancelScope(shield=True):
+            await anyio.to_thread.run_sync(
+                opened.__exit__, type(exc), exc, exc.__traceback__, limiter=ending
+            )
+        raise
+    else:
+        with CancelScope(shield=True):
+            await anyio.to_thread.run_sync(opened.__exit__, None, None, None, limiter=ending)
 
 
 # "function" scope: commit before the response leaves, so a client that follows a redirect
@@ -55,28 +75,25 @@ def current_user(request: Request, session: SessionDep) -> User:
         cookie = request.cookies.get(SESSION_COOKIE)
         found = resolve_token(db_session=session, token=cookie, kind="session") if cookie else None
         if found is not None:
-            request.state.csrf_token = found[1].csrf_token
+            request.state.csrf_token = found.csrf_token
             # a JSON write signed in by the cookie alone could be forged by another site
             if request.url.path.startswith("/api/") and request.method in UNSAFE_METHODS:
                 check_csrf(request, request.headers.get(CSRF_HEADER))
     if found is None:
         raise NotSignedIn
-    user = found[0]
-    # detached with what was read: a rolled-back transaction must not take the user with it,
-    # since error pages still show who is signed in
-    session.expunge(user)
-    request.state.user = user
-    return user
+    request.state.user = found.user
+    return found.user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require(*roles: str) -> Callable[[User], User]:
+def require(*roles: str) -> Callable[[User], Coroutine[Any, Any, User]]:
     """A dependency admitting only users with one of `roles` (admin always)."""
     allowed = frozenset(roles) | {"admin"}
 
-    def check(user: CurrentUser) -> User:
+    # async: a comparison in memory, not worth a hand-over to a thread
+    async def check(user: CurrentUser) -> User:
         if user.role not in allowed:
             raise NotAllowed
         return user
