@@ -15,9 +15,7 @@ from qonaq.placement.pricing import Relaxation
 from qonaq.placement.terms import congestion_bands, jobs_gained, slice_in_bands
 
 # with a wall-clock limit (PlanOptions.seconds), the single-household move search stops
-# after this long; its gains come early (1M
-# persons after the ascent's rounded soft plan: 0.15 % of the objective in the first
-# second, 0.05 % in the next two)
+# after this long; its gains come early (docs/placement-model.md §8)
 IMPROVE_SECONDS = 1.0
 # and after a plain Lagrangian flow, further from optimal, after this long
 FAR_IMPROVE_SECONDS = 3.0

@@ -68,11 +68,10 @@ FULL_EFFORT = FlowEffort(
     rounds=6, jobs_per_origin=10, arcs_per_round=1, cost_scale=COST_SCALE, sample_rounds=2,
     ascent_seconds=ASCENT_SECONDS, ascent_stages=ASCENT_STAGES, ascent_sample_rounds=2,
 )  # fmt: skip
-# beyond `PlanOptions.huge_wave_types` types (1M persons: 160,000) a flow takes seconds
-# and job arcs are most of its network: fewer own job arcs, a coarser cost unit, one sample
-# LP round, and a
-# shorter ascent with no sample LP (3 s of the 20 s target; the bound climbs higher there
-# from no side prices at all)
+# beyond `PlanOptions.huge_wave_types` types a flow takes seconds and job arcs are most of
+# its network: fewer own job arcs, a coarser cost unit, one sample LP round, and a shorter
+# ascent with no sample LP, whose bound climbs higher there from no side prices at all
+# (measurements: docs/placement-model.md §8)
 LEAN_EFFORT = FlowEffort(
     rounds=2, jobs_per_origin=4, arcs_per_round=3, cost_scale=10.0, sample_rounds=1,
     ascent_seconds=HUGE_ASCENT_SECONDS, ascent_stages=HUGE_ASCENT_STAGES,
@@ -91,9 +90,6 @@ SPREAD_EFFORT = replace(
         Stage(0.08, 150, 20.0, 1.0),
     ),
 )
-# the ascent prices every type-settlement pair about five times (its stages, the soft
-# plan): beyond this many pairs that alone would take over 15 s, and the Lagrangian
-# rounds alone give the bound and the plan (100,000 persons over 7,000 settlements: 160 M)
 # km-equivalents per child or medical place when such places first run short
 SIDE_PRICE_START = 50.0
 # rounds stop when the bound improves by less than this share
@@ -196,13 +192,11 @@ def ascended_relaxation(
     if (
         effort.ascent_sample_rounds
         and len(problem.household_ids) > 2 * SAMPLE_HOUSEHOLDS
-        # a sample of households that are mostly types of their own is a slow LP (1,500 of
-        # a wave with wishes spread over every settlement: 20 s a round), for little
+        # a sample of households that are mostly types of their own is a slow LP for
+        # little (docs/placement-model.md §8)
         and not singular(problem, types)
     ):
-        # the desks' prices are better from here: 100,000 persons decided one by one
-        # ended 2.5 % above the batch plan, not 3.6 % (the bound: 0.19 % below the LP
-        # optimum, not 0.06 %)
+        # the desks' prices are better from here, at a slightly lower bound (§8)
         side = sample_prices(problem, SAMPLE_HOUSEHOLDS, rounds=effort.ascent_sample_rounds)
         start = Prices(start.persons, side.children, side.medical, side.workers)
     # by its stages' iterations alone unless the plan has a wall-clock limit

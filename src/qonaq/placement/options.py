@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass
 class PlanOptions:
     """The limits of one batch plan (recorded in summary.json)."""
 
-    # wall-clock limit: the dual ascent gets at most 60 % of it (and its usual 12 s, 8.5 s
-    # on a huge wave), the move searches 10 % and 5 % (and 1-3 s, 0.5 s); None: work
-    # limits only
+    # wall-clock limit: the dual ascent gets at most 60 % of it (and its usual caps,
+    # ascent.ASCENT_SECONDS and HUGE_ASCENT_SECONDS), the move searches 10 % and 5 % (and
+    # assign.IMPROVE_SECONDS …); None: work limits only
     seconds: float | None = None
     # passes of the single-household move search, before and after the trades
     improve_passes: int = 2
@@ -26,8 +26,7 @@ class PlanOptions:
     # beyond this many household types the flows take their lean settings
     huge_wave_types: int = 50_000
     # the dual ascent runs up to this many type × settlement pairs, Lagrangian rounds beyond
-    # (1M persons with own origins and wishes over 346 settlements make about 100 million,
-    # where the rounds' bound was 52 % below the plan)
+    # (where their bound is far weaker: docs/placement-model.md §8)
     ascent_max_pairs: int = 150_000_000
     # distinct origins priced as they are at most, None: by the number of settlements
     pricing_origins: int | None = None
