@@ -29,6 +29,7 @@ from qonaq.placement.pricing import (
     Relaxation,
     pricing_context,
 )
+from qonaq.placement.wide import is_wide, own_origin_bound, unsnapped
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,12 @@ def plan_placement(
         return nothing_to_place(problem, started, options)
     # per-household origins are priced snapped to a few points (origins.py)
     budget = options.pricing_origins or pricing_origin_budget(len(problem.settlement_ids))
-    origins = snap_origins(problem, budget) if distinct_origins(problem) > budget else None
+    # but a wave over many settlements that the exact LP can take at its own origins is not
+    origins = (
+        snap_origins(problem, budget)
+        if distinct_origins(problem) > budget and not unsnapped(problem, options)
+        else None
+    )
     priced = problem if origins is None else pricing_problem(problem, origins)
     types = household_types(priced)
     check_memory(problem, types, options)
@@ -136,6 +142,8 @@ def plan_placement(
                 # the snapped problem's bound less the most travel the snapping can hide
                 lower_bound - float(problem.demand[:, PERSONS] @ origins.shift),
             )
+            if is_wide(problem):
+                lower_bound = max(lower_bound, own_origin_bound(priced, types, problem, origins))
     return PlacementPlan(
         problem=problem,
         assignment=assignment,
