@@ -40,8 +40,9 @@ def main() -> None:
     started = time.perf_counter()
     plan = plan_placement(problem, options=options)
     print(
-        f"{len(problem.household_ids):,} households, {plan.method}: plan {plan.objective:,.0f}, bound "
-        f"{plan.lower_bound:,.0f}, gap {plan.gap:.2%} ({time.perf_counter() - started:.0f} s)",
+        f"{len(problem.household_ids):,} households, {plan.method}: plan "
+        f"{plan.objective:,.0f}, bound {plan.lower_bound:,.0f}, gap {plan.gap:.2%} "
+        f"({time.perf_counter() - started:.0f} s)",
         flush=True,
     )
     started = time.perf_counter()

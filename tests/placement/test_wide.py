@@ -1,8 +1,10 @@
 """Waves over many settlements with per-household origins (placement/wide.py)."""
 
+import numpy as np
 import pytest
 
 from qonaq.placement.check import violations
+from qonaq.placement.costs import evaluate, placed_totals
 from qonaq.placement.household_types import household_types
 from qonaq.placement.lp import solve_lp_relaxation
 from qonaq.placement.model import build_problem
@@ -11,7 +13,13 @@ from qonaq.placement.origins import exact_bound, pricing_problem, snap_origins
 from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY
 from qonaq.placement.pricing import pricing_context
-from qonaq.placement.wide import WIDE_SETTLEMENTS, own_origin_bound, own_origin_prices
+from qonaq.placement.wide import (
+    WIDE_SETTLEMENTS,
+    own_origin_bound,
+    own_origin_prices,
+    own_origin_trades,
+)
+from tests.placement.factories import household, settlement
 from tests.placement.test_origins import scattered
 
 
@@ -61,3 +69,33 @@ def test_a_wave_no_larger_than_the_sample_has_no_sample_bound() -> None:
     places, arrivals, jobs = scattered(34, settlements=10, households=30)
     problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
     assert own_origin_prices(problem, 30) is None
+
+
+def test_two_households_seated_at_each_other_s_origin_trade_their_seats() -> None:
+    places = [settlement("a", lat=50.0, lon=50.0), settlement("b", lat=50.0, lon=60.0)]
+    arrivals = [household("near_b", lat=50.0, lon=60.0), household("near_a", lat=50.0, lon=50.0)]
+    problem = build_problem(places, arrivals, [], DEFAULT_POLICY)
+    crossed = np.array([0, 1])
+    traded = own_origin_trades(problem, crossed)
+    assert traded.tolist() == [1, 0]
+    assert evaluate(problem, traded).travel < evaluate(problem, crossed).travel
+
+
+@pytest.mark.parametrize("seed", [41, 42])
+def test_own_origin_trades_keep_every_load_and_never_raise_the_objective(seed: int) -> None:
+    places, arrivals, jobs = scattered(seed, settlements=30, households=300)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    plan = plan_placement(problem, options=PlanOptions(pricing_origins=2))
+    traded = own_origin_trades(problem, plan.assignment)
+    # persons, children and medical places in every settlement, exactly as before
+    assert np.array_equal(
+        placed_totals(problem, plan.assignment)[0], placed_totals(problem, traded)[0]
+    )
+    assert (
+        evaluate(problem, traded).objective <= evaluate(problem, plan.assignment).objective + 1e-6
+    )
+    mapping = {
+        h: problem.settlement_ids[s] if s >= 0 else ""
+        for h, s in zip(problem.household_ids, traded.tolist(), strict=True)
+    }
+    assert violations(places, arrivals, DEFAULT_POLICY, mapping) == []

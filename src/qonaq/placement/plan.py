@@ -29,7 +29,7 @@ from qonaq.placement.pricing import (
     Relaxation,
     pricing_context,
 )
-from qonaq.placement.wide import is_wide, own_origin_bound, unsnapped
+from qonaq.placement.wide import better_seats, is_wide, own_origin_bound, unsnapped
 
 
 @dataclass(frozen=True)
@@ -102,9 +102,10 @@ def plan_placement(
     # per-household origins are priced snapped to a few points (origins.py)
     budget = options.pricing_origins or pricing_origin_budget(len(problem.settlement_ids))
     # but a wave over many settlements that the exact LP can take at its own origins is not
+    exact_lp = method in ("auto", "lp") and unsnapped(problem, options)
     origins = (
         snap_origins(problem, budget)
-        if distinct_origins(problem) > budget and not unsnapped(problem, options)
+        if distinct_origins(problem) > budget and not exact_lp
         else None
     )
     priced = problem if origins is None else pricing_problem(problem, origins)
@@ -135,6 +136,9 @@ def plan_placement(
         # a plain Lagrangian flow leaves more for the local search than the ascent's plan
         far = method == "flow" and not ascends(priced, types, options)
         assignment = assign(problem, relaxation, options, far=far, snapped=origins is not None)
+        if origins is not None and is_wide(problem):
+            # the snapped relaxation chose the loads; the households' own origins, the seats
+            assignment = better_seats(problem, assignment)
         lower_bound = relaxation.lower_bound
         if origins is not None:
             lower_bound = max(
