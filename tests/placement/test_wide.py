@@ -7,23 +7,16 @@ from qonaq.placement.check import violations
 from qonaq.placement.costs import evaluate, placed_totals
 from qonaq.placement.household_types import household_types
 from qonaq.placement.lp import solve_lp_relaxation
-from qonaq.placement.model import build_problem
+from qonaq.placement.model import PlacementProblem, build_problem
 from qonaq.placement.options import PlanOptions
-from qonaq.placement.origins import exact_bound, pricing_problem, snap_origins
 from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY
-from qonaq.placement.pricing import pricing_context
-from qonaq.placement.wide import (
-    WIDE_SETTLEMENTS,
-    own_origin_bound,
-    own_origin_prices,
-    own_origin_trades,
-)
+from qonaq.placement.wide import WIDE_SETTLEMENTS, own_origin_trades
 from tests.placement.factories import household, settlement
 from tests.placement.test_origins import scattered
 
 
-def lp_optimum(problem) -> float:  # type: ignore[no-untyped-def]
+def lp_optimum(problem: PlacementProblem) -> float:
     """The exact LP relaxation at the households' own origins, columns until none is missing."""
     return solve_lp_relaxation(problem, household_types(problem), rounds=50).lower_bound
 
@@ -47,28 +40,6 @@ def test_a_pricing_origin_budget_in_the_options_still_snaps_a_wide_wave() -> Non
     snapped = plan_placement(problem, options=PlanOptions(pricing_origins=2))
     # two snapped points hide tens of km per household: the bound drops far below
     assert snapped.lower_bound < own.lower_bound
-
-
-@pytest.mark.parametrize("seed", [31, 32, 33])
-def test_the_own_origin_sample_prices_bound_every_household_at_its_own_origin(seed: int) -> None:
-    places, arrivals, jobs = scattered(seed, settlements=40, households=240)
-    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
-    origins = snap_origins(problem, 3)
-    priced = pricing_problem(problem, origins)
-    types = household_types(priced)
-    bound = own_origin_bound(priced, types, problem, origins, households=80)
-    optimum = lp_optimum(problem)
-    assert bound <= optimum + 1e-6 * abs(optimum)
-    # and it is the snapped types' exact bound at the sample's prices
-    prices = own_origin_prices(problem, 80)
-    assert prices is not None
-    assert bound == exact_bound(pricing_context(priced, types), problem, origins, prices)
-
-
-def test_a_wave_no_larger_than_the_sample_has_no_sample_bound() -> None:
-    places, arrivals, jobs = scattered(34, settlements=10, households=30)
-    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
-    assert own_origin_prices(problem, 30) is None
 
 
 def test_two_households_seated_at_each_other_s_origin_trade_their_seats() -> None:

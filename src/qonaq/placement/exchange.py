@@ -136,9 +136,7 @@ def trade_network(
             ]
         ),
         capacities=np.concatenate([supply[arc_t], supply[hire_t], open_jobs[job_j, job_g], slots]),
-        costs=np.concatenate(
-            [arc_cost, arc_cost[hires] - reward, np.zeros(len(job_j) + n_slots)]
-        ),
+        costs=np.concatenate([arc_cost, arc_cost[hires] - reward, np.zeros(len(job_j) + n_slots)]),
         slot_of_arc=np.concatenate([arc_j, hire_j]),
         sink=sink,
     )

@@ -29,7 +29,7 @@ from qonaq.placement.pricing import (
     Relaxation,
     pricing_context,
 )
-from qonaq.placement.wide import better_seats, is_wide, own_origin_bound, unsnapped
+from qonaq.placement.wide import better_seats, is_wide, unsnapped
 
 
 @dataclass(frozen=True)
@@ -146,8 +146,6 @@ def plan_placement(
                 # the snapped problem's bound less the most travel the snapping can hide
                 lower_bound - float(problem.demand[:, PERSONS] @ origins.shift),
             )
-            if is_wide(problem):
-                lower_bound = max(lower_bound, own_origin_bound(priced, types, problem, origins))
     return PlacementPlan(
         problem=problem,
         assignment=assignment,

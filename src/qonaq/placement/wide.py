@@ -6,16 +6,14 @@ village is a few km: the relaxation of the snapped wave prices the wrong village
 prices give a bound far below the plan (10,000 persons over 7,000 settlements: the bound
 144 % below the LP optimum, the plan 20 % above; docs/placement-model.md §5).
 
-Three remedies, all at the households' own origins:
+Two remedies, both at the households' own origins:
 - a wave whose households make few enough types is not snapped at all: the exact LP
   relaxation over sparse candidates (column generation) prices every household at its own
   origin (`unsnapped`);
-- a larger one keeps the snapped relaxation for its plan, and its bound is also taken at
-  the prices of the exact LP of a sample of households at their own origins
-  (`own_origin_prices`), priced over every household and settlement (`origins.exact_bound`);
-- and its plan's seats are traded among the households of one demand class by their own
-  travel, wishes and jobs (`own_origin_trades`): the snapped relaxation decides how many
-  households of each demand sit in each settlement, their own origins decide which.
+- a larger one keeps the snapped relaxation, and its plan's seats are traded among the
+  households of one demand class by their own travel, wishes and jobs
+  (`own_origin_trades`): the snapped relaxation decides how many households of each
+  demand sit in each settlement, their own origins decide which.
 """
 
 import numpy as np
@@ -24,12 +22,10 @@ from scipy.spatial import cKDTree
 from qonaq.geo.distance import great_circle_pairs_km
 from qonaq.placement.costs import evaluate
 from qonaq.placement.exchange import solve_trades, take_workers, trade_network, worker_group
-from qonaq.placement.household_types import HouseholdTypes, household_types
-from qonaq.placement.lp import sample_prices
+from qonaq.placement.household_types import household_types
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
 from qonaq.placement.options import PlanOptions
-from qonaq.placement.origins import PricingOrigins, distinct_origins, exact_bound
-from qonaq.placement.pricing import INFINITE, Prices, pricing_context
+from qonaq.placement.origins import distinct_origins
 
 # from this many settlements on, a wave is "wide": villages a few km apart
 WIDE_SETTLEMENTS = 2000
@@ -37,10 +33,6 @@ WIDE_SETTLEMENTS = 2000
 # (10,000 persons with own origins over 7,000 settlements: 4,125 types, 21 CPU s, gap 2.4 %
 # where the snapped flows gave 136 %)
 UNSNAPPED_LP_MAX_TYPES = 8000
-# households of the sample whose own-origin LP prices the bound of a larger wide wave
-BOUND_SAMPLE_HOUSEHOLDS = 3000
-# its column-generation rounds
-BOUND_SAMPLE_ROUNDS = 4
 # the nearest settlements, by its own origin, among those its demand class holds, that a
 # household may be re-seated in (besides its wishes and its own seat)
 SEAT_NEIGHBOURS = 12
@@ -60,31 +52,6 @@ def unsnapped(problem: PlacementProblem, options: PlanOptions) -> bool:
     if distinct_origins(problem) > UNSNAPPED_LP_MAX_TYPES:
         return False
     return len(household_types(problem).count) <= UNSNAPPED_LP_MAX_TYPES
-
-
-def own_origin_prices(
-    problem: PlacementProblem, households: int = BOUND_SAMPLE_HOUSEHOLDS
-) -> Prices | None:
-    """Prices of the exact LP of a sample of `households` at their own origins (capacities
-    scaled by its share of persons), or None when the wave is no larger than the sample."""
-    if len(problem.household_ids) <= households:
-        return None
-    return sample_prices(problem, households, rounds=BOUND_SAMPLE_ROUNDS)
-
-
-def own_origin_bound(
-    priced: PlacementProblem,
-    types: HouseholdTypes,
-    problem: PlacementProblem,
-    origins: PricingOrigins,
-    households: int = BOUND_SAMPLE_HOUSEHOLDS,
-) -> float:
-    """The bound of the own-origin sample's prices over every household at its own origin
-    and every settlement (`types` are the snapped wave `priced`'s); -inf without a sample."""
-    prices = own_origin_prices(problem, households)
-    if prices is None:
-        return -INFINITE
-    return exact_bound(pricing_context(priced, types), problem, origins, prices)
 
 
 def own_origin_trades(problem: PlacementProblem, assignment: IntArray) -> IntArray:
