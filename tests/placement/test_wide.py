@@ -9,6 +9,7 @@ from qonaq.placement.household_types import household_types
 from qonaq.placement.lp import solve_lp_relaxation
 from qonaq.placement.model import PlacementProblem, build_problem
 from qonaq.placement.options import PlanOptions
+from qonaq.placement.origins import pricing_origin_budget
 from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY
 from qonaq.placement.wide import WIDE_SETTLEMENTS, own_origin_trades
@@ -70,3 +71,14 @@ def test_own_origin_trades_keep_every_load_and_never_raise_the_objective(seed: i
         for h, s in zip(problem.household_ids, traded.tolist(), strict=True)
     }
     assert violations(places, arrivals, DEFAULT_POLICY, mapping) == []
+
+
+def test_a_wide_wave_whose_own_origin_lp_runs_out_of_time_is_planned_snapped_by_the_flows() -> None:
+    places, arrivals, jobs = scattered(23, settlements=WIDE_SETTLEMENTS, households=80)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    plan = plan_placement(problem, options=PlanOptions(lp_seconds=1e-9))
+    assert plan.method == "flow"
+    # the budget it was snapped with is recorded with the options
+    assert plan.options.pricing_origins == pricing_origin_budget(WIDE_SETTLEMENTS)
+    assert plan.placed_households == len(arrivals)
+    assert plan.lower_bound <= plan.objective

@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -102,12 +102,10 @@ def plan_placement(
     # per-household origins are priced snapped to a few points (origins.py)
     budget = options.pricing_origins or pricing_origin_budget(len(problem.settlement_ids))
     # but a wave over many settlements that the exact LP can take at its own origins is not
-    exact_lp = method in ("auto", "lp") and unsnapped(problem, options)
-    origins = (
-        snap_origins(problem, budget)
-        if distinct_origins(problem) > budget and not exact_lp
-        else None
+    snap = distinct_origins(problem) > budget and not (
+        method in ("auto", "lp") and unsnapped(problem, options)
     )
+    origins = snap_origins(problem, budget) if snap else None
     priced = problem if origins is None else pricing_problem(problem, origins)
     types = household_types(priced)
     check_memory(problem, types, options)
@@ -130,6 +128,10 @@ def plan_placement(
         except SolverTimeLimit:
             if not automatic:
                 raise
+            if origins is None and distinct_origins(problem) > budget:
+                # a wide wave's own-origin LP was too slow: the snapped flows instead
+                snapped = replace(options, pricing_origins=budget)
+                return plan_placement(problem, method="flow", progress=progress, options=snapped)
             # an unusually hard LP for its size: the flows always finish
             method = "flow"
             relaxation = solver_of(method, options)(priced, types, progress)
