@@ -85,8 +85,8 @@ def trade_within(
     take_workers(workers, held, own, -1)
     open_jobs = np.maximum(problem.vacancies - workers, 0)[slot_s]  # (slots, G)
     network = trade_network(
-        cost, arc_t, arc_j, supply, slots, open_jobs, worker_group(types.workers[kinds]),
-        problem.policy.employment_reward,
+        cost[arc_t, arc_j], arc_t, arc_j, supply, slots, open_jobs,
+        worker_group(types.workers[kinds]), problem.policy.employment_reward,
     )  # fmt: skip
     flows = solve_trades(network, supply)
     # the settlement each kind-leaving arc leads to: its slot's, directly or via a job node
@@ -114,7 +114,7 @@ class TradeNetwork:
 
 
 def trade_network(
-    cost: FloatArray,
+    arc_cost: FloatArray,
     arc_t: IntArray,
     arc_j: IntArray,
     supply: IntArray,
@@ -124,9 +124,10 @@ def trade_network(
     reward: float,
 ) -> TradeNetwork:
     """Nodes: kinds, then slots, then a job node per (slot, group) with open jobs, then the
-    sink. A worker's kind reaches a slot directly or, for the reward, through the job node of
-    its group there, which passes at most the open jobs."""
-    n_kinds, n_slots = cost.shape
+    sink. A worker's kind reaches a slot directly (`arc_cost` per household of the kind) or,
+    for the reward, through the job node of its group there, which passes at most the open
+    jobs."""
+    n_kinds, n_slots = len(supply), len(slots)
     job_j, job_g = np.nonzero(open_jobs > 0)
     job_node = np.full(open_jobs.shape, -1, dtype=np.int64)
     job_node[job_j, job_g] = n_kinds + n_slots + np.arange(len(job_j))
@@ -147,9 +148,7 @@ def trade_network(
             ]
         ),
         capacities=np.concatenate([supply[arc_t], supply[hire_t], open_jobs[job_j, job_g], slots]),
-        costs=np.concatenate(
-            [cost[arc_t, arc_j], cost[hire_t, hire_j] - reward, np.zeros(len(job_j) + n_slots)]
-        ),
+        costs=np.concatenate([arc_cost, arc_cost[hires] - reward, np.zeros(len(job_j) + n_slots)]),
         slot_of_arc=np.concatenate([arc_j, hire_j]),
         sink=sink,
     )

@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from qonaq.placement.pricing import (
     Relaxation,
     pricing_context,
 )
+from qonaq.placement.wide import better_seats, is_wide, unsnapped
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,11 @@ def plan_placement(
         return nothing_to_place(problem, started, options)
     # per-household origins are priced snapped to a few points (origins.py)
     budget = options.pricing_origins or pricing_origin_budget(len(problem.settlement_ids))
-    origins = snap_origins(problem, budget) if distinct_origins(problem) > budget else None
+    # but a wave over many settlements that the exact LP can take at its own origins is not
+    snap = distinct_origins(problem) > budget and not (
+        method in ("auto", "lp") and unsnapped(problem, options)
+    )
+    origins = snap_origins(problem, budget) if snap else None
     priced = problem if origins is None else pricing_problem(problem, origins)
     types = household_types(priced)
     check_memory(problem, types, options)
@@ -123,12 +128,19 @@ def plan_placement(
         except SolverTimeLimit:
             if not automatic:
                 raise
+            if origins is None and distinct_origins(problem) > budget:
+                # a wide wave's own-origin LP was too slow: the snapped flows instead
+                snapped = replace(options, pricing_origins=budget)
+                return plan_placement(problem, method="flow", progress=progress, options=snapped)
             # an unusually hard LP for its size: the flows always finish
             method = "flow"
             relaxation = solver_of(method, options)(priced, types, progress)
         # a plain Lagrangian flow leaves more for the local search than the ascent's plan
         far = method == "flow" and not ascends(priced, types, options)
         assignment = assign(problem, relaxation, options, far=far, snapped=origins is not None)
+        if origins is not None and is_wide(problem):
+            # the snapped relaxation chose the loads; the households' own origins, the seats
+            assignment = better_seats(problem, assignment)
         lower_bound = relaxation.lower_bound
         if origins is not None:
             lower_bound = max(

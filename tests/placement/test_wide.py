@@ -1,0 +1,84 @@
+"""Waves over many settlements with per-household origins (placement/wide.py)."""
+
+import numpy as np
+import pytest
+
+from qonaq.placement.check import violations
+from qonaq.placement.costs import evaluate, placed_totals
+from qonaq.placement.household_types import household_types
+from qonaq.placement.lp import solve_lp_relaxation
+from qonaq.placement.model import PlacementProblem, build_problem
+from qonaq.placement.options import PlanOptions
+from qonaq.placement.origins import pricing_origin_budget
+from qonaq.placement.plan import plan_placement
+from qonaq.placement.policy import DEFAULT_POLICY
+from qonaq.placement.wide import WIDE_SETTLEMENTS, own_origin_trades
+from tests.placement.factories import household, settlement
+from tests.placement.test_origins import scattered
+
+
+def lp_optimum(problem: PlacementProblem) -> float:
+    """The exact LP relaxation at the households' own origins, columns until none is missing."""
+    return solve_lp_relaxation(problem, household_types(problem), rounds=50).lower_bound
+
+
+def test_a_wide_wave_of_few_types_is_planned_at_its_own_origins_by_the_exact_lp() -> None:
+    places, arrivals, jobs = scattered(21, settlements=WIDE_SETTLEMENTS, households=120)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    plan = plan_placement(problem)
+    assert plan.method == "lp"
+    mapping = {h: plan.settlement_of(i) for i, h in enumerate(problem.household_ids)}
+    assert violations(places, arrivals, DEFAULT_POLICY, mapping) == []
+    # its bound and plan bracket the LP optimum of the households at their own origins
+    optimum = lp_optimum(problem)
+    assert plan.lower_bound <= optimum + 1e-6 * abs(optimum) <= plan.objective
+
+
+def test_a_pricing_origin_budget_in_the_options_still_snaps_a_wide_wave() -> None:
+    places, arrivals, jobs = scattered(22, settlements=WIDE_SETTLEMENTS, households=60)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    own = plan_placement(problem)
+    snapped = plan_placement(problem, options=PlanOptions(pricing_origins=2))
+    # two snapped points hide tens of km per household: the bound drops far below
+    assert snapped.lower_bound < own.lower_bound
+
+
+def test_two_households_seated_at_each_other_s_origin_trade_their_seats() -> None:
+    places = [settlement("a", lat=50.0, lon=50.0), settlement("b", lat=50.0, lon=60.0)]
+    arrivals = [household("near_b", lat=50.0, lon=60.0), household("near_a", lat=50.0, lon=50.0)]
+    problem = build_problem(places, arrivals, [], DEFAULT_POLICY)
+    crossed = np.array([0, 1])
+    traded = own_origin_trades(problem, crossed)
+    assert traded.tolist() == [1, 0]
+    assert evaluate(problem, traded).travel < evaluate(problem, crossed).travel
+
+
+@pytest.mark.parametrize("seed", [41, 42])
+def test_own_origin_trades_keep_every_load_and_never_raise_the_objective(seed: int) -> None:
+    places, arrivals, jobs = scattered(seed, settlements=30, households=300)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    plan = plan_placement(problem, options=PlanOptions(pricing_origins=2))
+    traded = own_origin_trades(problem, plan.assignment)
+    # persons, children and medical places in every settlement, exactly as before
+    assert np.array_equal(
+        placed_totals(problem, plan.assignment)[0], placed_totals(problem, traded)[0]
+    )
+    assert (
+        evaluate(problem, traded).objective <= evaluate(problem, plan.assignment).objective + 1e-6
+    )
+    mapping = {
+        h: problem.settlement_ids[s] if s >= 0 else ""
+        for h, s in zip(problem.household_ids, traded.tolist(), strict=True)
+    }
+    assert violations(places, arrivals, DEFAULT_POLICY, mapping) == []
+
+
+def test_a_wide_wave_whose_own_origin_lp_runs_out_of_time_is_planned_snapped_by_the_flows() -> None:
+    places, arrivals, jobs = scattered(23, settlements=WIDE_SETTLEMENTS, households=80)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    plan = plan_placement(problem, options=PlanOptions(lp_seconds=1e-9))
+    assert plan.method == "flow"
+    # the budget it was snapped with is recorded with the options
+    assert plan.options.pricing_origins == pricing_origin_budget(WIDE_SETTLEMENTS)
+    assert plan.placed_households == len(arrivals)
+    assert plan.lower_bound <= plan.objective
