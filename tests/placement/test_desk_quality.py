@@ -1,5 +1,7 @@
 """The desk-versus-hindsight benchmark's own logic, on a tiny wave (bench/desk_quality.py)."""
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
@@ -22,7 +24,7 @@ def test_a_repriced_day_prices_from_the_loads_and_open_jobs_of_that_moment() -> 
     def spy(
         places: list[SettlementRecord],
         jobs: list[VacancyRecord],
-        seen: list[HouseholdRecord],
+        seen: Sequence[HouseholdRecord],
         count: int,
     ) -> Prices:
         assert len(seen) == count
