@@ -14,15 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import transport
+from bench import desk_quality, transport
 from bench.files import write_instance
 from bench.instances import SCATTERED_WAVE, Instance, gazetteer_settlements, national_instance
-from qonaq.placement.costs import evaluate
-from qonaq.placement.desk import confirm, desk_index, morning_prices, recommend
+from qonaq.placement.desk import desk_index, recommend
 from qonaq.placement.household_types import household_types
 from qonaq.placement.lp import solve_lp
-from qonaq.placement.model import UNPLACED, build_problem
-from qonaq.placement.plan import plan_placement
+from qonaq.placement.model import build_problem
 from qonaq.placement.policy import DEFAULT_POLICY
 from qonaq.placement.pricing import initial_arcs, pricing_context
 
@@ -125,36 +123,6 @@ def desk_latency(instance: Instance) -> tuple[float, float]:
     return float(np.percentile(times, 50) * 1e3), float(np.percentile(times, 99) * 1e3)
 
 
-def desk_versus_hindsight(persons: int) -> dict[str, float]:
-    """Desk decisions in arrival order vs today's batch plan in hindsight, with prices from
-    yesterday's batch plan as it was ("stale": yesterday's vacancy list) and re-run this
-    morning on yesterday's arrivals against today's vacancies ("morning", `morning_prices`)."""
-    yesterday = national_instance(persons, seed=11)
-    today = national_instance(persons, seed=12)
-    stale = plan_placement(
-        build_problem(
-            yesterday.settlements, yesterday.households, yesterday.vacancies, DEFAULT_POLICY
-        )
-    ).prices
-    morning = morning_prices(
-        today.settlements, today.vacancies, DEFAULT_POLICY, yesterday.households
-    )
-    problem = build_problem(today.settlements, today.households, today.vacancies, DEFAULT_POLICY)
-    hindsight = plan_placement(problem)
-    result = {"batch": hindsight.objective, "bound": hindsight.lower_bound}
-    for name, prices in (("stale", stale), ("morning", morning)):
-        desk = desk_index(today.settlements, today.vacancies, DEFAULT_POLICY, prices=prices)
-        chosen = np.full(len(today.households), UNPLACED)
-        for h, household in enumerate(today.households):
-            options = recommend(desk, household, count=1)
-            if options:
-                confirm(desk, household, options[0].settlement_id)
-                chosen[h] = desk.position[options[0].settlement_id]
-        result[name] = evaluate(problem, chosen).objective
-        result[f"{name}_excess"] = result[name] / hindsight.objective - 1
-    return result
-
-
 def main() -> None:
     """Run every benchmark and print the table."""
     sizes = [
@@ -229,12 +197,10 @@ def main() -> None:
         )
     p50, p99 = desk_latency(hundred)
     print(f"\ndesk recommendation over {DESK_CALLS:,} calls: p50 {p50:.3f} ms, p99 {p99:.3f} ms")
-    quality = desk_versus_hindsight(100_000)
-    print(
-        f"desk in arrival order, 100,000 persons, vs hindsight batch {quality['batch']:,.0f} "
-        f"(bound {quality['bound']:,.0f}): yesterday's plan re-priced this morning on today's "
-        f"vacancies {quality['morning']:,.0f} ({quality['morning_excess']:+.2%}); yesterday's "
-        f"prices as they were {quality['stale']:,.0f} ({quality['stale_excess']:+.2%})"
+    print()
+    desk_seeds = os.environ.get("QONAQ_BENCH_DESK_SEEDS", "11,21,31,41,51")
+    desk_quality.report(
+        100_000, [int(s) for s in desk_seeds.split(",")], list(desk_quality.WAVES), rhythm=10
     )
     print()
     simulation_benchmark()

@@ -1,0 +1,305 @@
+"""Desk decisions in arrival order against the batch plan of the same day in hindsight.
+
+    python -m bench.desk_quality [--persons 100000] [--seeds 11,21,31,41,51]
+                                 [--waves hub,scattered] [--rhythm 10]
+
+For each wave shape and seed s, yesterday is `national_instance(persons, seed=s)` and today
+`seed=s+1` (another wave of the same distribution, with its own vacancy list). Today's
+households come to the desk one by one; each takes the first recommendation (`recommend`,
+then `confirm`). The desk ranks with:
+
+* greedy: no prices (the true marginal cost alone);
+* stale: yesterday's batch plan as it was, on yesterday's vacancy list;
+* morning: `morning_prices`, yesterday's arrivals re-planned against today's vacancies;
+* re-priced: morning prices, then `intraday_prices` after every tenth of the day's
+  expected arrivals (`--rhythm`), against the loads and open jobs of that moment.
+
+The arrivals expected for the rest of the day are sized from yesterday's count
+(remaining = yesterday's households − today's seen so far) and drawn from the last 24
+hours' arrivals — today's seen so far and yesterday's latest, a day's worth in all — as
+`qonaq plan reprice` does. Every desk run is scored with `evaluate` on today's problem
+and compared with `plan_placement` of today's wave in hindsight. Printed, never asserted.
+"""
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bench.instances import HUB_WAVE, SCATTERED_WAVE, Instance, WaveShape, national_instance
+from qonaq.geo.settlements_file import SettlementRecord
+from qonaq.placement.costs import evaluate
+from qonaq.placement.desk import (
+    DeskIndex,
+    confirm,
+    desk_index,
+    intraday_prices,
+    morning_prices,
+    recommend,
+)
+from qonaq.placement.model import (
+    CHILDREN,
+    MEDICAL,
+    PERSONS,
+    HouseholdRecord,
+    IntArray,
+    PlacementProblem,
+    VacancyRecord,
+    build_problem,
+)
+from qonaq.placement.plan import plan_placement
+from qonaq.placement.policy import DEFAULT_POLICY, Policy
+from qonaq.placement.pricing import Prices
+
+WAVES: dict[str, WaveShape] = {"hub": HUB_WAVE, "scattered": SCATTERED_WAVE}
+METHODS = ("greedy", "stale", "morning", "repriced")
+
+# prices for the rest of the day from the settlements and open jobs of now, today's
+# households seen so far and how many are still expected
+Repricer = Callable[
+    [list[SettlementRecord], list[VacancyRecord], Sequence[HouseholdRecord], int], Prices
+]
+
+
+@dataclass
+class DeskDay:
+    """One desk run: the settlement index chosen per household, the sum of the true marginal
+    costs the desk showed for the options taken, and each re-pricing's seconds."""
+
+    chosen: IntArray
+    marginal_total: float = 0.0
+    repricing_seconds: list[float] = field(default_factory=list)
+    # CPU seconds of this process (all its threads): the wall time moves with others' load
+    repricing_cpu: list[float] = field(default_factory=list)
+
+
+def settlements_now(
+    settlements: Sequence[SettlementRecord], desk: DeskIndex
+) -> list[SettlementRecord]:
+    """The settlement records with the desk's loads of now (confirmed placements included)."""
+    return [
+        record.model_copy(
+            update={
+                "load_persons": int(desk.load[s, PERSONS]),
+                "load_children": int(desk.load[s, CHILDREN]),
+                "load_medical": int(desk.load[s, MEDICAL]),
+            }
+        )
+        for s, record in enumerate(settlements)
+    ]
+
+
+def vacancies_now(desk: DeskIndex) -> list[VacancyRecord]:
+    """The jobs still open at the desk: each settlement's vacancies less its placed workers."""
+    open_jobs = desk.vacancies - desk.placed_workers
+    return [
+        VacancyRecord(settlement_id=desk.ids[s], occupation=name, vacancies=int(open_jobs[s, g]))
+        for name, g in desk.occupations.items()
+        for s in np.flatnonzero(open_jobs[:, g] > 0).tolist()
+    ]
+
+
+def checkpoints(households: int, rhythm: int) -> set[int]:
+    """The arrival counts after which the desk re-prices: every `rhythm`-th of the day."""
+    return {households * k // rhythm for k in range(1, rhythm)} - {0, households}
+
+
+def desk_day(
+    today: Instance,
+    policy: Policy,
+    prices: Prices | None,
+    *,
+    reprice: Repricer | None = None,
+    rhythm: int = 10,
+) -> DeskDay:
+    """Today's households in arrival order, each placed where the desk's first option is;
+    with `reprice`, the desk is rebuilt after every `rhythm`-th of the arrivals from the
+    loads and open jobs of that moment and the new prices."""
+    desk = desk_index(today.settlements, today.vacancies, policy, prices=prices)
+    day = DeskDay(chosen=np.full(len(today.households), -1, dtype=np.int64))
+    stops = checkpoints(len(today.households), rhythm) if reprice is not None else set()
+    for h, household in enumerate(today.households):
+        if h in stops and reprice is not None:
+            places, jobs = settlements_now(today.settlements, desk), vacancies_now(desk)
+            started, cpu = time.perf_counter(), time.process_time()
+            fresh = reprice(places, jobs, today.households[:h], h)
+            day.repricing_seconds.append(time.perf_counter() - started)
+            day.repricing_cpu.append(time.process_time() - cpu)
+            desk = desk_index(places, jobs, policy, prices=fresh)
+        options = recommend(desk, household, count=1)
+        if options:
+            confirm(desk, household, options[0].settlement_id)
+            day.chosen[h] = desk.position[options[0].settlement_id]
+            day.marginal_total += options[0].marginal_cost
+    return day
+
+
+def intraday_repricer(
+    yesterday: Sequence[HouseholdRecord], policy: Policy, *, method: str = "flow", seed: int = 0
+) -> Repricer:
+    """Re-pricing as `qonaq plan reprice` does it: the last 24 hours' arrivals (today's seen so
+    far, then yesterday's latest) stand for the rest of the day, sized by yesterday's count."""
+
+    def reprice(
+        places: list[SettlementRecord],
+        jobs: list[VacancyRecord],
+        seen: Sequence[HouseholdRecord],
+        count: int,
+    ) -> Prices:
+        remaining = max(0, len(yesterday) - count)
+        recent = list(seen) + list(yesterday[count:])
+        return intraday_prices(
+            places, jobs, policy, recent, remaining, method=method, seed=seed + count
+        )
+
+    return reprice
+
+
+def excess(problem: PlacementProblem, chosen: IntArray, hindsight: float) -> float:
+    """How far a desk run's objective is above the hindsight plan's, as a fraction."""
+    return evaluate(problem, chosen).objective / hindsight - 1
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    """One wave shape and seed pair: the hindsight objective and each method's excess."""
+
+    wave: str
+    seed: int
+    households: int
+    hindsight: float
+    excess: dict[str, float]
+    repricing_seconds: list[float]
+    repricing_cpu: list[float]
+
+
+def seed_pair(
+    persons: int, wave: str, seed: int, rhythm: int, methods: Sequence[str] = METHODS
+) -> SeedResult:
+    """The methods' desk days on one seed pair (yesterday `seed`, today `seed + 1`)."""
+    policy = DEFAULT_POLICY
+    yesterday = national_instance(persons, seed=seed, shape=WAVES[wave])
+    today = national_instance(persons, seed=seed + 1, shape=WAVES[wave])
+    problem = build_problem(today.settlements, today.households, today.vacancies, policy)
+    hindsight = plan_placement(problem).objective
+    morning = morning_prices(today.settlements, today.vacancies, policy, yesterday.households)
+    days: dict[str, DeskDay] = {}
+    for name in methods:
+        if name == "greedy":
+            days[name] = desk_day(today, policy, None)
+        elif name == "stale":
+            stale = plan_placement(
+                build_problem(
+                    yesterday.settlements, yesterday.households, yesterday.vacancies, policy
+                )
+            ).prices
+            days[name] = desk_day(today, policy, stale)
+        elif name == "morning":
+            days[name] = desk_day(today, policy, morning)
+        else:
+            reprice = intraday_repricer(yesterday.households, policy)
+            days[name] = desk_day(today, policy, morning, reprice=reprice, rhythm=rhythm)
+    return SeedResult(
+        wave=wave,
+        seed=seed,
+        households=len(today.households),
+        hindsight=hindsight,
+        excess={name: excess(problem, day.chosen, hindsight) for name, day in days.items()},
+        repricing_seconds=days["repriced"].repricing_seconds if "repriced" in days else [],
+        repricing_cpu=days["repriced"].repricing_cpu if "repriced" in days else [],
+    )
+
+
+def cell(result: SeedResult, method: str) -> str:
+    """A method's excess, or a dash when it was not run."""
+    return f"{result.excess[method]:+.2%}" if method in result.excess else "–"
+
+
+def seed_row(result: SeedResult) -> str:
+    """One table row: the seed pair, the hindsight objective, each method's excess."""
+    seconds = result.repricing_seconds or [float("nan")]
+    cpu = result.repricing_cpu or [float("nan")]
+    return (
+        f"| {result.wave} | {result.seed}/{result.seed + 1} | {result.households:,} | "
+        f"{result.hindsight:,.0f} | "
+        + " | ".join(cell(result, name) for name in METHODS)
+        + f" | {statistics.median(seconds):.1f} / {max(seconds):.1f} | "
+        f"{statistics.median(cpu):.1f} / {max(cpu):.1f} | {os.getloadavg()[0]:.1f} |"
+    )
+
+
+def summary_rows(results: Sequence[SeedResult]) -> list[str]:
+    """Per wave: each method's average and largest excess, and the re-pricings' p50 / max."""
+    rows = []
+    for wave in dict.fromkeys(r.wave for r in results):
+        mine = [r for r in results if r.wave == wave]
+        seconds = [s for r in mine for s in r.repricing_seconds] or [float("nan")]
+        cpu = [s for r in mine for s in r.repricing_cpu] or [float("nan")]
+        for label, pick in (("average", statistics.fmean), ("largest", max)):
+            rows.append(
+                f"| {wave} | {label} | | | "
+                + " | ".join(
+                    f"{pick(r.excess[m] for r in mine):+.2%}" if m in mine[0].excess else "–"
+                    for m in METHODS
+                )
+                + f" | {statistics.median(seconds):.1f} / {max(seconds):.1f} | "
+                f"{statistics.median(cpu):.1f} / {max(cpu):.1f} | |"
+            )
+    return rows
+
+
+def report(
+    persons: int,
+    seeds: Sequence[int],
+    waves: Sequence[str],
+    rhythm: int,
+    methods: Sequence[str] = METHODS,
+) -> None:
+    """Print the table row by row as each seed pair finishes, then each wave's summary."""
+    print(
+        f"desk in arrival order vs hindsight, {persons:,} persons, re-priced every "
+        f"1/{rhythm} of the day (excess over the hindsight plan's objective)"
+    )
+    print(
+        "| wave | seeds | households | hindsight | greedy | stale | morning | re-priced "
+        "| re-pricing wall s p50 / max | CPU s p50 / max | load avg |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    results = []
+    # seed by seed across the waves: a run cut short still covers every wave
+    for seed in seeds:
+        for wave in waves:
+            results.append(seed_pair(persons, wave, seed, rhythm, methods))
+            print(seed_row(results[-1]), flush=True)
+    for row in summary_rows(results):
+        print(row)
+
+
+def main() -> None:
+    """Parse the options and print the table."""
+    parser = argparse.ArgumentParser(prog="python -m bench.desk_quality", description=__doc__)
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--seeds", default="11,21,31,41,51")
+    parser.add_argument("--waves", default="hub,scattered")
+    parser.add_argument("--rhythm", type=int, default=10)
+    parser.add_argument("--methods", default="greedy,morning,repriced")
+    arguments = parser.parse_args()
+    waves = arguments.waves.split(",")
+    unknown = [w for w in waves if w not in WAVES]
+    if unknown:
+        parser.error(f"unknown wave {', '.join(unknown)}: use {', '.join(WAVES)}")
+    if arguments.rhythm < 1:
+        parser.error("--rhythm must be at least 1")
+    methods = arguments.methods.split(",")
+    if any(m not in METHODS for m in methods):
+        parser.error(f"unknown method in {arguments.methods!r}: use {', '.join(METHODS)}")
+    seeds = [int(s) for s in arguments.seeds.split(",")]
+    report(arguments.persons, seeds, waves, arguments.rhythm, methods)
+
+
+if __name__ == "__main__":
+    main()

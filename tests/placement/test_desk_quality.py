@@ -1,0 +1,69 @@
+"""The desk-versus-hindsight benchmark's own logic, on a tiny wave (bench/desk_quality.py)."""
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from bench.desk_quality import checkpoints, desk_day, excess, intraday_repricer
+from bench.instances import national_instance
+from qonaq.geo.settlements_file import SettlementRecord
+from qonaq.placement.costs import evaluate, placed_totals
+from qonaq.placement.model import UNPLACED, HouseholdRecord, VacancyRecord, build_problem
+from qonaq.placement.policy import DEFAULT_POLICY
+from qonaq.placement.pricing import Prices
+
+
+def test_a_repriced_day_prices_from_the_loads_and_open_jobs_of_that_moment() -> None:
+    yesterday, today = national_instance(400, seed=4), national_instance(400, seed=5)
+    problem = build_problem(today.settlements, today.households, today.vacancies, DEFAULT_POLICY)
+    # the exact LP: the flows' fixed work takes seconds even on a tiny wave
+    real = intraday_repricer(yesterday.households, DEFAULT_POLICY, method="lp")
+    seen_at: list[tuple[int, np.ndarray, np.ndarray]] = []
+
+    def spy(
+        places: list[SettlementRecord],
+        jobs: list[VacancyRecord],
+        seen: Sequence[HouseholdRecord],
+        count: int,
+    ) -> Prices:
+        assert len(seen) == count
+        loads = np.array([(p.load_persons, p.load_children, p.load_medical) for p in places])
+        open_jobs = build_problem(places, [], jobs, DEFAULT_POLICY).vacancies
+        seen_at.append((count, loads, open_jobs))
+        return real(places, jobs, seen, count)
+
+    day = desk_day(today, DEFAULT_POLICY, None, reprice=spy, rhythm=4)
+
+    assert [count for count, _, _ in seen_at] == sorted(checkpoints(len(today.households), 4))
+    for count, loads, open_jobs in seen_at:
+        so_far = np.where(np.arange(len(day.chosen)) < count, day.chosen, UNPLACED)
+        added, workers = placed_totals(problem, so_far)
+        assert np.array_equal(loads, problem.load + added)
+        # a group whose jobs are all gone drops out of the open list
+        left = problem.vacancies - np.minimum(problem.vacancies, workers)
+        assert open_jobs.sum() == left.sum()
+    assert len(day.repricing_seconds) == 3
+
+
+def test_every_household_is_placed_once_within_capacity_at_the_costs_the_desk_showed() -> None:
+    yesterday, today = national_instance(400, seed=6), national_instance(400, seed=7)
+    problem = build_problem(today.settlements, today.households, today.vacancies, DEFAULT_POLICY)
+    reprice = intraday_repricer(yesterday.households, DEFAULT_POLICY, method="lp")
+    day = desk_day(today, DEFAULT_POLICY, None, reprice=reprice)
+    assert day.chosen.shape == (len(today.households),)
+    assert np.all(day.chosen != UNPLACED)
+    added, _ = placed_totals(problem, day.chosen)
+    assert np.all((problem.load + added <= problem.capacity) | (added == 0))
+    assert problem.eligible[day.chosen].all()
+    # the true marginal costs shown, household by household, add up to the day's objective:
+    # the rebuilt desks carried the loads and open jobs over exactly
+    assert evaluate(problem, day.chosen).objective == pytest.approx(day.marginal_total, rel=1e-9)
+    hindsight = evaluate(problem, day.chosen).objective * 0.8
+    assert excess(problem, day.chosen, hindsight) == pytest.approx(0.25)
+
+
+def test_checkpoints_split_the_day_into_equal_parts() -> None:
+    assert checkpoints(100, 10) == {10, 20, 30, 40, 50, 60, 70, 80, 90}
+    assert checkpoints(5, 10) == {1, 2, 3, 4}
+    assert checkpoints(100, 1) == set()
