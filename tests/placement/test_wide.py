@@ -74,7 +74,9 @@ def test_own_origin_trades_keep_every_load_and_never_raise_the_objective(seed: i
 
 
 def test_a_wide_wave_whose_own_origin_lp_runs_out_of_time_is_planned_snapped_by_the_flows() -> None:
-    places, arrivals, jobs = scattered(23, settlements=WIDE_SETTLEMENTS, households=80)
+    # more distinct origins than the budget over this many settlements, so it would be snapped
+    households = pricing_origin_budget(WIDE_SETTLEMENTS) + 60
+    places, arrivals, jobs = scattered(23, settlements=WIDE_SETTLEMENTS, households=households)
     problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
     plan = plan_placement(problem, options=PlanOptions(lp_seconds=1e-9))
     assert plan.method == "flow"
