@@ -14,10 +14,10 @@ import numpy as np
 
 from qonaq.placement.ascent import (
     ASCENT_SECONDS,
-    Ascent,
     ASCENT_STAGES,
     HUGE_ASCENT_SECONDS,
     HUGE_ASCENT_STAGES,
+    Ascent,
     SoftPlan,
     Stage,
     ascend_dual,
@@ -261,8 +261,7 @@ def coarse_to_fine_ascent(
         None if seconds is None else (1.0 - share) * seconds,
         progress,
         tuple(
-            replace(stage, until=(stage.until - share) / (1.0 - share))
-            for stage in stages[coarse:]
+            replace(stage, until=(stage.until - share) / (1.0 - share)) for stage in stages[coarse:]
         ),
     )
 
