@@ -148,6 +148,7 @@ class Discounts:
     settlement: IntArray  # (E,)
     cell: IntArray  # (E,) class × S + settlement: where the class row holds the pair
     needs: FloatArray  # (E, 2) children and medical places per person
+    travel: FloatArray  # (E,) road km per person, infinite where the household does not fit
     wish: FloatArray  # (E,) preference reward per person
     jobs: sparse.csr_matrix  # (E, hiring pairs): workers per person of that pair's group
     type_start: IntArray  # (T + 1,) type t's pairs are [type_start[t], type_start[t + 1])
@@ -202,6 +203,7 @@ def discounts_of(
         settlement=pair_s,
         cell=cls * settlements + pair_s,
         needs=rows.needs[cls],
+        travel=np.where(rows.fits[cls, pair_s], rows.km[cls, pair_s], np.inf),
         wish=wish,
         jobs=jobs,
         type_start=np.searchsorted(pair_t, np.arange(len(types.count) + 1)),
@@ -332,9 +334,9 @@ def smoothed_dual(
         types_value, scale, at_own, correction = soft_mins(
             rows.supply,
             rows.of_type,
-            rows.km,
-            rows.needs,
-            rows.fits,
+            near.settlement,
+            near.travel,
+            near.needs,
             persons,
             children,
             medical,
@@ -343,7 +345,6 @@ def smoothed_dual(
             row_sum,
             reach.at,
             near.type_start,
-            near.cell,
             near.wish,
             near.jobs.indptr,
             near.jobs.indices,
@@ -383,13 +384,20 @@ def smoothed_dual(
     return value, gradient
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def soft_weight(exponent: float) -> float:
+    """e^(−exponent), or 0 beyond NEGLIGIBLE_EXPONENT: beside the cheapest option's weight
+    of 1 it vanishes in rounding, and most exponentials are skipped."""
+    return np.exp(-exponent) if exponent < NEGLIGIBLE_EXPONENT else 0.0
+
+
 @numba.njit(parallel=True, cache=True, error_model="numpy")
 def soft_mins(
     supply: FloatArray,
     of_type: IntArray,
-    km: FloatArray,
+    settlement: IntArray,
+    travel: FloatArray,
     needs: FloatArray,
-    fits: np.ndarray,
     persons: FloatArray,
     children: FloatArray,
     medical: FloatArray,
@@ -398,7 +406,6 @@ def soft_mins(
     row_sum: FloatArray,
     at: IntArray,
     type_start: IntArray,
-    cell: IntArray,
     wish: FloatArray,
     job_start: IntArray,
     job_pair: IntArray,
@@ -413,8 +420,8 @@ def soft_mins(
     cell, the persons it draws and how many more than at its class row's weight."""
     value = np.empty(len(supply))
     scale = np.empty(len(supply))
-    drawn = np.empty(len(cell))
-    correction = np.empty(len(cell))
+    drawn = np.empty(len(wish))
+    correction = np.empty(len(wish))
     for t in numba.prange(len(supply)):
         c, first, last = of_type[t], type_start[t], type_start[t + 1]
         low, rest = row_low[c], row_sum[c]
@@ -422,17 +429,17 @@ def soft_mins(
             paid = 0.0
             for j in range(job_start[e], job_start[e + 1]):
                 paid += job_workers[j] * workers[job_pair[j]]
-            s = cell[e] - c * len(persons)
-            row = km[c, s] + needs[c, 0] * children[s] + needs[c, 1] * medical[s] + persons[s]
-            drawn[e] = (row if fits[c, s] else np.inf) - paid - wish[e]  # its cost, for now
+            s = settlement[e]
+            row = travel[e] + needs[e, 0] * children[s] + needs[e, 1] * medical[s] + persons[s]
+            drawn[e] = row - paid - wish[e]  # the cell's cost, for now
             low = min(low, drawn[e])
             if at[e] >= 0:
                 rest -= weight[at[e]]
-        shift = np.exp(-(row_low[c] - low) / tau)
+        shift = soft_weight((row_low[c] - low) / tau)
         # rounding: the discounted cells may be the whole row
-        total = shift * max(rest, 0.0) + np.exp(-(unplaced - low) / tau)
+        total = shift * max(rest, 0.0) + soft_weight((unplaced - low) / tau)
         for e in range(first, last):
-            drawn[e] = np.exp(-(drawn[e] - low) / tau)
+            drawn[e] = soft_weight((drawn[e] - low) / tau)
             total += drawn[e]
         value[t] = supply[t] * (low - tau * np.log(total))
         scale[t] = supply[t] * shift / total
