@@ -218,6 +218,7 @@ class Reach:
     start: IntArray  # (C + 1,) class c's settlements are settlement[start[c]:start[c + 1]]
     settlement: IntArray  # sorted within each class
     at: IntArray  # (E,) where each discounted cell sits in `settlement`, −1: out of reach
+    prices: FloatArray  # (3 S,) π, λ children, λ medical it was chosen at
 
 
 def reach_of(
@@ -239,7 +240,19 @@ def reach_of(
             rows.km, rows.needs, rows.fits, persons, children, medical, window, unplaced
         )
         at = cell_positions(start, settlement, near.cell, settlements)
-    return Reach(start, settlement, at)
+    return Reach(start, settlement, at, x[: 3 * settlements].copy())
+
+
+def out_of_reach(
+    reach: Reach, x: FloatArray, rows: ClassRows, settlements: int, spare: float
+) -> bool:
+    """Whether a settlement left out of `reach` may now weigh in a soft-min: it was `spare`
+    beyond the window NEGLIGIBLE_EXPONENT · τ, and a class row's cheapest can come nearer
+    by twice the most any settlement's cost moved since."""
+    moved = np.abs(x[: 3 * settlements] - reach.prices).reshape(3, settlements)
+    most = moved[0] + moved[1] * rows.needs[:, 0].max(initial=0.0)
+    most += moved[2] * rows.needs[:, 1].max(initial=0.0)
+    return 2.0 * float(most.max(initial=0.0)) >= spare
 
 
 @numba.njit(parallel=True, cache=True, error_model="numpy")
@@ -601,7 +614,7 @@ def ascend_dual(
         near = near_discounts(ctx, rows, layout, layout.prices(x, groups), stage.margin)
         window = NEGLIGIBLE_EXPONENT * stage.tau + stage.margin
         # [evaluations so far, the reach in use]
-        state: list = [0, None]
+        state: list = [0, reach_of(rows, near, x, n, window, unplaced)]
 
         def negative(
             flat: FloatArray,
@@ -611,7 +624,10 @@ def ascend_dual(
             state: list = state,
         ) -> tuple:
             # each class row's settlements within reach, chosen again every few evaluations
-            if state[0] % REACH_EVALUATIONS == 0:
+            # and whenever the prices moved too far for it (a line search's long step)
+            if state[0] % REACH_EVALUATIONS == 0 or out_of_reach(
+                state[1], flat, rows, n, window - NEGLIGIBLE_EXPONENT * tau
+            ):
                 state[1] = reach_of(rows, near, flat, n, window, unplaced)
             state[0] += 1
             value, gradient = smoothed_dual(ctx, layout, rows, near, flat, tau, state[1])
