@@ -1,22 +1,31 @@
 """Batch plans: hard constraints on random instances, optimality against a MILP, the bound."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qonaq.placement.ascent import (
+    NEGLIGIBLE_EXPONENT,
     SOFT_PLAN_MIN,
     ascend_dual,
     class_rows,
     dual_layout,
     near_discounts,
+    reach_of,
     smoothed_dual,
     soft_plan,
 )
 from qonaq.placement.check import is_close, recompute_objective, violations
 from qonaq.placement.costs import marginal_costs, road_km
-from qonaq.placement.flow import solve_relaxation, travel_prices
+from qonaq.placement.flow import (
+    SPREAD_EFFORT,
+    coarse_to_fine_ascent,
+    solve_relaxation,
+    travel_prices,
+)
 from qonaq.placement.household_types import household_types
 from qonaq.placement.lp import SolverTimeLimit, solve_lp_relaxation
 from qonaq.placement.model import UNPLACED, build_problem
@@ -172,6 +181,41 @@ def test_the_smoothed_dual_by_class_rows_and_discounts_is_the_dual_written_out_p
             ahead, _ = smoothed_dual(ctx, layout, rows, every, x + step, tau)
             behind, _ = smoothed_dual(ctx, layout, rows, every, x - step, tau)
             assert abs((ahead - behind) / 2e-4 - gradient[j]) <= 1e-3 * (1 + abs(gradient[j]))
+
+
+def test_class_rows_summed_within_reach_give_the_smoothed_dual_of_every_settlement() -> None:
+    places, arrivals, jobs = random_instance(13, settlements=40, households=400, tight=True)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    ctx = pricing_context(problem, household_types(problem))
+    layout, rows = dual_layout(ctx), class_rows(ctx)
+    x = layout.flat(travel_prices(problem, ctx.types, cost_scale=100.0))
+    unplaced = float(problem.policy.unplaced_penalty)
+    for tau in (4.0, 0.25):
+        near = near_discounts(ctx, rows, layout, layout.prices(x, problem.vacancies.shape[1]), 30.0)
+        reach = reach_of(rows, near, x, layout.settlements, NEGLIGIBLE_EXPONENT * tau, unplaced)
+        # the reach leaves settlements out, yet the value and gradient are the full ones
+        assert len(reach.settlement) < rows.fits.sum()
+        value, gradient = smoothed_dual(ctx, layout, rows, near, x, tau, reach)
+        full, full_gradient = smoothed_dual(ctx, layout, rows, near, x, tau)
+        assert is_close(value, full)
+        assert np.allclose(gradient, full_gradient, rtol=1e-9, atol=1e-9)
+
+
+def test_a_coarse_start_on_fewer_origins_ends_at_a_valid_bound_near_the_lp() -> None:
+    places, arrivals, jobs = random_instance(7, settlements=30, households=1500, tight=True)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    types = household_types(problem)
+    ctx = pricing_context(problem, types)
+    start = travel_prices(problem, types, cost_scale=100.0)
+    effort = replace(SPREAD_EFFORT, coarse_origins=6)
+    ascended = coarse_to_fine_ascent(ctx, start, None, None, effort)
+    before, _, _ = dual_bound(ctx, start)
+    after, _, _ = dual_bound(ctx, ascended.prices)
+    lp_value = solve_lp_relaxation(problem, types, rounds=20).lower_bound
+    assert ascended.tau == SPREAD_EFFORT.ascent_stages[-1].tau
+    # a valid bound: below a plan's objective; and climbed to within 1 % of the LP's
+    assert before < after <= plan_placement(problem).objective
+    assert after >= lp_value - 0.01 * abs(lp_value)
 
 
 @pytest.mark.parametrize("start_from", ["flow", "travel"])

@@ -72,6 +72,10 @@ SOFT_PLAN_MIN = 0.01
 # weighs less than 1e-17 of the cheapest's, and most of a row's settlements are that far
 # once τ is small, so most exponentials are skipped
 NEGLIGIBLE_EXPONENT = 40.0
+# a stage sums each class row over the settlements within NEGLIGIBLE_EXPONENT · τ plus the
+# stage's margin of its cheapest, chosen again from the prices of every this many
+# evaluations: prices move little between, and at low τ most of a row is far
+REACH_EVALUATIONS = 10
 # what settlements draw is summed over this many blocks of classes, each on one core, then
 # added in block order: the same sums whatever the number of threads
 DRAW_BLOCKS = 16
@@ -144,6 +148,7 @@ class Discounts:
     settlement: IntArray  # (E,)
     cell: IntArray  # (E,) class × S + settlement: where the class row holds the pair
     needs: FloatArray  # (E, 2) children and medical places per person
+    travel: FloatArray  # (E,) road km per person, infinite where the household does not fit
     wish: FloatArray  # (E,) preference reward per person
     jobs: sparse.csr_matrix  # (E, hiring pairs): workers per person of that pair's group
     type_start: IntArray  # (T + 1,) type t's pairs are [type_start[t], type_start[t + 1])
@@ -198,10 +203,113 @@ def discounts_of(
         settlement=pair_s,
         cell=cls * settlements + pair_s,
         needs=rows.needs[cls],
+        travel=np.where(rows.fits[cls, pair_s], rows.km[cls, pair_s], np.inf),
         wish=wish,
         jobs=jobs,
         type_start=np.searchsorted(pair_t, np.arange(len(types.count) + 1)),
     )
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The settlements each class row is summed over: those within a window of its cheapest
+    at some prices (the others weigh nothing in its soft-min while prices stay near)."""
+
+    start: IntArray  # (C + 1,) class c's settlements are settlement[start[c]:start[c + 1]]
+    settlement: IntArray  # sorted within each class
+    at: IntArray  # (E,) where each discounted cell sits in `settlement`, −1: out of reach
+    prices: FloatArray  # (3 S,) π, λ children, λ medical it was chosen at
+
+
+def reach_of(
+    rows: ClassRows,
+    near: Discounts,
+    x: FloatArray,
+    settlements: int,
+    window: float,
+    unplaced: float,
+) -> Reach:
+    """Each class row's settlements within `window` of its cheapest at prices `x`."""
+    persons, children, medical = (
+        x[:settlements],
+        x[settlements : 2 * settlements],
+        x[2 * settlements : 3 * settlements],
+    )
+    with KERNELS:
+        start, settlement = within_window(
+            rows.km, rows.needs, rows.fits, persons, children, medical, window, unplaced
+        )
+        at = cell_positions(start, settlement, near.cell, settlements)
+    return Reach(start, settlement, at, x[: 3 * settlements].copy())
+
+
+def out_of_reach(
+    reach: Reach, x: FloatArray, rows: ClassRows, settlements: int, spare: float
+) -> bool:
+    """Whether a settlement left out of `reach` may now weigh in a soft-min: it was `spare`
+    beyond the window NEGLIGIBLE_EXPONENT · τ, and a class row's cheapest can come nearer
+    by twice the most any settlement's cost moved since."""
+    moved = np.abs(x[: 3 * settlements] - reach.prices).reshape(3, settlements)
+    most = moved[0] + moved[1] * rows.needs[:, 0].max(initial=0.0)
+    most += moved[2] * rows.needs[:, 1].max(initial=0.0)
+    return 2.0 * float(most.max(initial=0.0)) >= spare
+
+
+@numba.njit(parallel=True, cache=True, error_model="numpy")
+def within_window(
+    km: FloatArray,
+    needs: FloatArray,
+    fits: np.ndarray,
+    persons: FloatArray,
+    children: FloatArray,
+    medical: FloatArray,
+    window: float,
+    unplaced: float,
+) -> tuple[IntArray, IntArray]:
+    """Per class, in settlement order, the settlements whose row is within `window` of its
+    cheapest (or of the unplaced cost)."""
+    classes, settlements = km.shape
+    count = np.zeros(classes + 1, dtype=np.int64)
+    low = np.empty(classes)
+    for c in numba.prange(classes):
+        least = unplaced
+        for s in range(settlements):
+            if fits[c, s]:
+                cost = km[c, s] + needs[c, 0] * children[s] + needs[c, 1] * medical[s]
+                least = min(least, cost + persons[s])
+        low[c] = least
+        kept = 0
+        for s in range(settlements):
+            if fits[c, s]:
+                cost = km[c, s] + needs[c, 0] * children[s] + needs[c, 1] * medical[s]
+                if cost + persons[s] <= least + window:
+                    kept += 1
+        count[c + 1] = kept
+    start = np.cumsum(count)
+    settlement = np.empty(start[-1], dtype=np.int64)
+    for c in numba.prange(classes):
+        k = start[c]
+        for s in range(settlements):
+            if fits[c, s]:
+                cost = km[c, s] + needs[c, 0] * children[s] + needs[c, 1] * medical[s]
+                if cost + persons[s] <= low[c] + window:
+                    settlement[k] = s
+                    k += 1
+    return start, settlement
+
+
+@numba.njit(parallel=True, cache=True, error_model="numpy")
+def cell_positions(
+    start: IntArray, settlement: IntArray, cell: IntArray, settlements: int
+) -> IntArray:
+    """Where each class × settlement cell sits among its class's reached settlements, or −1."""
+    at = np.empty(len(cell), dtype=np.int64)
+    for e in numba.prange(len(cell)):
+        c, s = cell[e] // settlements, cell[e] % settlements
+        first, last = start[c], start[c + 1]
+        k = first + np.searchsorted(settlement[first:last], s)
+        at[e] = k if k < last and settlement[k] == s else -1
+    return at
 
 
 def smoothed_dual(
@@ -211,28 +319,45 @@ def smoothed_dual(
     near: Discounts,
     x: FloatArray,
     tau: float,
+    reach: Reach | None = None,
 ) -> tuple[float, FloatArray]:
     """The dual bound with every min replaced by a soft-min at temperature τ and every
     max(0, z) by τ log(1 + e^(z/τ)), and its gradient: smooth, concave, and never above the
-    exact bound of the same prices (up to the discounts left out)."""
+    exact bound of the same prices (up to the discounts left out, and the settlements out of
+    `reach`: every one when None)."""
     problem = ctx.problem
     policy = problem.policy
     n = layout.settlements
     unplaced = policy.unplaced_penalty
+    if reach is None:
+        reach = reach_of(rows, near, x, n, np.inf, float(unplaced))
     persons, children, medical, workers = x[:n], x[n : 2 * n], x[2 * n : 3 * n], x[3 * n :]
     with KERNELS:
-        row, row_low, weight, row_sum = class_weights(
-            rows.km, rows.needs, rows.fits, persons, children, medical, tau, float(unplaced)
+        row_low, weight, row_sum = class_weights(
+            rows.km,
+            rows.needs,
+            persons,
+            children,
+            medical,
+            reach.start,
+            reach.settlement,
+            tau,
+            float(unplaced),
         )
         types_value, scale, at_own, correction = soft_mins(
             rows.supply,
             rows.of_type,
-            row,
+            near.settlement,
+            near.travel,
+            near.needs,
+            persons,
+            children,
+            medical,
             row_low,
             weight,
             row_sum,
+            reach.at,
             near.type_start,
-            near.cell,
             near.wish,
             near.jobs.indptr,
             near.jobs.indices,
@@ -244,7 +369,15 @@ def smoothed_dual(
         value = float(types_value)
         by_class = np.bincount(rows.of_type, weights=scale, minlength=len(row_low)).astype(float)
         used = settlement_draws(
-            by_class, weight, rows.needs, correction, near.settlement, near.needs
+            by_class,
+            weight,
+            reach.start,
+            reach.settlement,
+            rows.needs,
+            correction,
+            near.settlement,
+            near.needs,
+            n,
         )
     gammas = np.asarray(policy.congestion.costs)
     rent = (persons[:, None] - gammas[None, :]) / tau
@@ -264,16 +397,28 @@ def smoothed_dual(
     return value, gradient
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def soft_weight(exponent: float) -> float:
+    """e^(−exponent), or 0 beyond NEGLIGIBLE_EXPONENT: beside the cheapest option's weight
+    of 1 it vanishes in rounding, and most exponentials are skipped."""
+    return np.exp(-exponent) if exponent < NEGLIGIBLE_EXPONENT else 0.0
+
+
 @numba.njit(parallel=True, cache=True, error_model="numpy")
 def soft_mins(
     supply: FloatArray,
     of_type: IntArray,
-    row: FloatArray,
+    settlement: IntArray,
+    travel: FloatArray,
+    needs: FloatArray,
+    persons: FloatArray,
+    children: FloatArray,
+    medical: FloatArray,
     row_low: FloatArray,
     weight: FloatArray,
     row_sum: FloatArray,
+    at: IntArray,
     type_start: IntArray,
-    cell: IntArray,
     wish: FloatArray,
     job_start: IntArray,
     job_pair: IntArray,
@@ -282,14 +427,14 @@ def soft_mins(
     tau: float,
     unplaced: float,
 ) -> tuple[float, FloatArray, FloatArray, FloatArray]:
-    """Each type's soft-min, on every core: its class row's sum (flat `row`, `weight`, by
-    class × settlement) corrected at its discounted cells. Returns the types' part of the
+    """Each type's soft-min, on every core: its class row's sum (`weight` at the class's
+    reached settlements) corrected at its discounted cells. Returns the types' part of the
     value; per type, the persons it draws per unit of class-row weight; per discounted
     cell, the persons it draws and how many more than at its class row's weight."""
     value = np.empty(len(supply))
     scale = np.empty(len(supply))
-    drawn = np.empty(len(cell))
-    correction = np.empty(len(cell))
+    drawn = np.empty(len(wish))
+    correction = np.empty(len(wish))
     for t in numba.prange(len(supply)):
         c, first, last = of_type[t], type_start[t], type_start[t + 1]
         low, rest = row_low[c], row_sum[c]
@@ -297,20 +442,23 @@ def soft_mins(
             paid = 0.0
             for j in range(job_start[e], job_start[e + 1]):
                 paid += job_workers[j] * workers[job_pair[j]]
-            drawn[e] = row[cell[e]] - paid - wish[e]  # the cell's cost, for now
+            s = settlement[e]
+            row = travel[e] + needs[e, 0] * children[s] + needs[e, 1] * medical[s] + persons[s]
+            drawn[e] = row - paid - wish[e]  # the cell's cost, for now
             low = min(low, drawn[e])
-            rest -= weight[cell[e]]
-        shift = np.exp(-(row_low[c] - low) / tau)
+            if at[e] >= 0:
+                rest -= weight[at[e]]
+        shift = soft_weight((row_low[c] - low) / tau)
         # rounding: the discounted cells may be the whole row
-        total = shift * max(rest, 0.0) + np.exp(-(unplaced - low) / tau)
+        total = shift * max(rest, 0.0) + soft_weight((unplaced - low) / tau)
         for e in range(first, last):
-            drawn[e] = np.exp(-(drawn[e] - low) / tau)
+            drawn[e] = soft_weight((drawn[e] - low) / tau)
             total += drawn[e]
         value[t] = supply[t] * (low - tau * np.log(total))
         scale[t] = supply[t] * shift / total
         for e in range(first, last):
             drawn[e] *= supply[t] / total
-            correction[e] = drawn[e] - scale[t] * weight[cell[e]]
+            correction[e] = drawn[e] - (scale[t] * weight[at[e]] if at[e] >= 0 else 0.0)
     return value.sum(), scale, drawn, correction
 
 
@@ -318,61 +466,60 @@ def soft_mins(
 def class_weights(
     km: FloatArray,
     needs: FloatArray,
-    fits: np.ndarray,
     persons: FloatArray,
     children: FloatArray,
     medical: FloatArray,
+    start: IntArray,
+    settlement: IntArray,
     tau: float,
     unplaced: float,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Each class row (flat, class × settlement): its per-person cost, infinite where its
-    households do not fit; its cheapest (or the unplaced cost); its soft-min weights
-    e^(−(row − cheapest)/τ) and their sum."""
-    classes, settlements = km.shape
-    row = np.empty(classes * settlements)
-    weight = np.empty(classes * settlements)
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Each class row at its reached settlements (all fitting): its cheapest (or the
+    unplaced cost); its soft-min weights e^(−(row − cheapest)/τ), flat like `settlement`,
+    and their sum."""
+    classes = km.shape[0]
+    weight = np.empty(len(settlement))
     row_low = np.empty(classes)
     row_sum = np.empty(classes)
     for c in numba.prange(classes):
         low = unplaced
-        for s in range(settlements):
-            cost = km[c, s] + needs[c, 0] * children[s] + needs[c, 1] * medical[s] + persons[s]
-            row[c * settlements + s] = cost if fits[c, s] else np.inf
-            low = min(low, row[c * settlements + s])
+        for k in range(start[c], start[c + 1]):
+            s = settlement[k]
+            weight[k] = km[c, s] + needs[c, 0] * children[s] + needs[c, 1] * medical[s] + persons[s]
+            low = min(low, weight[k])
         total = 0.0
-        for s in range(settlements):
-            exponent = (row[c * settlements + s] - low) / tau
-            weight[c * settlements + s] = (
-                np.exp(-exponent) if exponent < NEGLIGIBLE_EXPONENT else 0.0
-            )
-            total += weight[c * settlements + s]
+        for k in range(start[c], start[c + 1]):
+            exponent = (weight[k] - low) / tau
+            weight[k] = np.exp(-exponent) if exponent < NEGLIGIBLE_EXPONENT else 0.0
+            total += weight[k]
         row_low[c], row_sum[c] = low, total
-    return row, row_low, weight, row_sum
+    return row_low, weight, row_sum
 
 
 @numba.njit(parallel=True, cache=True, error_model="numpy")
 def settlement_draws(
     by_class: FloatArray,
     weight: FloatArray,
+    start: IntArray,
+    settlement: IntArray,
     needs: FloatArray,
     correction: FloatArray,
     cell_settlement: IntArray,
     cell_needs: FloatArray,
+    settlements: int,
 ) -> FloatArray:
     """(3, S) persons, children and medical places each settlement draws: the class rows at
     their weights (blocks of classes on every core, each row read in order), then the
     discounted cells' correction."""
     classes = len(by_class)
-    settlements = len(weight) // classes
     blocks = min(DRAW_BLOCKS, classes)
     partial = np.zeros((blocks, 3, settlements))
     for b in numba.prange(blocks):
         for c in range(b * classes // blocks, (b + 1) * classes // blocks):
             if by_class[c] == 0.0:
                 continue
-            base = c * settlements
-            for s in range(settlements):
-                w = weight[base + s]
+            for k in range(start[c], start[c + 1]):
+                s, w = settlement[k], weight[k]
                 if w != 0.0:
                     drawn = by_class[c] * w
                     partial[b, 0, s] += drawn
@@ -458,15 +605,32 @@ def ascend_dual(
         + [(0.0, problem.policy.employment_reward)] * len(layout.hiring_s)
     )
     reached = stages[0].tau
+    unplaced = float(problem.policy.unplaced_penalty)
     for number, stage in enumerate(stages):
         deadline = np.inf if seconds is None else started + stage.until * seconds
         if time.perf_counter() > deadline:
             continue
         reached = stage.tau
         near = near_discounts(ctx, rows, layout, layout.prices(x, groups), stage.margin)
+        window = NEGLIGIBLE_EXPONENT * stage.tau + stage.margin
+        # [evaluations so far, the reach in use]
+        state: list = [0, reach_of(rows, near, x, n, window, unplaced)]
 
-        def negative(flat: FloatArray, tau: float = stage.tau, near: Discounts = near) -> tuple:
-            value, gradient = smoothed_dual(ctx, layout, rows, near, flat, tau)
+        def negative(
+            flat: FloatArray,
+            tau: float = stage.tau,
+            near: Discounts = near,
+            window: float = window,
+            state: list = state,
+        ) -> tuple:
+            # each class row's settlements within reach, chosen again every few evaluations
+            # and whenever the prices moved too far for it (a line search's long step)
+            if state[0] % REACH_EVALUATIONS == 0 or out_of_reach(
+                state[1], flat, rows, n, window - NEGLIGIBLE_EXPONENT * tau
+            ):
+                state[1] = reach_of(rows, near, flat, n, window, unplaced)
+            state[0] += 1
+            value, gradient = smoothed_dual(ctx, layout, rows, near, flat, tau, state[1])
             return -value, -gradient
 
         def out_of_time(intermediate_result: object, deadline: float = deadline) -> None:

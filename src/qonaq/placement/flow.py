@@ -17,12 +17,13 @@ from qonaq.placement.ascent import (
     ASCENT_STAGES,
     HUGE_ASCENT_SECONDS,
     HUGE_ASCENT_STAGES,
+    Ascent,
     SoftPlan,
     Stage,
     ascend_dual,
     soft_plan,
 )
-from qonaq.placement.household_types import HouseholdTypes, plain_types
+from qonaq.placement.household_types import HouseholdTypes, household_types, plain_types
 from qonaq.placement.lp import sample_prices
 from qonaq.placement.model import CHILDREN, MEDICAL, FloatArray, IntArray, PlacementProblem
 from qonaq.placement.network import (
@@ -35,6 +36,7 @@ from qonaq.placement.network import (
     type_settlement_flows,
 )
 from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
+from qonaq.placement.origins import distinct_origins, pricing_problem, snap_origins
 from qonaq.placement.pricing import (
     INFINITE,
     Prices,
@@ -62,6 +64,8 @@ class FlowEffort:
     ascent_seconds: float  # the dual ascent's time
     ascent_stages: tuple[Stage, ...]  # and its temperatures
     ascent_sample_rounds: int  # the sample LP's rounds for the ascent's side prices, 0: none
+    coarse_stages: int = 0  # the first stages climb with the origins snapped coarser,
+    coarse_origins: int = 0  # to this many points (prices are per settlement: they carry over)
 
 
 FULL_EFFORT = FlowEffort(
@@ -77,6 +81,10 @@ LEAN_EFFORT = FlowEffort(
     ascent_seconds=HUGE_ASCENT_SECONDS, ascent_stages=HUGE_ASCENT_STAGES,
     ascent_sample_rounds=0,
 )  # fmt: skip
+# its high-temperature stages, whose soft-mins spread over many settlements, at fewer class
+# rows: the origins snapped to this many points (docs/placement-model.md, §5)
+COARSE_STAGES = 2
+COARSE_ORIGINS = 289
 # the ascent of a wave of mostly one-household types (own origins, wishes spread over every
 # settlement) is short of its top after the full stages' iterations, and its steps are
 # cheap beside its types: more iterations at each temperature (measurements in
@@ -89,6 +97,8 @@ SPREAD_EFFORT = replace(
         Stage(0.25, 150, 40.0, 0.8),
         Stage(0.08, 150, 20.0, 1.0),
     ),
+    coarse_stages=COARSE_STAGES,
+    coarse_origins=COARSE_ORIGINS,
 )
 # km-equivalents per child or medical place when such places first run short
 SIDE_PRICE_START = 50.0
@@ -200,7 +210,7 @@ def ascended_relaxation(
         side = sample_prices(problem, SAMPLE_HOUSEHOLDS, rounds=effort.ascent_sample_rounds)
         start = Prices(start.persons, side.children, side.medical, side.workers)
     # by its stages' iterations alone unless the plan has a wall-clock limit
-    ascended = ascend_dual(ctx, start, seconds, progress, effort.ascent_stages)
+    ascended = coarse_to_fine_ascent(ctx, start, seconds, progress, effort)
     soft = soft_plan(ctx, ascended.prices, ascended.tau)
     pair_t, pair_s, persons = rounded_soft_plan(
         ctx, ascended.prices, soft, type_classes(ctx), effort.cost_scale, singular(problem, types)
@@ -213,6 +223,40 @@ def ascended_relaxation(
         # the soft plan priced every pair: its cheapest options give the exact bound
         lower_bound=bound_of(ctx, ascended.prices, soft.cheapest),
         prices=ascended.prices,
+    )
+
+
+def coarse_to_fine_ascent(
+    ctx: PricingContext,
+    start: Prices,
+    seconds: float | None,
+    progress: Progress | None,
+    effort: FlowEffort,
+) -> Ascent:
+    """The ascent's stages, the first `effort.coarse_stages` of them on the problem with its
+    origins snapped to `effort.coarse_origins` points (when it has more), the rest from
+    their prices on the problem itself; each part with its stages' share of `seconds`."""
+    stages, coarse = effort.ascent_stages, effort.coarse_stages
+    problem = ctx.problem
+    if not coarse or coarse >= len(stages) or distinct_origins(problem) <= effort.coarse_origins:
+        return ascend_dual(ctx, start, seconds, progress, stages)
+    share = stages[coarse - 1].until
+    coarse_problem = pricing_problem(problem, snap_origins(problem, effort.coarse_origins))
+    first = ascend_dual(
+        pricing_context(coarse_problem, household_types(coarse_problem)),
+        start,
+        None if seconds is None else share * seconds,
+        progress,
+        tuple(replace(stage, until=stage.until / share) for stage in stages[:coarse]),
+    )
+    return ascend_dual(
+        ctx,
+        first.prices,
+        None if seconds is None else (1.0 - share) * seconds,
+        progress,
+        tuple(
+            replace(stage, until=(stage.until - share) / (1.0 - share)) for stage in stages[coarse:]
+        ),
     )
 
 
