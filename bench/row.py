@@ -1,7 +1,8 @@
 """One row of the batch-plan table, without the rest of the bench: `qonaq place` end to end
 on one wave, in a fresh process, with its CPU seconds and the load average.
 
-`python -m bench.row scattered 1000000` (or `hubs`); `--files DIR` keeps the wave's input
+`python -m bench.row scattered 1000000` (or `hubs`; `--settlements 7000` over a synthetic
+country of that many settlements instead of the gazetteer); `--files DIR` keeps the wave's input
 files there and reuses them on the next run (a million scattered households take a minute
 to generate). Printed, never asserted.
 """
@@ -22,12 +23,15 @@ SHAPES = {"hubs": HUB_WAVE, "scattered": SCATTERED_WAVE}
 INPUTS = ("settlements", "households", "vacancies")
 
 
-def wave_files(shape: str, persons: int, folder: Path) -> dict[str, Path]:
+def wave_files(
+    shape: str, persons: int, folder: Path, settlements: int | None = None
+) -> dict[str, Path]:
     """The wave's three input files in `folder`, written unless already there."""
     paths = {name: folder / f"{name}.csv" for name in INPUTS}
     if all(path.exists() for path in paths.values()):
         return paths
-    return write_instance(national_instance(persons, shape=SHAPES[shape]), folder)
+    wave = national_instance(persons, settlements=settlements, shape=SHAPES[shape])
+    return write_instance(wave, folder)
 
 
 def run_place(paths: dict[str, Path], out: Path) -> dict[str, float]:
@@ -62,9 +66,13 @@ def main() -> None:
     parser.add_argument("shape", choices=sorted(SHAPES))
     parser.add_argument("persons", type=int)
     parser.add_argument("--files", type=Path, help="keep (and reuse) the input files here")
+    parser.add_argument(
+        "--settlements", type=int, help="a synthetic country of this many settlements"
+    )
     args = parser.parse_args()
-    folder = args.files or Path(f"/tmp/qonaq-bench-{args.shape}-{args.persons}")
-    paths = wave_files(args.shape, args.persons, folder)
+    country = f"-{args.settlements}" if args.settlements else ""
+    folder = args.files or Path(f"/tmp/qonaq-bench-{args.shape}-{args.persons}{country}")
+    paths = wave_files(args.shape, args.persons, folder, args.settlements)
     result = run_place(paths, folder / "out")
     print(
         f"{args.shape} {args.persons:,}: wall {result['wall']:.1f} s, "

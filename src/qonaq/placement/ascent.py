@@ -7,8 +7,8 @@ or a vacancy its workers' groups could take. The soft-min over all settlements i
 the class row's sum, corrected at the few settlements where the type has a discount. Only
 discounts within a margin of the type's cheapest option are kept, chosen again at each
 stage's prices: the others weigh at most e^(−margin/τ) in the soft-min. At a million persons
-this prices 1,100 class rows and about a million discounts instead of 55 million pairs, in
-compiled loops (numba) over every core: 18 ms per step.
+this prices about a thousand class rows and a million discounts instead of tens of millions
+of pairs, in compiled loops (numba) over every core (timings: docs/placement-model.md §5).
 """
 
 import threading
@@ -43,7 +43,7 @@ class Stage:
 
 
 # coarse to fine: each stage starts from the last one's prices, and a smaller τ brings the
-# smoothed dual closer to the bound itself (100,000 persons: 0.2 % below the LP optimum)
+# smoothed dual closer to the bound itself (how close: docs/placement-model.md §8)
 ASCENT_STAGES = (
     Stage(4.0, 60, 150.0, 0.3),
     Stage(1.0, 60, 80.0, 0.55),
@@ -51,8 +51,7 @@ ASCENT_STAGES = (
     Stage(0.08, 100, 20.0, 1.0),
 )
 # a huge wave's: three stages, the last always with over a third of the time, since its
-# prices are the soft plan's (1M persons: a last stage cut to a few iterations left a plan
-# 3 % above the bound; all 180 iterations take about 5 s there)
+# prices are the soft plan's and a last stage cut short leaves a far plan (§8)
 HUGE_ASCENT_STAGES = (
     Stage(4.0, 40, 100.0, 0.35),
     Stage(1.0, 40, 60.0, 0.65),

@@ -73,9 +73,8 @@ class PlacementPlan:
 
 # up to this many type-settlement pairs the integer program itself is solved (HiGHS MIP)
 MIP_MAX_PAIRS = 20_000
-# up to this many household types the exact LP (HiGHS) is fast enough (30,000 persons make
-# about 8,000 types: 12 s, gap 0.12 %, where the flows take 6.5 s for a gap of 1.2 %);
-# beyond, priced flows
+# up to this many household types the exact LP (HiGHS) is fast enough and much closer than
+# the flows (docs/placement-model.md §8); beyond, priced flows
 LP_MAX_TYPES = 8000
 METHODS = ("auto", "mip", "lp", "flow")
 
@@ -121,7 +120,7 @@ def plan_placement(
         )
     solver = solver_of(method, options)
     # the ascent's compiled kernels take every core; OpenBLAS's threads, waiting hot beside
-    # them for matrix products too small to share, made them half as fast (1M persons)
+    # them for matrix products too small to share, made them half as fast (§8 of the doc)
     with threadpool_limits(limits=1, user_api="blas"):
         try:
             relaxation = solver(priced, types, progress)

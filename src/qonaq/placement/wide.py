@@ -30,8 +30,7 @@ from qonaq.placement.origins import distinct_origins
 # from this many settlements on, a wave is "wide": villages a few km apart
 WIDE_SETTLEMENTS = 2000
 # a wide wave whose own-origin types are at most this many gets the exact LP unsnapped
-# (10,000 persons with own origins over 7,000 settlements: 4,125 types, 21 CPU s, gap 2.4 %
-# where the snapped flows gave 136 %)
+# (far closer than the snapped flows: docs/placement-model.md §8)
 UNSNAPPED_LP_MAX_TYPES = 8000
 # the nearest settlements, by its own origin, among those its demand class holds, that a
 # household may be re-seated in (besides its wishes and its own seat)
