@@ -3,6 +3,7 @@ fetched by one), or, on SQLite, a thread that runs the queued rows in the server
 
 import logging
 import threading
+import time
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -26,6 +27,8 @@ SCHEMA_LOCK = 7_106_223
 POLL_SECONDS = 2.0
 # how often a queue worker looks for jobs whose worker died (procrastinate's cron syntax)
 STALL_SWEEP_CRON = "* * * * *"
+# and an in-process worker, in seconds (each look is a write: on SQLite, the write lock)
+STALL_SWEEP_SECONDS = 60.0
 
 
 def has_queue_server(engine: Engine) -> bool:
@@ -133,8 +136,11 @@ class InProcessWorker:
             return
 
     def _loop(self) -> None:
+        swept = -STALL_SWEEP_SECONDS
         while not self._stop.is_set():
-            service.fail_stalled(engine=self.engine)
+            if time.monotonic() - swept >= STALL_SWEEP_SECONDS:
+                service.fail_stalled(engine=self.engine)
+                swept = time.monotonic()
             self.run_queued()
             self._wake.wait(POLL_SECONDS)
             self._wake.clear()

@@ -1,6 +1,7 @@
 """The job rows: queued by whoever asks, claimed once by one worker, finished or failed."""
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ STATUS_WORDS = {
     JobStatus.DONE: N_("Done"),
     JobStatus.FAILED: N_("Failed"),
 }
+logger = logging.getLogger(__name__)
 # an error's words are cut here: a reason, never a dump of the input
 ERROR_CHARS = 500
 # a running job's worker says it is alive this often (the stall limit is minutes)
@@ -92,12 +94,15 @@ def heartbeat(*, engine: Engine, job_id: int, every: float = HEARTBEAT_SECONDS) 
 
     def beat() -> None:
         while not done.wait(every):
-            with transaction(engine) as db_session:
-                db_session.execute(
-                    update(Job)
-                    .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
-                    .values(heartbeat_at=utc_now())
-                )
+            try:
+                with transaction(engine) as db_session:
+                    db_session.execute(
+                        update(Job)
+                        .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+                        .values(heartbeat_at=utc_now())
+                    )
+            except Exception as exc:  # a database away for a moment: beat again next time
+                logger.warning("job %s heartbeat not written: %s", job_id, type(exc).__name__)
 
     thread = threading.Thread(target=beat, name=f"qonaq-job-{job_id}-heartbeat", daemon=True)
     thread.start()
