@@ -7,18 +7,18 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from qonaq.audit.service import record_event
 from qonaq.auth.actor import Actor
 from qonaq.auth.models import ROLES, AuthToken, Organisation, User
 from qonaq.config import get_settings
 from qonaq.db.base import utc_now
+from qonaq.db.reads import detached, model_columns
 from qonaq.settlements.models import Settlement
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -169,9 +169,12 @@ class SignedIn:
 
 # the user's columns and the token's two: every request of every desk asks this first, so
 # it is one statement made once (compiled once) and run on the Core
-USER_COLUMNS = tuple(User.__table__.columns)
 _SIGNED_IN = (
-    select(*USER_COLUMNS, AuthToken.csrf_token, AuthToken.expires_at)
+    select(
+        *model_columns(User),
+        AuthToken.csrf_token.label("token_csrf"),
+        AuthToken.expires_at.label("token_expires_at"),
+    )
     .join(User, User.id == AuthToken.user_id)
     .where(AuthToken.token_hash == bindparam("token_hash"), AuthToken.kind == bindparam("kind"))
 )
@@ -186,19 +189,12 @@ def resolve_token(*, db_session: Session, token: str, kind: str) -> SignedIn | N
     )
     if found is None:
         return None
-    *columns, csrf_token, expires_at = found
-    if expires_at < utc_now() or not found.active:
+    values = found._asdict()
+    csrf_token, expires_at = values.pop("token_csrf"), values.pop("token_expires_at")
+    if expires_at < utc_now() or not values["active"]:
         return None
-    return SignedIn(user=_detached_user(columns), csrf_token=csrf_token)
-
-
-def _detached_user(values: list[Any]) -> User:
-    # a detached User built from one row, as if loaded and expunged, without the ORM's
-    # per-query loading machinery: a rolled-back transaction must not take it along, since
-    # error pages still show who is signed in
-    user = User(**{column.key: value for column, value in zip(USER_COLUMNS, values, strict=True)})
-    make_transient_to_detached(user)
-    return user
+    # detached: error pages after a rolled-back transaction still show who is signed in
+    return SignedIn(user=detached(User, values), csrf_token=csrf_token)
 
 
 def end_session(*, db_session: Session, token: str) -> None:

@@ -1,10 +1,11 @@
 """Reading one row into a detached model instance through the Core, without the ORM's
 per-query loading: for the hot paths that only read what they load."""
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, inspect, select
+from sqlalchemy import Label, Select, bindparam, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from qonaq.db.base import Base
@@ -19,17 +20,24 @@ def read_detached(db_session: Session, model: type[Model], key: Any) -> Model | 
     session are not seen: call it before writing, or to read what is not being written.
     """
     row = db_session.connection().execute(_by_key(model), {"key": key}).first()
-    if row is None:
-        return None
-    instance = model(**row._asdict())
+    return None if row is None else detached(model, row._asdict())
+
+
+def detached(model: type[Model], values: Mapping[str, Any]) -> Model:
+    """An instance of `model` holding `values` (attribute name → value), as if loaded and
+    expunged: a rolled-back transaction does not take it along."""
+    instance = model(**values)
     make_transient_to_detached(instance)
     return instance
+
+
+def model_columns(model: type[Base]) -> list[Label[Any]]:
+    """The model's columns, each labelled with its attribute's name (what `detached` takes)."""
+    return [prop.columns[0].label(prop.key) for prop in inspect(model).column_attrs]
 
 
 @cache
 def _by_key(model: type[Base]) -> Select[Any]:
     # one statement object per model: its compiled form and cache key are made once
-    mapper = inspect(model)
-    (primary,) = mapper.primary_key
-    columns = [prop.columns[0].label(prop.key) for prop in mapper.column_attrs]
-    return select(*columns).where(primary == bindparam("key"))
+    (primary,) = inspect(model).primary_key
+    return select(*model_columns(model)).where(primary == bindparam("key"))
