@@ -254,6 +254,32 @@ def out_of_reach(
     return 2.0 * float(most.max(initial=0.0)) >= spare
 
 
+@dataclass
+class ReachKeeper:
+    """The reach one stage sums its class rows over, chosen again every REACH_EVALUATIONS
+    evaluations and whenever the prices moved too far for it (a line search's long step)."""
+
+    rows: ClassRows
+    near: Discounts
+    settlements: int
+    window: float
+    spare: float  # how far the window reaches beyond the weights taken as 0
+    unplaced: float
+    reach: Reach
+    evaluations: int = 0
+
+    def at(self, x: FloatArray) -> Reach:
+        """The reach to sum over at prices `x`."""
+        if self.evaluations % REACH_EVALUATIONS == 0 or out_of_reach(
+            self.reach, x, self.rows, self.settlements, self.spare
+        ):
+            self.reach = reach_of(
+                self.rows, self.near, x, self.settlements, self.window, self.unplaced
+            )
+        self.evaluations += 1
+        return self.reach
+
+
 @numba.njit(parallel=True, cache=True, error_model="numpy")
 def within_window(
     km: FloatArray,
@@ -488,8 +514,7 @@ def class_weights(
             low = min(low, weight[k])
         total = 0.0
         for k in range(start[c], start[c + 1]):
-            exponent = (weight[k] - low) / tau
-            weight[k] = np.exp(-exponent) if exponent < NEGLIGIBLE_EXPONENT else 0.0
+            weight[k] = soft_weight((weight[k] - low) / tau)
             total += weight[k]
         row_low[c], row_sum[c] = low, total
     return row_low, weight, row_sum
@@ -612,24 +637,16 @@ def ascend_dual(
         reached = stage.tau
         near = near_discounts(ctx, rows, layout, layout.prices(x, groups), stage.margin)
         window = NEGLIGIBLE_EXPONENT * stage.tau + stage.margin
-        # [evaluations so far, the reach in use]
-        state: list = [0, reach_of(rows, near, x, n, window, unplaced)]
+        keeper = ReachKeeper(
+            rows, near, n, window, window - NEGLIGIBLE_EXPONENT * stage.tau, unplaced,
+            reach_of(rows, near, x, n, window, unplaced),
+        )  # fmt: skip
 
         def negative(
-            flat: FloatArray,
-            tau: float = stage.tau,
-            near: Discounts = near,
-            window: float = window,
-            state: list = state,
-        ) -> tuple:
-            # each class row's settlements within reach, chosen again every few evaluations
-            # and whenever the prices moved too far for it (a line search's long step)
-            if state[0] % REACH_EVALUATIONS == 0 or out_of_reach(
-                state[1], flat, rows, n, window - NEGLIGIBLE_EXPONENT * tau
-            ):
-                state[1] = reach_of(rows, near, flat, n, window, unplaced)
-            state[0] += 1
-            value, gradient = smoothed_dual(ctx, layout, rows, near, flat, tau, state[1])
+            flat: FloatArray, tau: float = stage.tau, near: Discounts = near,
+            keeper: ReachKeeper = keeper,
+        ) -> tuple:  # fmt: skip
+            value, gradient = smoothed_dual(ctx, layout, rows, near, flat, tau, keeper.at(flat))
             return -value, -gradient
 
         def out_of_time(intermediate_result: object, deadline: float = deadline) -> None:
