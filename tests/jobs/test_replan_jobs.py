@@ -19,9 +19,10 @@ from qonaq.auth.actor import Actor
 from qonaq.db import migrate
 from qonaq.db.base import utc_now
 from qonaq.db.session import make_engine, transaction
+from qonaq.errors import Conflict
 from qonaq.jobs.models import Job, JobKind, JobStatus
 from qonaq.jobs.queue import InProcessWorker, hand_over
-from qonaq.jobs.runs import run_job
+from qonaq.jobs.runs import RUNS, run_job
 from qonaq.jobs.service import claim, enqueue, error_words, fail_stalled, heartbeat
 from qonaq.registry.models import Plan
 from qonaq.web.app import create_app
@@ -200,6 +201,22 @@ def test_a_job_whose_worker_died_is_failed_by_a_worker_and_said_in_the_readers_l
     assert "10 минут бойы" in (error_words(jobs[dead], "kk") or "")
     assert "10 мин." in (error_words(jobs[dead], "ru") or "")
     assert run_job(engine=migrated_engine, job_id=dead) is False  # failed stays failed
+
+
+def test_a_job_failed_as_stalled_keeps_no_plan_when_its_worker_ends_after_all(
+    migrated_engine: Engine,
+) -> None:
+    seed_tiny_country(migrated_engine)
+    _register(migrated_engine, 5)
+    job_id = _running_since(migrated_engine, minutes=11)  # its worker only seemed dead
+    assert fail_stalled(engine=migrated_engine) == 1
+    with pytest.raises(Conflict):
+        RUNS[JobKind.PREVIEW](migrated_engine, job_id, "default", COORDINATOR)
+    job = _jobs(migrated_engine)[job_id]
+    assert job.status == JobStatus.FAILED and job.plan_id is None
+    assert (job.error or "").startswith("its worker stopped without finishing")
+    with transaction(migrated_engine, writes=False) as db_session:
+        assert db_session.scalars(select(Plan)).all() == []  # the late result rolled back
 
 
 def test_a_running_job_beats_and_stops_beating_when_it_ends(migrated_engine: Engine) -> None:

@@ -16,7 +16,7 @@ from qonaq.auth.actor import Actor
 from qonaq.config import get_settings
 from qonaq.db.base import utc_now
 from qonaq.db.session import transaction
-from qonaq.errors import DomainError, NotFound
+from qonaq.errors import Conflict, DomainError, NotFound
 from qonaq.i18n import N_
 from qonaq.jobs.models import Job, JobKind, JobStatus
 from qonaq.registry import placing
@@ -126,8 +126,9 @@ def report_progress(*, engine: Engine, job_id: int, progress: int) -> None:
 def finish(
     *, db_session: Session, job_id: int, plan_id: int | None, result: dict[str, object]
 ) -> None:
-    """running → done, in the transaction that wrote the job's plan."""
-    db_session.execute(
+    """running → done, in the transaction that wrote the job's plan; Conflict (and so no plan)
+    when the job is no longer running: marked failed as stalled while its worker went on."""
+    done = db_session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
         .values(
@@ -138,6 +139,8 @@ def finish(
             result=json.dumps(result),
         )
     )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(N_("job %(id)s was marked failed before it finished"), id=job_id)
 
 
 def fail(*, engine: Engine, job_id: int, reason: DomainError) -> None:
