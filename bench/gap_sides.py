@@ -13,16 +13,15 @@ import time
 import numpy as np
 
 from bench.instances import HUB_WAVE, SCATTERED_WAVE, national_instance
+from bench.lp_optimum import lp_optimum, print_sides
 from qonaq.placement.household_types import household_types
-from qonaq.placement.lp import solve_lp_relaxation
 from qonaq.placement.model import UNPLACED, build_problem
 from qonaq.placement.options import PlanOptions
 from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY
 from qonaq.placement.pricing import initial_arcs, pricing_context, unique_fitting_arcs
 
-# HiGHS' limit per LP round, and column rounds at most
-ROUND_SECONDS = 600.0
+# column rounds at most
 MAX_ROUNDS = 60
 
 
@@ -55,20 +54,8 @@ def main() -> None:
         np.concatenate([near_t, types.of_household[placed]]),
         np.concatenate([near_s, plan.assignment[placed]]),
     )
-    exact = solve_lp_relaxation(
-        problem,
-        types,
-        rounds=MAX_ROUNDS,
-        start=(t, s),
-        seconds=ROUND_SECONDS,
-        progress=lambda message, _done: print(f"  {message}", flush=True),
-    )
-    optimum = exact.lower_bound
-    above, below = plan.objective / optimum - 1, plan.lower_bound / optimum - 1
-    print(
-        f"LP optimum {optimum:,.0f} ({time.perf_counter() - started:.0f} s, {len(types.count):,} "
-        f"types): the plan is {above:+.2%} above it, the bound {below:+.2%}"
-    )
+    optimum = lp_optimum(problem, types, (t, s), MAX_ROUNDS)
+    print_sides(plan, optimum, f"{time.perf_counter() - started:.0f} s, {len(types.count):,} types")
 
 
 if __name__ == "__main__":

@@ -14,10 +14,10 @@ import numpy as np
 
 from bench.instances import national_instance
 from qonaq.placement.flow import solve_relaxation
-from qonaq.placement.household_types import household_types
+from qonaq.placement.household_types import HouseholdTypes, household_types
 from qonaq.placement.lp import solve_lp_relaxation
-from qonaq.placement.model import build_problem
-from qonaq.placement.plan import plan_placement
+from qonaq.placement.model import IntArray, PlacementProblem, build_problem
+from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY
 from qonaq.placement.pricing import direct_arcs, dual_bound, pricing_context, unique_fitting_arcs
 
@@ -50,20 +50,33 @@ def main() -> None:
                         relaxation.arc_type, own_t]),
         np.concatenate([cheapest.reshape(-1), relaxation.arc_settlement, own_s]),
     )  # fmt: skip
+    optimum = lp_optimum(problem, types, (t, s), MAX_ROUNDS)
+    print_sides(plan, optimum, f"{time.perf_counter() - started:.0f} s")
+
+
+def lp_optimum(
+    problem: PlacementProblem, types: HouseholdTypes, start: tuple[IntArray, IntArray], rounds: int
+) -> float:
+    """The LP optimum over every pair: HiGHS from the pairs `start`, adding the pairs its
+    duals price below their type's best until none is missing (at most `rounds`)."""
     exact = solve_lp_relaxation(
         problem,
         types,
-        rounds=MAX_ROUNDS,
-        start=(t, s),
+        rounds=rounds,
+        start=start,
         seconds=ROUND_SECONDS,
         progress=lambda message, _done: print(f"  {message}", flush=True),
     )
     # once no pair is missing, the best bound is the LP's own value
-    optimum = exact.lower_bound
+    return exact.lower_bound
+
+
+def print_sides(plan: PlacementPlan, optimum: float, how: str) -> None:
+    """How far the plan is above the LP optimum and its bound below it."""
     above, below = plan.objective / optimum - 1, plan.lower_bound / optimum - 1
     print(
-        f"LP optimum {optimum:,.0f} ({time.perf_counter() - started:.0f} s): the plan is "
-        f"{above:+.2%} above it, the bound {below:+.2%}"
+        f"LP optimum {optimum:,.0f} ({how}): the plan is {above:+.2%} above it, "
+        f"the bound {below:+.2%}"
     )
 
 
