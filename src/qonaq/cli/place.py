@@ -8,20 +8,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from qonaq.auth.actor import Actor
 from qonaq.cli.common import fail, user_errors
 from qonaq.cli.place_files import read_inputs, summary, write_plan
-from qonaq.db import migrate
-from qonaq.db.session import make_engine, transaction
 from qonaq.placement.lp import SolverTimeLimit
 from qonaq.placement.model import PlacementProblem, build_problem
 from qonaq.placement.options import PlanOptions
 from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import Policy, load_policy
-from qonaq.registry.engine_records import pending_problem
-from qonaq.registry.replans import apply_stored_plan, store_plan
-
-CLI_ACTOR = Actor(label="cli", role="admin")
 
 
 def place(
@@ -119,6 +112,14 @@ def _place_from_db(
     apply: bool,
     started: float,
 ) -> PlacementPlan:
+    # the database's modules only here: a plan from files starts without them
+    from qonaq.auth.actor import Actor
+    from qonaq.db import migrate
+    from qonaq.db.session import make_engine, transaction
+    from qonaq.registry.engine_records import pending_problem
+    from qonaq.registry.replans import apply_stored_plan, store_plan
+
+    cli_actor = Actor(label="cli", role="admin")
     # plan in a read transaction (desks keep confirming meanwhile), then keep the plan and
     # apply exactly it in one write transaction that skips whoever a desk placed meanwhile
     migrate.upgrade()
@@ -131,10 +132,10 @@ def _place_from_db(
         with transaction(engine) as db_session:
             stored = store_plan(
                 db_session=db_session, plan=plan, household_ids=[h.id for h in pending],
-                policy=rules.name, actor=CLI_ACTOR,
+                policy=rules.name, actor=cli_actor,
             )  # fmt: skip
             applied = apply_stored_plan(
-                db_session=db_session, plan_id=stored.id, actor=CLI_ACTOR, circuity=rules.circuity
+                db_session=db_session, plan_id=stored.id, actor=cli_actor, circuity=rules.circuity
             )
         console.print(
             f"plan {applied.plan_id}: reserved places for {applied.placed:,} households; "
