@@ -14,6 +14,8 @@ from typing import Protocol
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+# the first characters of every text that may need a quote: one set lookup for most cells
+_MAY_NEED_QUOTE = frozenset(FORMULA_STARTS) | {"'"}
 
 
 class _Writable(Protocol):
@@ -28,7 +30,7 @@ def _needs_quote(text: str) -> bool:
 
 def escape_cell(value: object) -> object:
     """`value` safe for a spreadsheet: text that would start a formula gets a leading `'`."""
-    if isinstance(value, str) and _needs_quote(value):
+    if isinstance(value, str) and value[:1] in _MAY_NEED_QUOTE and _needs_quote(value):
         return "'" + value
     return value
 
@@ -44,7 +46,7 @@ def write_csv(handle: _Writable, header: Sequence[str], rows: Iterable[Sequence[
     """Write `header` and `rows` to `handle` as CSV, every cell through escape_cell."""
     writer = csv.writer(handle, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([escape_cell(cell) for cell in row] for row in rows)
+    writer.writerows(map(escape_cell, row) for row in rows)
 
 
 def write_dict_csv(

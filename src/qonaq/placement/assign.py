@@ -7,7 +7,7 @@ import numpy as np
 
 from qonaq.placement.costs import road_km
 from qonaq.placement.exchange import exchange
-from qonaq.placement.household_types import household_types
+from qonaq.placement.household_types import household_types, unique_rows
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
 from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
 from qonaq.placement.origins import reassign_within_types
@@ -357,14 +357,10 @@ def may_improve(
     demand = problem.demand[households]
     size = demand[:, PERSONS].astype(np.float64)
     # few distinct origins (the entry hubs): their distances once, then gathered
-    origins, origin_of = np.unique(
-        np.stack([problem.origin_lat[households], problem.origin_lon[households]], axis=1),
-        axis=0,
-        return_inverse=True,
+    origins, origin_of = unique_rows(
+        np.stack([problem.origin_lat[households], problem.origin_lon[households]], axis=1)
     )
-    km = road_km(problem.policy, origins[:, 0], origins[:, 1], problem.lat, problem.lon)[
-        origin_of.ravel()
-    ]
+    km = road_km(problem.policy, origins[:, 0], origins[:, 1], problem.lat, problem.lon)[origin_of]
     persons = load[:, PERSONS].astype(np.float64)
     # joining s (the household still counted at home): one row per distinct size and
     # per distinct workers vector, gathered, since both take few values
@@ -380,10 +376,10 @@ def may_improve(
     reward = problem.policy.employment_reward
     hiring = np.flatnonzero(own.any(axis=0))
     if len(hiring):
-        crews, crew_of = np.unique(own[:, hiring], axis=0, return_inverse=True)
+        crews, crew_of = unique_rows(own[:, hiring])
         open_jobs = problem.vacancies[:, hiring] - workers[:, hiring]
         gained = jobs_gained(open_jobs[None, :, :], crews[:, None, :]).sum(axis=2)
-        total -= reward * gained[crew_of.ravel()]
+        total -= reward * gained[crew_of]
         open_home = problem.vacancies[where][:, hiring] - (
             workers[where][:, hiring] - own[:, hiring]
         )
