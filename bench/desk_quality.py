@@ -290,11 +290,13 @@ def seed_pair(
         elif name == "repriced":
             reprice = intraday_repricer(yesterday.households, policy)
             days[name] = desk_day(today, policy, morning, reprice=reprice, rhythm=rhythm)
-        else:
+        elif name == "ahani":
             reprice = ahani_repricer(yesterday.households, policy)
             # the day starts on the method's own prices: yesterday's arrivals, all expected
             opening = reprice(list(today.settlements), list(today.vacancies), [], 0)
             days[name] = desk_day(today, policy, opening, reprice=reprice, rhythm=rhythm)
+        else:
+            raise ValueError(f"unknown desk method {name!r}: use {', '.join(METHODS)}")
     return SeedResult(
         wave=wave,
         seed=seed,
