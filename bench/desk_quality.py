@@ -31,7 +31,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -67,11 +67,27 @@ WAVES: dict[str, WaveShape] = {"hub": HUB_WAVE, "scattered": SCATTERED_WAVE}
 METHODS = ("greedy", "stale", "morning", "repriced", "ahani")
 # the methods that re-price during the day, timed per re-pricing
 REPRICING = ("repriced", "ahani")
-# Ahani et al.'s number of sampled trajectories whose duals are averaged (their -k default)
-AHANI_SAMPLES = 5
-# households in each sampled LP: the exact LP of a whole remaining wave (tens of thousands
-# of types) takes minutes, one of 500 households a few seconds
-AHANI_SAMPLE_HOUSEHOLDS = 500
+# every capacity and vacancy this much larger (relative) makes the LP's optimal duals the
+# smallest ones, as Ahani et al. choose: small beside any real slack, large beside HiGHS'
+# tolerances
+SPARE = 1e-4
+# a worker price of exactly 0 tells the desk "no such vacancy priced": an LP's 0 (the jobs
+# are filled anyway) is passed on as this
+NEAR_ZERO_WORKER_PRICE = 1e-9
+
+
+@dataclass(frozen=True)
+class AhaniSettings:
+    """How the baseline's prices are made (`ahani_prices`)."""
+
+    # sampled trajectories whose duals are averaged: Ahani et al.'s -k default
+    samples: int = 5
+    # households in each sampled LP: the exact LP of a whole remaining wave (tens of
+    # thousands of types) takes minutes, one of 500 households a few seconds
+    households: int = 500
+    # the smallest optimal duals (the paper's choice), else HiGHS' vertex duals
+    minimal: bool = True
+
 
 # prices for the rest of the day from the settlements and open jobs of now, today's
 # households seen so far and how many are still expected
@@ -182,13 +198,13 @@ def ahani_prices(
     remaining: int,
     *,
     seed: int = 0,
-    samples: int = AHANI_SAMPLES,
-    households: int = AHANI_SAMPLE_HOUSEHOLDS,
+    settings: AhaniSettings = AhaniSettings(),
 ) -> Prices:
-    """The dual prices of Ahani et al. for the rest of the day: the average of the row
-    duals of `samples` exact LP relaxations (HiGHS, column generation run to the end), each
-    over `households` drawn from the expected remaining wave — the same wave, drawn with the
-    same seed, as `intraday_prices` — against the settlements' loads and open jobs of now.
+    """The dual prices of Ahani et al. for the rest of the day: the average of the
+    smallest optimal row duals of `settings.samples` exact LP relaxations (HiGHS, column
+    generation run to the end), each over `settings.households` drawn from the expected
+    remaining wave — the same wave, drawn with the same seed, as `intraday_prices` —
+    against the settlements' loads and open jobs of now.
 
     Where it departs from the paper, and why:
     * Size: each of the paper's K trajectories is as long as the expected remaining
@@ -197,8 +213,14 @@ def ahani_prices(
       sample LP does), because the exact LP of a wave of tens of thousands of household
       types takes minutes. A remaining wave no larger than `households` is priced whole,
       by one exact LP.
-    * Which duals: HiGHS' vertex duals, averaged over the K samples; the paper picks the
-      element-wise minimal optimal price vector with a second LP per trajectory.
+    * Which duals: the paper picks the element-wise minimal optimal prices with a second
+      LP; here every capacity and vacancy is raised by a relative `SPARE` before the one
+      LP, whose optimal duals are then those of the original LP that make the capacities
+      cheapest (a lexicographic perturbation: the same minimal prices where they exist,
+      without a second LP). `minimal=False` keeps HiGHS' vertex duals.
+    * Worker prices: an LP's μ = 0 (the vacancy filled by later arrivals anyway) reaches
+      the desk as `NEAR_ZERO_WORKER_PRICE`, since the desk reads an exact 0 as "no such
+      vacancy priced" and would count the full reward.
     * Resources: the paper prices one capacity per affiliate; this model's LP also has
       congestion bands (inside the persons price π), child and medical places (λ) and jobs
       per occupation (μ), all read from the same LP's rows.
@@ -212,22 +234,44 @@ def ahani_prices(
         return no_prices(settlements, vacancies)
     wave = expected_wave(expected, remaining, seed)
     problem = build_problem(settlements, wave, vacancies, policy)
-    if remaining <= households:
-        return sample_prices(problem, remaining, seed=seed, rounds=COLUMN_ROUNDS)
-    drawn = [
-        sample_prices(problem, households, seed=seed * samples + k, rounds=COLUMN_ROUNDS)
-        for k in range(samples)
-    ]
+    if settings.minimal:
+        problem = with_spare(problem)
+    if remaining <= settings.households:
+        drawn = [sample_prices(problem, remaining, seed=seed, rounds=COLUMN_ROUNDS)]
+    else:
+        drawn = [
+            sample_prices(
+                problem, settings.households, seed=seed * settings.samples + k, rounds=COLUMN_ROUNDS
+            )
+            for k in range(settings.samples)
+        ]
+    workers = np.mean([p.workers for p in drawn], axis=0)
     return Prices(
         persons=np.mean([p.persons for p in drawn], axis=0),
         children=np.mean([p.children for p in drawn], axis=0),
         medical=np.mean([p.medical for p in drawn], axis=0),
-        workers=np.mean([p.workers for p in drawn], axis=0),
+        workers=np.where(
+            problem.vacancies > 0, np.maximum(workers, NEAR_ZERO_WORKER_PRICE), workers
+        ),
+    )
+
+
+def with_spare(problem: PlacementProblem) -> PlacementProblem:
+    """The problem with every capacity and vacancy a relative `SPARE` larger."""
+    # fractional capacities on purpose, as in lp.sample_prices
+    return replace(
+        problem,
+        capacity=problem.capacity * (1 + SPARE),  # type: ignore[arg-type]
+        vacancies=problem.vacancies * (1 + SPARE),  # type: ignore[arg-type]
     )
 
 
 def ahani_repricer(
-    yesterday: Sequence[HouseholdRecord], policy: Policy, *, seed: int = 0
+    yesterday: Sequence[HouseholdRecord],
+    policy: Policy,
+    *,
+    seed: int = 0,
+    settings: AhaniSettings = AhaniSettings(),
 ) -> Repricer:
     """`ahani_prices` from the same recent arrivals and remaining count as
     `intraday_repricer`."""
@@ -240,7 +284,9 @@ def ahani_repricer(
     ) -> Prices:
         remaining = max(0, len(yesterday) - count)
         recent = list(seen) + list(yesterday[count:])
-        return ahani_prices(places, jobs, policy, recent, remaining, seed=seed + count)
+        return ahani_prices(
+            places, jobs, policy, recent, remaining, seed=seed + count, settings=settings
+        )
 
     return reprice
 
@@ -265,7 +311,12 @@ class SeedResult:
 
 
 def seed_pair(
-    persons: int, wave: str, seed: int, rhythm: int, methods: Sequence[str] = METHODS
+    persons: int,
+    wave: str,
+    seed: int,
+    rhythm: int,
+    methods: Sequence[str] = METHODS,
+    ahani: AhaniSettings = AhaniSettings(),
 ) -> SeedResult:
     """The methods' desk days on one seed pair (yesterday `seed`, today `seed + 1`)."""
     policy = DEFAULT_POLICY
@@ -291,7 +342,7 @@ def seed_pair(
             reprice = intraday_repricer(yesterday.households, policy)
             days[name] = desk_day(today, policy, morning, reprice=reprice, rhythm=rhythm)
         elif name == "ahani":
-            reprice = ahani_repricer(yesterday.households, policy)
+            reprice = ahani_repricer(yesterday.households, policy, settings=ahani)
             # the day starts on the method's own prices: yesterday's arrivals, all expected
             opening = reprice(list(today.settlements), list(today.vacancies), [], 0)
             days[name] = desk_day(today, policy, opening, reprice=reprice, rhythm=rhythm)
@@ -358,11 +409,14 @@ def report(
     waves: Sequence[str],
     rhythm: int,
     methods: Sequence[str] = METHODS,
+    ahani: AhaniSettings = AhaniSettings(),
 ) -> None:
     """Print the table row by row as each seed pair finishes, then each wave's summary."""
     print(
         f"desk in arrival order vs hindsight, {persons:,} persons, re-priced every "
-        f"1/{rhythm} of the day (excess over the hindsight plan's objective)"
+        f"1/{rhythm} of the day (excess over the hindsight plan's objective); ahani: "
+        f"{ahani.samples} LPs of {ahani.households} households, "
+        f"{'minimal' if ahani.minimal else 'vertex'} duals"
     )
     print(
         "| wave | seeds | households | hindsight | greedy | stale | morning | re-priced | ahani "
@@ -373,7 +427,7 @@ def report(
     # seed by seed across the waves: a run cut short still covers every wave
     for seed in seeds:
         for wave in waves:
-            results.append(seed_pair(persons, wave, seed, rhythm, methods))
+            results.append(seed_pair(persons, wave, seed, rhythm, methods, ahani))
             print(seed_row(results[-1]), flush=True)
     for row in summary_rows(results):
         print(row)
@@ -387,6 +441,11 @@ def main() -> None:
     parser.add_argument("--waves", default="hub,scattered")
     parser.add_argument("--rhythm", type=int, default=10)
     parser.add_argument("--methods", default="greedy,morning,repriced")
+    parser.add_argument("--ahani-samples", type=int, default=AhaniSettings.samples)
+    parser.add_argument("--ahani-households", type=int, default=AhaniSettings.households)
+    parser.add_argument(
+        "--ahani-duals", choices=("minimal", "vertex"), default="minimal", help="ahani's duals"
+    )
     arguments = parser.parse_args()
     waves = arguments.waves.split(",")
     unknown = [w for w in waves if w not in WAVES]
@@ -398,7 +457,14 @@ def main() -> None:
     if any(m not in METHODS for m in methods):
         parser.error(f"unknown method in {arguments.methods!r}: use {', '.join(METHODS)}")
     seeds = [int(s) for s in arguments.seeds.split(",")]
-    report(arguments.persons, seeds, waves, arguments.rhythm, methods)
+    if arguments.ahani_samples < 1 or arguments.ahani_households < 1:
+        parser.error("--ahani-samples and --ahani-households must be at least 1")
+    ahani = AhaniSettings(
+        samples=arguments.ahani_samples,
+        households=arguments.ahani_households,
+        minimal=arguments.ahani_duals == "minimal",
+    )
+    report(arguments.persons, seeds, waves, arguments.rhythm, methods, ahani)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bench.desk_quality import (
+    AhaniSettings,
     ahani_prices,
     ahani_repricer,
     checkpoints,
@@ -92,20 +93,38 @@ def test_the_ahani_baseline_places_every_household_within_capacity_above_the_bou
 
 def test_a_remaining_wave_within_one_sample_gets_the_exact_lp_duals_of_that_wave() -> None:
     places, arrivals, jobs = random_instance(4, settlements=8, households=60, tight=True)
-    ahani = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 40, seed=3)
+    vertex = AhaniSettings(minimal=False)
+    ahani = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 40, seed=3, settings=vertex)
     # the same expected wave (same draw) through the batch plan's exact LP
     exact = intraday_prices(places, jobs, DEFAULT_POLICY, arrivals, 40, method="lp", seed=3)
     assert np.allclose(ahani.persons, exact.persons)
+    assert np.allclose(ahani.children, exact.children)
+    # a vacancy the LP prices at 0 is passed on as almost 0, not as "not priced"
     assert np.allclose(ahani.workers, exact.workers)
+    assert np.all(
+        (ahani.workers > 0) == (build_problem(places, [], jobs, DEFAULT_POLICY).vacancies > 0)
+    )
+
+
+def test_the_smallest_duals_price_the_capacities_no_dearer_than_a_vertex() -> None:
+    places, arrivals, jobs = random_instance(6, settlements=8, households=60, tight=False)
+    least = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 40, seed=2)
+    vertex = ahani_prices(
+        places, jobs, DEFAULT_POLICY, arrivals, 40, seed=2, settings=AhaniSettings(minimal=False)
+    )
+    assert np.all(least.persons <= vertex.persons + 1e-6)
+    # on this wave HiGHS' vertex prices two settlements above the least optimal prices
+    assert np.any(least.persons < vertex.persons - 1.0)
 
 
 def test_sampled_prices_rise_with_the_arrivals_still_expected() -> None:
     places, arrivals, jobs = random_instance(6, settlements=6, households=30, tight=True)
-    few = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 2, households=10, samples=3)
-    many = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 90, households=10, samples=3)
+    small = AhaniSettings(samples=3, households=10)
+    few = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 2, settings=small)
+    many = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 90, settings=small)
     # 90 expected households crowd the same room: each scaled sample of 10 prices it dearer
     assert many.persons.sum() > few.persons.sum()
-    again = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 90, households=10, samples=3)
+    again = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 90, settings=small)
     assert np.array_equal(many.persons, again.persons)
 
 
