@@ -2,6 +2,7 @@
 
     python -m bench.desk_quality [--persons 100000] [--seeds 11,21,31,41,51]
                                  [--waves hub,scattered] [--rhythm 10]
+                                 [--methods greedy,stale,morning,repriced,ahani]
 
 For each wave shape and seed s, yesterday is `national_instance(persons, seed=s)` and today
 `seed=s+1` (another wave of the same distribution, with its own vacancy list). Today's
@@ -12,7 +13,11 @@ then `confirm`). The desk ranks with:
 * stale: yesterday's batch plan as it was, on yesterday's vacancy list;
 * morning: `morning_prices`, yesterday's arrivals re-planned against today's vacancies;
 * re-priced: morning prices, then `intraday_prices` after every tenth of the day's
-  expected arrivals (`--rhythm`), against the loads and open jobs of that moment.
+  expected arrivals (`--rhythm`), against the loads and open jobs of that moment;
+* ahani: the published baseline, the dual-price method of Ahani et al. ("Dynamic placement
+  in refugee resettlement", Operations Research 2024; code `pgoelz/dynamicrefugees`), at
+  the same rhythm from the same expected wave (`ahani_prices`): the two differ only in
+  how the prices are made.
 
 The arrivals expected for the rest of the day are sized from yesterday's count
 (remaining = yesterday's households − today's seen so far) and drawn from the last 24
@@ -26,7 +31,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -37,10 +42,13 @@ from qonaq.placement.desk import (
     DeskIndex,
     confirm,
     desk_index,
+    expected_wave,
     intraday_prices,
     morning_prices,
+    no_prices,
     recommend,
 )
+from qonaq.placement.lp import COLUMN_ROUNDS, sample_prices
 from qonaq.placement.model import (
     CHILDREN,
     MEDICAL,
@@ -56,7 +64,30 @@ from qonaq.placement.policy import DEFAULT_POLICY, Policy
 from qonaq.placement.pricing import Prices
 
 WAVES: dict[str, WaveShape] = {"hub": HUB_WAVE, "scattered": SCATTERED_WAVE}
-METHODS = ("greedy", "stale", "morning", "repriced")
+METHODS = ("greedy", "stale", "morning", "repriced", "ahani")
+# the methods that re-price during the day, timed per re-pricing
+REPRICING = ("repriced", "ahani")
+# every capacity and vacancy this much larger (relative) makes the LP's optimal duals the
+# smallest ones, as Ahani et al. choose: small beside any real slack, large beside HiGHS'
+# tolerances
+SPARE = 1e-4
+# a worker price of exactly 0 tells the desk "no such vacancy priced": an LP's 0 (the jobs
+# are filled anyway) is passed on as this
+NEAR_ZERO_WORKER_PRICE = 1e-9
+
+
+@dataclass(frozen=True)
+class AhaniSettings:
+    """How the baseline's prices are made (`ahani_prices`)."""
+
+    # sampled trajectories whose duals are averaged: Ahani et al.'s -k default
+    samples: int = 5
+    # households in each sampled LP: the exact LP of a whole remaining wave (tens of
+    # thousands of types) takes minutes, one of 500 households a few seconds
+    households: int = 500
+    # the smallest optimal duals (the paper's choice), else HiGHS' vertex duals
+    minimal: bool = True
+
 
 # prices for the rest of the day from the settlements and open jobs of now, today's
 # households seen so far and how many are still expected
@@ -159,6 +190,107 @@ def intraday_repricer(
     return reprice
 
 
+def ahani_prices(
+    settlements: Sequence[SettlementRecord],
+    vacancies: Sequence[VacancyRecord],
+    policy: Policy,
+    expected: Sequence[HouseholdRecord],
+    remaining: int,
+    *,
+    seed: int = 0,
+    settings: AhaniSettings = AhaniSettings(),
+) -> Prices:
+    """The dual prices of Ahani et al. for the rest of the day: the average of the
+    smallest optimal row duals of `settings.samples` exact LP relaxations (HiGHS, column
+    generation run to the end), each over `settings.households` drawn from the expected
+    remaining wave — the same wave, drawn with the same seed, as `intraday_prices` —
+    against the settlements' loads and open jobs of now.
+
+    Where it departs from the paper, and why:
+    * Size: each of the paper's K trajectories is as long as the expected remaining
+      arrivals; here each LP takes `households` of them with every capacity, load and
+      vacancy scaled by their share of persons (`lp.sample_prices`, as the flows' own
+      sample LP does), because the exact LP of a wave of tens of thousands of household
+      types takes minutes. A remaining wave no larger than `households` is priced whole,
+      by one exact LP.
+    * Which duals: the paper picks the element-wise minimal optimal prices with a second
+      LP; here every capacity and vacancy is raised by a relative `SPARE` before the one
+      LP, whose optimal duals are then those of the original LP that make the capacities
+      cheapest (a lexicographic perturbation: the same minimal prices where they exist,
+      without a second LP). `minimal=False` keeps HiGHS' vertex duals.
+    * Worker prices: an LP's μ = 0 (the vacancy filled by later arrivals anyway) reaches
+      the desk as `NEAR_ZERO_WORKER_PRICE`, since the desk reads an exact 0 as "no such
+      vacancy priced" and would count the full reward.
+    * Resources: the paper prices one capacity per affiliate; this model's LP also has
+      congestion bands (inside the persons price π), child and medical places (λ) and jobs
+      per occupation (μ), all read from the same LP's rows.
+    * Current batch: the paper adds the day's batch being allocated to each trajectory;
+      a desk sees one household at a time, so only expected arrivals are sampled.
+    * Choice: the desk's own ranking (`recommend`) with these prices — travel, wishes and
+      jobs at their prices plus the household's persons at no less than π (the price
+      includes the congestion at the margin), as for the re-priced column.
+    """
+    if remaining <= 0 or not expected:
+        return no_prices(settlements, vacancies)
+    wave = expected_wave(expected, remaining, seed)
+    problem = build_problem(settlements, wave, vacancies, policy)
+    if settings.minimal:
+        problem = with_spare(problem)
+    if remaining <= settings.households:
+        drawn = [sample_prices(problem, remaining, seed=seed, rounds=COLUMN_ROUNDS)]
+    else:
+        drawn = [
+            sample_prices(
+                problem, settings.households, seed=seed * settings.samples + k, rounds=COLUMN_ROUNDS
+            )
+            for k in range(settings.samples)
+        ]
+    workers = np.mean([p.workers for p in drawn], axis=0)
+    return Prices(
+        persons=np.mean([p.persons for p in drawn], axis=0),
+        children=np.mean([p.children for p in drawn], axis=0),
+        medical=np.mean([p.medical for p in drawn], axis=0),
+        workers=np.where(
+            problem.vacancies > 0, np.maximum(workers, NEAR_ZERO_WORKER_PRICE), workers
+        ),
+    )
+
+
+def with_spare(problem: PlacementProblem) -> PlacementProblem:
+    """The problem with every capacity and vacancy a relative `SPARE` larger."""
+    # fractional capacities on purpose, as in lp.sample_prices
+    return replace(
+        problem,
+        capacity=problem.capacity * (1 + SPARE),  # type: ignore[arg-type]
+        vacancies=problem.vacancies * (1 + SPARE),  # type: ignore[arg-type]
+    )
+
+
+def ahani_repricer(
+    yesterday: Sequence[HouseholdRecord],
+    policy: Policy,
+    *,
+    seed: int = 0,
+    settings: AhaniSettings = AhaniSettings(),
+) -> Repricer:
+    """`ahani_prices` from the same recent arrivals and remaining count as
+    `intraday_repricer`."""
+
+    def reprice(
+        places: list[SettlementRecord],
+        jobs: list[VacancyRecord],
+        seen: Sequence[HouseholdRecord],
+        count: int,
+    ) -> Prices:
+        remaining = max(0, len(yesterday) - count)
+        recent = list(seen) + list(yesterday[count:])
+        return ahani_prices(
+            places, jobs, policy, recent, remaining, seed=seed + count, settings=settings
+        )
+
+    return reprice
+
+
 def excess(problem: PlacementProblem, chosen: IntArray, hindsight: float) -> float:
     """How far a desk run's objective is above the hindsight plan's, as a fraction."""
     return evaluate(problem, chosen).objective / hindsight - 1
@@ -173,12 +305,18 @@ class SeedResult:
     households: int
     hindsight: float
     excess: dict[str, float]
-    repricing_seconds: list[float]
-    repricing_cpu: list[float]
+    # per re-pricing method, each re-pricing's wall and CPU seconds
+    repricing_seconds: dict[str, list[float]]
+    repricing_cpu: dict[str, list[float]]
 
 
 def seed_pair(
-    persons: int, wave: str, seed: int, rhythm: int, methods: Sequence[str] = METHODS
+    persons: int,
+    wave: str,
+    seed: int,
+    rhythm: int,
+    methods: Sequence[str] = METHODS,
+    ahani: AhaniSettings = AhaniSettings(),
 ) -> SeedResult:
     """The methods' desk days on one seed pair (yesterday `seed`, today `seed + 1`)."""
     policy = DEFAULT_POLICY
@@ -200,17 +338,24 @@ def seed_pair(
             days[name] = desk_day(today, policy, stale)
         elif name == "morning":
             days[name] = desk_day(today, policy, morning)
-        else:
+        elif name == "repriced":
             reprice = intraday_repricer(yesterday.households, policy)
             days[name] = desk_day(today, policy, morning, reprice=reprice, rhythm=rhythm)
+        elif name == "ahani":
+            reprice = ahani_repricer(yesterday.households, policy, settings=ahani)
+            # the day starts on the method's own prices: yesterday's arrivals, all expected
+            opening = reprice(list(today.settlements), list(today.vacancies), [], 0)
+            days[name] = desk_day(today, policy, opening, reprice=reprice, rhythm=rhythm)
+        else:
+            raise ValueError(f"unknown desk method {name!r}: use {', '.join(METHODS)}")
     return SeedResult(
         wave=wave,
         seed=seed,
         households=len(today.households),
         hindsight=hindsight,
         excess={name: excess(problem, day.chosen, hindsight) for name, day in days.items()},
-        repricing_seconds=days["repriced"].repricing_seconds if "repriced" in days else [],
-        repricing_cpu=days["repriced"].repricing_cpu if "repriced" in days else [],
+        repricing_seconds={m: days[m].repricing_seconds for m in REPRICING if m in days},
+        repricing_cpu={m: days[m].repricing_cpu for m in REPRICING if m in days},
     )
 
 
@@ -219,16 +364,25 @@ def cell(result: SeedResult, method: str) -> str:
     return f"{result.excess[method]:+.2%}" if method in result.excess else "–"
 
 
+def timing(results: Sequence[SeedResult]) -> str:
+    """Per re-pricing method: its re-pricings' wall and CPU seconds, p50 / max."""
+    cells = []
+    for method in REPRICING:
+        for kind in ("repricing_seconds", "repricing_cpu"):
+            seconds = [s for r in results for s in getattr(r, kind).get(method, [])]
+            cells.append(
+                f"{statistics.median(seconds):.1f} / {max(seconds):.1f}" if seconds else "–"
+            )
+    return " | ".join(cells)
+
+
 def seed_row(result: SeedResult) -> str:
     """One table row: the seed pair, the hindsight objective, each method's excess."""
-    seconds = result.repricing_seconds or [float("nan")]
-    cpu = result.repricing_cpu or [float("nan")]
     return (
         f"| {result.wave} | {result.seed}/{result.seed + 1} | {result.households:,} | "
         f"{result.hindsight:,.0f} | "
         + " | ".join(cell(result, name) for name in METHODS)
-        + f" | {statistics.median(seconds):.1f} / {max(seconds):.1f} | "
-        f"{statistics.median(cpu):.1f} / {max(cpu):.1f} | {os.getloadavg()[0]:.1f} |"
+        + f" | {timing([result])} | {os.getloadavg()[0]:.1f} |"
     )
 
 
@@ -237,8 +391,6 @@ def summary_rows(results: Sequence[SeedResult]) -> list[str]:
     rows = []
     for wave in dict.fromkeys(r.wave for r in results):
         mine = [r for r in results if r.wave == wave]
-        seconds = [s for r in mine for s in r.repricing_seconds] or [float("nan")]
-        cpu = [s for r in mine for s in r.repricing_cpu] or [float("nan")]
         for label, pick in (("average", statistics.fmean), ("largest", max)):
             rows.append(
                 f"| {wave} | {label} | | | "
@@ -246,8 +398,7 @@ def summary_rows(results: Sequence[SeedResult]) -> list[str]:
                     f"{pick(r.excess[m] for r in mine):+.2%}" if m in mine[0].excess else "–"
                     for m in METHODS
                 )
-                + f" | {statistics.median(seconds):.1f} / {max(seconds):.1f} | "
-                f"{statistics.median(cpu):.1f} / {max(cpu):.1f} | |"
+                + f" | {timing(mine)} | |"
             )
     return rows
 
@@ -258,22 +409,25 @@ def report(
     waves: Sequence[str],
     rhythm: int,
     methods: Sequence[str] = METHODS,
+    ahani: AhaniSettings = AhaniSettings(),
 ) -> None:
     """Print the table row by row as each seed pair finishes, then each wave's summary."""
     print(
         f"desk in arrival order vs hindsight, {persons:,} persons, re-priced every "
-        f"1/{rhythm} of the day (excess over the hindsight plan's objective)"
+        f"1/{rhythm} of the day (excess over the hindsight plan's objective); ahani: "
+        f"{ahani.samples} LPs of {ahani.households} households, "
+        f"{'minimal' if ahani.minimal else 'vertex'} duals"
     )
     print(
-        "| wave | seeds | households | hindsight | greedy | stale | morning | re-priced "
-        "| re-pricing wall s p50 / max | CPU s p50 / max | load avg |"
+        "| wave | seeds | households | hindsight | greedy | stale | morning | re-priced | ahani "
+        "| re-priced wall s p50 / max | CPU s | ahani wall s p50 / max | CPU s | load avg |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     results = []
     # seed by seed across the waves: a run cut short still covers every wave
     for seed in seeds:
         for wave in waves:
-            results.append(seed_pair(persons, wave, seed, rhythm, methods))
+            results.append(seed_pair(persons, wave, seed, rhythm, methods, ahani))
             print(seed_row(results[-1]), flush=True)
     for row in summary_rows(results):
         print(row)
@@ -287,6 +441,11 @@ def main() -> None:
     parser.add_argument("--waves", default="hub,scattered")
     parser.add_argument("--rhythm", type=int, default=10)
     parser.add_argument("--methods", default="greedy,morning,repriced")
+    parser.add_argument("--ahani-samples", type=int, default=AhaniSettings.samples)
+    parser.add_argument("--ahani-households", type=int, default=AhaniSettings.households)
+    parser.add_argument(
+        "--ahani-duals", choices=("minimal", "vertex"), default="minimal", help="ahani's duals"
+    )
     arguments = parser.parse_args()
     waves = arguments.waves.split(",")
     unknown = [w for w in waves if w not in WAVES]
@@ -298,7 +457,14 @@ def main() -> None:
     if any(m not in METHODS for m in methods):
         parser.error(f"unknown method in {arguments.methods!r}: use {', '.join(METHODS)}")
     seeds = [int(s) for s in arguments.seeds.split(",")]
-    report(arguments.persons, seeds, waves, arguments.rhythm, methods)
+    if arguments.ahani_samples < 1 or arguments.ahani_households < 1:
+        parser.error("--ahani-samples and --ahani-households must be at least 1")
+    ahani = AhaniSettings(
+        samples=arguments.ahani_samples,
+        households=arguments.ahani_households,
+        minimal=arguments.ahani_duals == "minimal",
+    )
+    report(arguments.persons, seeds, waves, arguments.rhythm, methods, ahani)
 
 
 if __name__ == "__main__":

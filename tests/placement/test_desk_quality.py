@@ -5,13 +5,24 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from bench.desk_quality import checkpoints, desk_day, excess, intraday_repricer
+from bench.desk_quality import (
+    AhaniSettings,
+    ahani_prices,
+    ahani_repricer,
+    checkpoints,
+    desk_day,
+    excess,
+    intraday_repricer,
+)
 from bench.instances import national_instance
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.placement.costs import evaluate, placed_totals
+from qonaq.placement.desk import intraday_prices
 from qonaq.placement.model import UNPLACED, HouseholdRecord, VacancyRecord, build_problem
+from qonaq.placement.plan import plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY
 from qonaq.placement.pricing import Prices
+from tests.placement.factories import random_instance
 
 
 def test_a_repriced_day_prices_from_the_loads_and_open_jobs_of_that_moment() -> None:
@@ -61,6 +72,60 @@ def test_every_household_is_placed_once_within_capacity_at_the_costs_the_desk_sh
     assert evaluate(problem, day.chosen).objective == pytest.approx(day.marginal_total, rel=1e-9)
     hindsight = evaluate(problem, day.chosen).objective * 0.8
     assert excess(problem, day.chosen, hindsight) == pytest.approx(0.25)
+
+
+def test_the_ahani_baseline_places_every_household_within_capacity_above_the_bound() -> None:
+    yesterday, today = national_instance(400, seed=8), national_instance(400, seed=9)
+    problem = build_problem(today.settlements, today.households, today.vacancies, DEFAULT_POLICY)
+    reprice = ahani_repricer(yesterday.households, DEFAULT_POLICY)
+    opening = reprice(list(today.settlements), list(today.vacancies), [], 0)
+    day = desk_day(today, DEFAULT_POLICY, opening, reprice=reprice)
+    assert np.all(day.chosen != UNPLACED)
+    added, _ = placed_totals(problem, day.chosen)
+    assert np.all((problem.load + added <= problem.capacity) | (added == 0))
+    assert evaluate(problem, day.chosen).objective == pytest.approx(day.marginal_total, rel=1e-9)
+    # no desk day beats the optimum: the hindsight plan's bound is below it
+    hindsight = plan_placement(problem)
+    assert evaluate(problem, day.chosen).objective >= hindsight.lower_bound * (1 - 1e-9)
+    assert np.isfinite(excess(problem, day.chosen, hindsight.objective))
+    assert len(day.repricing_seconds) == 9
+
+
+def test_a_remaining_wave_within_one_sample_gets_the_exact_lp_duals_of_that_wave() -> None:
+    places, arrivals, jobs = random_instance(4, settlements=8, households=60, tight=True)
+    vertex = AhaniSettings(minimal=False)
+    ahani = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 40, seed=3, settings=vertex)
+    # the same expected wave (same draw) through the batch plan's exact LP
+    exact = intraday_prices(places, jobs, DEFAULT_POLICY, arrivals, 40, method="lp", seed=3)
+    assert np.allclose(ahani.persons, exact.persons)
+    assert np.allclose(ahani.children, exact.children)
+    # a vacancy the LP prices at 0 is passed on as almost 0, not as "not priced"
+    assert np.allclose(ahani.workers, exact.workers)
+    assert np.all(
+        (ahani.workers > 0) == (build_problem(places, [], jobs, DEFAULT_POLICY).vacancies > 0)
+    )
+
+
+def test_the_smallest_duals_price_the_capacities_no_dearer_than_a_vertex() -> None:
+    places, arrivals, jobs = random_instance(6, settlements=8, households=60, tight=False)
+    least = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 40, seed=2)
+    vertex = ahani_prices(
+        places, jobs, DEFAULT_POLICY, arrivals, 40, seed=2, settings=AhaniSettings(minimal=False)
+    )
+    assert np.all(least.persons <= vertex.persons + 1e-6)
+    # on this wave HiGHS' vertex prices two settlements above the least optimal prices
+    assert np.any(least.persons < vertex.persons - 1.0)
+
+
+def test_sampled_prices_rise_with_the_arrivals_still_expected() -> None:
+    places, arrivals, jobs = random_instance(6, settlements=6, households=30, tight=True)
+    small = AhaniSettings(samples=3, households=10)
+    few = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 2, settings=small)
+    many = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 90, settings=small)
+    # 90 expected households crowd the same room: each scaled sample of 10 prices it dearer
+    assert many.persons.sum() > few.persons.sum()
+    again = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 90, settings=small)
+    assert np.array_equal(many.persons, again.persons)
 
 
 def test_checkpoints_split_the_day_into_equal_parts() -> None:

@@ -168,18 +168,33 @@ def intraday_prices(
             f"unknown re-pricing method {method!r}: use {', '.join(REPRICING_METHODS)}"
         )
     if remaining <= 0 or not expected:
-        zero = np.zeros(len(settlements))
-        groups = len({v.occupation for v in vacancies if v.vacancies > 0})
-        return Prices(zero, zero, zero, np.zeros((len(settlements), groups)))
+        return no_prices(settlements, vacancies)
+    wave = expected_wave(expected, remaining, seed)
+    problem = build_problem(settlements, wave, vacancies, policy)
+    return plan_placement(problem, method=method, options=options).prices
+
+
+def no_prices(
+    settlements: Sequence[SettlementRecord], vacancies: Sequence[VacancyRecord]
+) -> Prices:
+    """Zero prices in the shape the desk reads: nothing more is expected today."""
+    zero = np.zeros(len(settlements))
+    groups = len({v.occupation for v in vacancies if v.vacancies > 0})
+    return Prices(zero, zero, zero, np.zeros((len(settlements), groups)))
+
+
+def expected_wave(
+    expected: Sequence[HouseholdRecord], remaining: int, seed: int
+) -> list[HouseholdRecord]:
+    """The `remaining` households still expected, drawn from `expected` with a seeded
+    generator (repeats when there are fewer), in the order of `expected`."""
     rng = np.random.default_rng(seed)
     drawn = rng.choice(len(expected), size=remaining, replace=remaining > len(expected))
     # ids must be unique within a wave: a repeated household is a new one like it
-    wave = [
+    return [
         expected[int(h)].model_copy(update={"id": f"expected-{k}"})
         for k, h in enumerate(np.sort(drawn).tolist())
     ]
-    problem = build_problem(settlements, wave, vacancies, policy)
-    return plan_placement(problem, method=method, options=options).prices
 
 
 def road_km_from(desk: DeskIndex, lat: float, lon: float) -> FloatArray:
