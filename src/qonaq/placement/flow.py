@@ -50,6 +50,7 @@ from qonaq.placement.pricing import (
     dual_bound,
     pricing_context,
 )
+from qonaq.placement.wide import ascent_pair_limit
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def solve_relaxation(
     progress: Progress | None = None,
     options: PlanOptions = DEFAULT_OPTIONS,
 ) -> Relaxation:
-    """With `ascend` (and at most `options.ascent_max_pairs` type-settlement pairs): a quasi-Newton
+    """With `ascend` (and at most `wide.ascent_pair_limit` type-settlement pairs): a quasi-Newton
     ascent of the smoothed dual from travel prices and a flow that rounds its soft plan.
     Otherwise `rounds` of Lagrangian prices and min-cost flows; the best bound is kept."""
     ctx = pricing_context(problem, types)
@@ -185,8 +186,9 @@ def effort_of(problem: PlacementProblem, types: HouseholdTypes, options: PlanOpt
 def ascends(
     problem: PlacementProblem, types: HouseholdTypes, options: PlanOptions = DEFAULT_OPTIONS
 ) -> bool:
-    """Whether the flows climb the dual: at most `ascent_max_pairs` type-settlement pairs."""
-    return len(types.count) * len(problem.settlement_ids) <= options.ascent_max_pairs
+    """Whether the flows climb the dual: at most `wide.ascent_pair_limit` type-settlement
+    pairs."""
+    return len(types.count) * len(problem.settlement_ids) <= ascent_pair_limit(problem, options)
 
 
 def ascended_relaxation(
