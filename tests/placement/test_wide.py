@@ -5,6 +5,7 @@ import pytest
 
 from qonaq.placement.check import violations
 from qonaq.placement.costs import evaluate, placed_totals
+from qonaq.placement.flow import SPREAD_EFFORT, WIDE_SPREAD_EFFORT, effort_of
 from qonaq.placement.household_types import household_types
 from qonaq.placement.lp import solve_lp_relaxation
 from qonaq.placement.model import PlacementProblem, build_problem
@@ -131,3 +132,16 @@ def test_a_wide_wave_the_ascent_takes_is_priced_at_finer_origins_unless_too_many
     assert plan.lower_bound <= plan.objective
     mapping = {h: plan.settlement_of(i) for i, h in enumerate(problem.household_ids)}
     assert violations(places, arrivals, DEFAULT_POLICY, mapping) == []
+
+
+def test_a_wide_wave_of_one_household_types_climbs_with_its_job_discounts_headroom() -> None:
+    wide = build_problem(
+        *scattered(26, settlements=WIDE_SETTLEMENTS, households=40), DEFAULT_POLICY
+    )
+    narrow = build_problem(*scattered(26, settlements=30, households=40), DEFAULT_POLICY)
+    wide_effort = effort_of(wide, household_types(wide), PlanOptions())
+    narrow_effort = effort_of(narrow, household_types(narrow), PlanOptions())
+    assert wide_effort is WIDE_SPREAD_EFFORT and wide_effort.job_headroom
+    assert narrow_effort is SPREAD_EFFORT and not narrow_effort.job_headroom
+    # longer low-temperature stages over many settlements
+    assert wide_effort.ascent_stages[-1].iterations > narrow_effort.ascent_stages[-1].iterations

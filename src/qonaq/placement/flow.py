@@ -104,9 +104,20 @@ SPREAD_EFFORT = replace(
     coarse_origins=COARSE_ORIGINS,
 )
 # and over many settlements, where job prices climbing from 0 left out job discounts
-# that mattered, with every job pair its job prices may reach (100,000 persons over 7,000
-# settlements: gap 8.03 % → 6.86 %; docs/placement-model.md §5)
-WIDE_SPREAD_EFFORT = replace(SPREAD_EFFORT, job_headroom=True)
+# that mattered, with every job pair its job prices may reach, and with twice the
+# iterations at the low temperatures, where the ascent of ~26,000 prices (7,000
+# settlements) was still climbing (100,000 persons: gap 8.03 % → 6.86 % → 4.59 %;
+# docs/placement-model.md §5)
+WIDE_SPREAD_EFFORT = replace(
+    SPREAD_EFFORT,
+    ascent_stages=(
+        Stage(4.0, 100, 150.0, 0.3),
+        Stage(1.0, 100, 80.0, 0.55),
+        Stage(0.25, 300, 40.0, 0.8),
+        Stage(0.08, 300, 20.0, 1.0),
+    ),
+    job_headroom=True,
+)
 # km-equivalents per child or medical place when such places first run short
 SIDE_PRICE_START = 50.0
 # rounds stop when the bound improves by less than this share
