@@ -104,15 +104,15 @@ SPREAD_EFFORT = replace(
     coarse_origins=COARSE_ORIGINS,
 )
 # and over many settlements, where job prices climbing from 0 left out job discounts
-# that mattered, with every job pair its job prices may reach, and with four times the
-# iterations at the low temperatures, where the ascent of ~26,000 prices (7,000
-# settlements) was still climbing (100,000 persons: gap 8.03 % → 6.86 % with the job
-# pairs → 3.11 %, for 58 CPU s more; docs/placement-model.md §5)
+# that mattered, with every job pair its job prices may reach, and with two to four times
+# the iterations, where the ascent of ~26,000 prices (7,000 settlements) was still
+# climbing (100,000 persons: gap 8.03 % → 6.86 % with the job pairs → 2.47 %, for
+# 75 CPU s more; docs/placement-model.md §5)
 WIDE_SPREAD_EFFORT = replace(
     SPREAD_EFFORT,
     ascent_stages=(
-        Stage(4.0, 100, 150.0, 0.3),
-        Stage(1.0, 100, 80.0, 0.55),
+        Stage(4.0, 200, 150.0, 0.3),
+        Stage(1.0, 200, 80.0, 0.55),
         Stage(0.25, 600, 40.0, 0.8),
         Stage(0.08, 600, 20.0, 1.0),
     ),
