@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from qonaq.placement.ascent import (
     NEGLIGIBLE_EXPONENT,
     SOFT_PLAN_MIN,
+    Discounts,
     ascend_dual,
     class_rows,
     dual_layout,
@@ -181,6 +182,32 @@ def test_the_smoothed_dual_by_class_rows_and_discounts_is_the_dual_written_out_p
             ahead, _ = smoothed_dual(ctx, layout, rows, every, x + step, tau)
             behind, _ = smoothed_dual(ctx, layout, rows, every, x - step, tau)
             assert abs((ahead - behind) / 2e-4 - gradient[j]) <= 1e-3 * (1 + abs(gradient[j]))
+
+
+def discount_pairs(ctx: PricingContext, near: Discounts) -> set[tuple[int, int]]:
+    """The (type, settlement) pairs a discount structure holds."""
+    pair_t = np.repeat(np.arange(len(ctx.types.count)), np.diff(near.type_start))
+    return set(zip(pair_t.tolist(), near.settlement.tolist(), strict=True))
+
+
+def test_discounts_with_headroom_keep_the_job_pairs_the_job_prices_may_reach() -> None:
+    places, arrivals, jobs = random_instance(17, settlements=40, households=400, tight=True)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    ctx = pricing_context(problem, household_types(problem))
+    layout, rows = dual_layout(ctx), class_rows(ctx)
+    groups = problem.vacancies.shape[1]
+    start = travel_prices(problem, ctx.types, cost_scale=100.0)
+    plain = discount_pairs(ctx, near_discounts(ctx, rows, layout, start, 20.0))
+    roomy = discount_pairs(ctx, near_discounts(ctx, rows, layout, start, 20.0, headroom=True))
+    # job prices at 0 may still climb to the reward: far hiring settlements come in
+    assert plain < roomy
+    # at the reward they can climb no further: the same pairs
+    top = layout.flat(start)
+    top[3 * layout.settlements :] = problem.policy.employment_reward
+    highest = layout.prices(top, groups)
+    assert discount_pairs(ctx, near_discounts(ctx, rows, layout, highest, 20.0)) == discount_pairs(
+        ctx, near_discounts(ctx, rows, layout, highest, 20.0, headroom=True)
+    )
 
 
 def test_class_rows_summed_within_reach_give_the_smoothed_dual_of_every_settlement() -> None:

@@ -5,14 +5,23 @@ import pytest
 
 from qonaq.placement.check import violations
 from qonaq.placement.costs import evaluate, placed_totals
+from qonaq.placement.flow import SPREAD_EFFORT, WIDE_SPREAD_EFFORT, effort_of
 from qonaq.placement.household_types import household_types
 from qonaq.placement.lp import solve_lp_relaxation
 from qonaq.placement.model import PlacementProblem, build_problem
 from qonaq.placement.options import PlanOptions
-from qonaq.placement.origins import pricing_origin_budget
-from qonaq.placement.plan import plan_placement
+from qonaq.placement.origins import pricing_origin_budget, pricing_problem, snap_origins
+from qonaq.placement.plan import finer_pricing, plan_placement
 from qonaq.placement.policy import DEFAULT_POLICY
-from qonaq.placement.wide import WIDE_SETTLEMENTS, own_origin_trades
+from qonaq.placement.wide import (
+    ASCENT_MAX_PAIRS,
+    WIDE_ASCENT_MAX_PAIRS,
+    WIDE_PRICING_ORIGINS,
+    WIDE_SETTLEMENTS,
+    ascent_pair_limit,
+    finer_pricing_origins,
+    own_origin_trades,
+)
 from tests.placement.factories import household, settlement
 from tests.placement.test_origins import scattered
 
@@ -84,3 +93,55 @@ def test_a_wide_wave_whose_own_origin_lp_runs_out_of_time_is_planned_snapped_by_
     assert plan.options.pricing_origins == pricing_origin_budget(WIDE_SETTLEMENTS)
     assert plan.placed_households == len(arrivals)
     assert plan.lower_bound <= plan.objective
+
+
+def test_the_ascent_runs_on_more_pairs_over_many_settlements_unless_the_options_say() -> None:
+    few = build_problem(*scattered(24, settlements=30, households=10), DEFAULT_POLICY)
+    many = build_problem(
+        *scattered(24, settlements=WIDE_SETTLEMENTS, households=10), DEFAULT_POLICY
+    )
+    assert ascent_pair_limit(few, PlanOptions()) == ASCENT_MAX_PAIRS
+    assert ascent_pair_limit(many, PlanOptions()) == WIDE_ASCENT_MAX_PAIRS > ASCENT_MAX_PAIRS
+    assert ascent_pair_limit(many, PlanOptions(ascent_max_pairs=7)) == 7
+
+
+def test_a_wide_wave_the_ascent_takes_is_priced_at_finer_origins_unless_too_many_pairs() -> None:
+    # more distinct origins than the default budget over this many settlements
+    budget = pricing_origin_budget(WIDE_SETTLEMENTS)
+    places, arrivals, jobs = scattered(25, settlements=WIDE_SETTLEMENTS, households=4 * budget)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    origins = snap_origins(problem, budget)
+    priced = pricing_problem(problem, origins)
+    coarse = (origins, priced, household_types(priced))
+    assert finer_pricing_origins(problem, coarse[2], PlanOptions()) == WIDE_PRICING_ORIGINS
+    finer = finer_pricing(problem, "flow", PlanOptions(), coarse)
+    assert finer[0].points > origins.points
+    assert float(finer[0].shift.mean()) < float(origins.shift.mean())
+    # types the ascent cannot take keep the coarse pricing, and the rounds with it
+    pairs = len(coarse[2].count) * WIDE_SETTLEMENTS
+    tight = PlanOptions(ascent_max_pairs=pairs)
+    assert finer_pricing(problem, "flow", tight, coarse) is coarse
+    # and so do fewer pairs allowed, a budget in the options, and the exact LP
+    fewer = PlanOptions(ascent_max_pairs=pairs - 1)
+    assert finer_pricing_origins(problem, coarse[2], fewer) is None
+    assert finer_pricing_origins(problem, coarse[2], PlanOptions(pricing_origins=budget)) is None
+    assert finer_pricing(problem, "lp", PlanOptions(), coarse) is coarse
+    # and the plan priced finer is whole and valid
+    plan = plan_placement(problem, method="flow")
+    assert plan.placed_households == len(arrivals)
+    assert plan.lower_bound <= plan.objective
+    mapping = {h: plan.settlement_of(i) for i, h in enumerate(problem.household_ids)}
+    assert violations(places, arrivals, DEFAULT_POLICY, mapping) == []
+
+
+def test_a_wide_wave_of_one_household_types_climbs_with_its_job_discounts_headroom() -> None:
+    wide = build_problem(
+        *scattered(26, settlements=WIDE_SETTLEMENTS, households=40), DEFAULT_POLICY
+    )
+    narrow = build_problem(*scattered(26, settlements=30, households=40), DEFAULT_POLICY)
+    wide_effort = effort_of(wide, household_types(wide), PlanOptions())
+    narrow_effort = effort_of(narrow, household_types(narrow), PlanOptions())
+    assert wide_effort is WIDE_SPREAD_EFFORT and wide_effort.job_headroom
+    assert narrow_effort is SPREAD_EFFORT and not narrow_effort.job_headroom
+    # longer low-temperature stages over many settlements
+    assert wide_effort.ascent_stages[-1].iterations > narrow_effort.ascent_stages[-1].iterations

@@ -154,11 +154,22 @@ class Discounts:
 
 
 def near_discounts(
-    ctx: PricingContext, rows: ClassRows, layout: DualLayout, prices: Prices, margin: float
+    ctx: PricingContext,
+    rows: ClassRows,
+    layout: DualLayout,
+    prices: Prices,
+    margin: float,
+    headroom: bool = False,
 ) -> Discounts:
-    """Every pair with a wish or a job within `margin` of its type's cheapest option."""
+    """Every pair with a wish or a job within `margin` of its type's cheapest option; with
+    `headroom`, every job pair that would be there were its job prices at the reward, as high
+    as the stage may take them (jobs priced from 0 climb far within a stage, and a pair left
+    out makes the smoothed dual reward a higher job price for nothing: §5 of the doc)."""
     types = ctx.types
-    hires = (ctx.problem.vacancies > 0).T.astype(np.float32)  # (G, S)
+    hiring = ctx.problem.vacancies > 0
+    hires = hiring.T.astype(np.float32)  # (G, S)
+    # how far each job price may still climb, (G, S)
+    rise = ((ctx.problem.policy.employment_reward - prices.workers) * hiring).T
     unplaced = ctx.problem.policy.unplaced_penalty
     found_t, found_s = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     for start in range(0, len(types.count), PRICING_CHUNK):
@@ -168,6 +179,8 @@ def near_discounts(
         special = (types.workers[t] > 0).astype(np.float32) @ hires > 0
         wish_t, wish_rank = np.nonzero(types.preferences[t] >= 0)
         special[wish_t, types.preferences[t[wish_t], wish_rank]] = True
+        if headroom:
+            cost = cost - ctx.per_person[t, 2:] @ rise
         i, s = np.nonzero(special & (cost <= low[:, None] + margin))
         found_t.append(t[i])
         found_s.append(s)
@@ -610,9 +623,11 @@ def ascend_dual(
     seconds: float | None = ASCENT_SECONDS,
     progress: Progress | None = None,
     stages: tuple[Stage, ...] = ASCENT_STAGES,
+    headroom: bool = False,
 ) -> Ascent:
     """Better prices by quasi-Newton ascent (L-BFGS-B) on the smoothed dual, stage by stage,
-    each for its iterations, and with `seconds` for at most that long."""
+    each for its iterations, and with `seconds` for at most that long; `headroom`: each
+    stage's job discounts as `near_discounts` keeps them with it."""
     problem = ctx.problem
     layout = dual_layout(ctx)
     rows = class_rows(ctx)
@@ -635,7 +650,7 @@ def ascend_dual(
         if time.perf_counter() > deadline:
             continue
         reached = stage.tau
-        near = near_discounts(ctx, rows, layout, layout.prices(x, groups), stage.margin)
+        near = near_discounts(ctx, rows, layout, layout.prices(x, groups), stage.margin, headroom)
         window = NEGLIGIBLE_EXPONENT * stage.tau + stage.margin
         keeper = ReachKeeper(
             rows, near, n, window, window - NEGLIGIBLE_EXPONENT * stage.tau, unplaced,

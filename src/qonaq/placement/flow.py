@@ -50,6 +50,7 @@ from qonaq.placement.pricing import (
     dual_bound,
     pricing_context,
 )
+from qonaq.placement.wide import ascent_pair_limit, is_wide
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class FlowEffort:
     ascent_sample_rounds: int  # the sample LP's rounds for the ascent's side prices, 0: none
     coarse_stages: int = 0  # the first stages climb with the origins snapped coarser,
     coarse_origins: int = 0  # to this many points (prices are per settlement: they carry over)
+    # each stage keeps the job discounts its job prices may reach (ascent.near_discounts)
+    job_headroom: bool = False
 
 
 FULL_EFFORT = FlowEffort(
@@ -99,6 +102,21 @@ SPREAD_EFFORT = replace(
     ),
     coarse_stages=COARSE_STAGES,
     coarse_origins=COARSE_ORIGINS,
+)
+# and over many settlements, where job prices climbing from 0 left out job discounts
+# that mattered, with every job pair its job prices may reach, and with two to four times
+# the iterations, where the ascent of ~26,000 prices (7,000 settlements) was still
+# climbing (100,000 persons: gap 8.03 % → 6.86 % with the job pairs → 2.47 %, for
+# 75 CPU s more; docs/placement-model.md §5)
+WIDE_SPREAD_EFFORT = replace(
+    SPREAD_EFFORT,
+    ascent_stages=(
+        Stage(4.0, 200, 150.0, 0.3),
+        Stage(1.0, 200, 80.0, 0.55),
+        Stage(0.25, 600, 40.0, 0.8),
+        Stage(0.08, 600, 20.0, 1.0),
+    ),
+    job_headroom=True,
 )
 # km-equivalents per child or medical place when such places first run short
 SIDE_PRICE_START = 50.0
@@ -156,7 +174,7 @@ def solve_relaxation(
     progress: Progress | None = None,
     options: PlanOptions = DEFAULT_OPTIONS,
 ) -> Relaxation:
-    """With `ascend` (and at most `options.ascent_max_pairs` type-settlement pairs): a quasi-Newton
+    """With `ascend` (and at most `wide.ascent_pair_limit` type-settlement pairs): a quasi-Newton
     ascent of the smoothed dual from travel prices and a flow that rounds its soft plan.
     Otherwise `rounds` of Lagrangian prices and min-cost flows; the best bound is kept."""
     ctx = pricing_context(problem, types)
@@ -178,15 +196,16 @@ def effort_of(problem: PlacementProblem, types: HouseholdTypes, options: PlanOpt
     (docs/placement-model.md, §5)."""
     # the Lagrangian rounds, where the ascent is skipped, keep their own flows
     if singular(problem, types) and ascends(problem, types, options):
-        return SPREAD_EFFORT
+        return WIDE_SPREAD_EFFORT if is_wide(problem) else SPREAD_EFFORT
     return FULL_EFFORT if len(types.count) <= options.huge_wave_types else LEAN_EFFORT
 
 
 def ascends(
     problem: PlacementProblem, types: HouseholdTypes, options: PlanOptions = DEFAULT_OPTIONS
 ) -> bool:
-    """Whether the flows climb the dual: at most `ascent_max_pairs` type-settlement pairs."""
-    return len(types.count) * len(problem.settlement_ids) <= options.ascent_max_pairs
+    """Whether the flows climb the dual: at most `wide.ascent_pair_limit` type-settlement
+    pairs."""
+    return len(types.count) * len(problem.settlement_ids) <= ascent_pair_limit(problem, options)
 
 
 def ascended_relaxation(
@@ -238,8 +257,9 @@ def coarse_to_fine_ascent(
     their prices on the problem itself; each part with its stages' share of `seconds`."""
     stages, coarse = effort.ascent_stages, effort.coarse_stages
     problem = ctx.problem
+    headroom = effort.job_headroom
     if not coarse or coarse >= len(stages) or distinct_origins(problem) <= effort.coarse_origins:
-        return ascend_dual(ctx, start, seconds, progress, stages)
+        return ascend_dual(ctx, start, seconds, progress, stages, headroom)
     share = stages[coarse - 1].until
     coarse_problem = pricing_problem(problem, snap_origins(problem, effort.coarse_origins))
     first = ascend_dual(
@@ -248,6 +268,7 @@ def coarse_to_fine_ascent(
         None if seconds is None else share * seconds,
         progress,
         tuple(replace(stage, until=stage.until / share) for stage in stages[:coarse]),
+        headroom,
     )
     return ascend_dual(
         ctx,
@@ -257,6 +278,7 @@ def coarse_to_fine_ascent(
         tuple(
             replace(stage, until=(stage.until - share) / (1.0 - share)) for stage in stages[coarse:]
         ),
+        headroom,
     )
 
 

@@ -26,8 +26,9 @@ class PlanOptions:
     # beyond this many household types the flows take their lean settings
     huge_wave_types: int = 50_000
     # the dual ascent runs up to this many type × settlement pairs, Lagrangian rounds beyond
-    # (where their bound is far weaker: docs/placement-model.md §8)
-    ascent_max_pairs: int = 150_000_000
+    # (where their bound is far weaker: docs/placement-model.md §8); None: by the wave,
+    # 150 million, or 400 million over many settlements (wide.ascent_pair_limit)
+    ascent_max_pairs: int | None = None
     # distinct origins priced as they are at most, None: by the number of settlements
     pricing_origins: int | None = None
     # refuse a wave whose estimated peak memory exceeds this, None: the memory available

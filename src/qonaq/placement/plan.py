@@ -11,11 +11,12 @@ from threadpoolctl import threadpool_limits
 from qonaq.placement.assign import assign
 from qonaq.placement.costs import ObjectiveParts, evaluate
 from qonaq.placement.flow import ascends, solve_relaxation
-from qonaq.placement.household_types import HouseholdTypes, household_types
+from qonaq.placement.household_types import HouseholdTypes, household_types, unique_rows
 from qonaq.placement.lp import SolverTimeLimit, solve_lp_relaxation, solve_small_mip
 from qonaq.placement.model import PERSONS, UNPLACED, IntArray, PlacementProblem
 from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
 from qonaq.placement.origins import (
+    PricingOrigins,
     distinct_origins,
     exact_bound,
     pricing_origin_budget,
@@ -29,7 +30,7 @@ from qonaq.placement.pricing import (
     Relaxation,
     pricing_context,
 )
-from qonaq.placement.wide import better_seats, is_wide, unsnapped
+from qonaq.placement.wide import better_seats, finer_pricing_origins, is_wide, unsnapped
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,9 @@ def plan_placement(
     origins = snap_origins(problem, budget) if snap else None
     priced = problem if origins is None else pricing_problem(problem, origins)
     types = household_types(priced)
+    if origins is not None:
+        # a wide wave the ascent takes is priced nearer its households' own origins
+        origins, priced, types = finer_pricing(problem, method, options, (origins, priced, types))
     check_memory(problem, types, options)
     automatic = method == "auto"
     if automatic:
@@ -159,6 +163,27 @@ def plan_placement(
     )
 
 
+Pricing = tuple[PricingOrigins, PlacementProblem, HouseholdTypes]
+
+
+def finer_pricing(
+    problem: PlacementProblem, method: str, options: PlanOptions, coarse: Pricing
+) -> Pricing:
+    """The snapped wave's pricing (origins, problem, types) at `wide.finer_pricing_origins`
+    when the flows' ascent takes it; `coarse`, the pricing at the default budget, otherwise:
+    on a narrow wave, by another method, or where the finer types are too many pairs."""
+    budget = finer_pricing_origins(problem, coarse[2], options)
+    flows = method == "flow" or (method == "auto" and len(coarse[2].count) > LP_MAX_TYPES)
+    if budget is None or not flows:
+        return coarse
+    origins = snap_origins(problem, budget)
+    priced = pricing_problem(problem, origins)
+    types = household_types(priced)
+    if not ascends(priced, types, options):
+        return coarse
+    return origins, priced, types
+
+
 Solver = Callable[[PlacementProblem, HouseholdTypes, Progress | None], Relaxation]
 
 
@@ -195,19 +220,19 @@ def check_memory(problem: PlacementProblem, types: HouseholdTypes, options: Plan
 
 # the estimate's parts, measured on the benchmark's waves (peak resident memory of
 # `qonaq place`, with reading the files): a base, per household, per type-settlement pair
-# the pricing chunks and networks hold at once, per class row of the ascent
+# the pricing chunks and networks hold at once, per class row cell of the ascent
 BASE_BYTES = 400e6
 HOUSEHOLD_BYTES = 4_000.0
 TYPE_BYTES = 1_500.0
 CLASS_ROW_BYTES = 40.0
-DEMANDS_PER_ORIGIN = 60
 
 
 def estimated_bytes(problem: PlacementProblem, types: HouseholdTypes) -> float:
     """Peak memory a plan of this wave takes, from its households, types and settlements."""
     settlements = len(problem.settlement_ids)
-    origins = len(types.origin_lat)
-    class_rows = min(len(types.count), origins * DEMANDS_PER_ORIGIN) * settlements
+    # the ascent's class rows: one per origin and demand its types have
+    classes = unique_rows(np.concatenate([types.origin[:, None], types.demand], axis=1))[0]
+    class_rows = len(classes) * settlements
     return (
         BASE_BYTES
         + HOUSEHOLD_BYTES * len(problem.household_ids)

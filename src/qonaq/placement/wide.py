@@ -22,7 +22,7 @@ from scipy.spatial import cKDTree
 from qonaq.geo.distance import great_circle_pairs_km
 from qonaq.placement.costs import evaluate
 from qonaq.placement.exchange import solve_trades, take_workers, trade_network, worker_group
-from qonaq.placement.household_types import household_types
+from qonaq.placement.household_types import HouseholdTypes, household_types
 from qonaq.placement.model import PERSONS, UNPLACED, FloatArray, IntArray, PlacementProblem
 from qonaq.placement.options import PlanOptions
 from qonaq.placement.origins import distinct_origins
@@ -35,11 +35,40 @@ UNSNAPPED_LP_MAX_TYPES = 8000
 # the nearest settlements, by its own origin, among those its demand class holds, that a
 # household may be re-seated in (besides its wishes and its own seat)
 SEAT_NEIGHBOURS = 12
+# the dual ascent runs up to this many type × settlement pairs, Lagrangian rounds beyond
+ASCENT_MAX_PAIRS = 150_000_000
+# but over many settlements up to this many: there the rounds' bound is far weaker and a
+# wave's class rows are summed only within reach (100,000 own-origin persons over 7,000
+# settlements, 260 million pairs: gap 21 % by the rounds, 8 % by the ascent; §5 of the doc)
+WIDE_ASCENT_MAX_PAIRS = 400_000_000
+# a snapped wide wave the ascent can take is priced at up to this many origins, not at the
+# budget of origin-settlement pairs (50 points over 7,000 settlements, 50 km off)
+WIDE_PRICING_ORIGINS = 1024
 
 
 def is_wide(problem: PlacementProblem) -> bool:
     """Whether the wave is over many settlements."""
     return len(problem.settlement_ids) >= WIDE_SETTLEMENTS
+
+
+def ascent_pair_limit(problem: PlacementProblem, options: PlanOptions) -> int:
+    """The most type × settlement pairs the dual ascent runs on: the options', else by the
+    wave's number of settlements."""
+    if options.ascent_max_pairs is not None:
+        return options.ascent_max_pairs
+    return WIDE_ASCENT_MAX_PAIRS if is_wide(problem) else ASCENT_MAX_PAIRS
+
+
+def finer_pricing_origins(
+    problem: PlacementProblem, types: HouseholdTypes, options: PlanOptions
+) -> int | None:
+    """The finer budget of pricing origins for a wide wave snapped by the default budget
+    whose types (`types`, at that budget) the ascent takes; None where there is none."""
+    if not is_wide(problem) or options.pricing_origins is not None:
+        return None
+    if len(types.count) * len(problem.settlement_ids) > ascent_pair_limit(problem, options):
+        return None
+    return WIDE_PRICING_ORIGINS
 
 
 def unsnapped(problem: PlacementProblem, options: PlanOptions) -> bool:
