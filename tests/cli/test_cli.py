@@ -1,6 +1,8 @@
 """The command line: seeding, importing, listing, and bad input as one line and exit 2."""
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -8,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qonaq import __version__
-from qonaq.cli import app
+from qonaq.cli import COMMANDS, app
 from qonaq.config import get_settings
 from tests.settlements.test_importer import GOOD_ROWS, csv_text
 
@@ -39,6 +41,30 @@ def test_help_everywhere() -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 0, args
         assert "Usage" in result.stdout
+
+
+def test_every_command_is_listed_and_answers_its_help() -> None:
+    listed = runner.invoke(app, ["--help"])
+    assert listed.exit_code == 0
+    for name in COMMANDS:
+        assert name in listed.stdout
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.stdout, name
+    unknown = runner.invoke(app, ["nosuch"])
+    assert unknown.exit_code == 2 and "No such command" in unknown.output
+
+
+def test_the_command_line_starts_without_the_modules_of_other_commands() -> None:
+    # what `qonaq place` loads: not the database, the web server or the job queue
+    script = (
+        "import sys; from qonaq.cli import app; import qonaq.cli.place; "
+        "print(','.join(sorted(m for m in ('sqlalchemy', 'fastapi', 'procrastinate', "
+        "'openpyxl', 'qonaq.placement.plan') if m in sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "qonaq.placement.plan"
 
 
 def test_seed_kz_then_list_by_region_and_kind(cli_database: str) -> None:
