@@ -205,7 +205,6 @@ def main() -> None:
         100_000,
         [int(s) for s in desk_seeds.split(",")],
         list(desk_quality.WAVES),
-        rhythm=10,
         methods=desk_methods.split(","),
     )
     print()

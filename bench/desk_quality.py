@@ -1,7 +1,7 @@
 """Desk decisions in arrival order against the batch plan of the same day in hindsight.
 
     python -m bench.desk_quality [--persons 100000] [--seeds 11,21,31,41,51]
-                                 [--waves hub,scattered] [--rhythm 10]
+                                 [--waves hub,scattered] [--stale-share 0.25 | --rhythm 10]
                                  [--methods greedy,stale,morning,repriced,ahani]
 
 For each wave shape and seed s, yesterday is `national_instance(persons, seed=s)` and today
@@ -12,11 +12,13 @@ then `confirm`). The desk ranks with:
 * greedy: no prices (the true marginal cost alone);
 * stale: yesterday's batch plan as it was, on yesterday's vacancy list;
 * morning: `morning_prices`, yesterday's arrivals re-planned against today's vacancies;
-* re-priced: morning prices, then `intraday_prices` after every tenth of the day's
-  expected arrivals (`--rhythm`), against the loads and open jobs of that moment;
+* re-priced: morning prices, then `intraday_prices` each time a quarter of the arrivals
+  still expected at the last prices have come (`placement.desk.repricing_points` of
+  yesterday's count, `--stale-share`; `--rhythm N`: at every N-th of the day instead),
+  against the loads and open jobs of that moment;
 * ahani: the published baseline, the dual-price method of Ahani et al. ("Dynamic placement
   in refugee resettlement", Operations Research 2024; code `pgoelz/dynamicrefugees`), at
-  the same rhythm from the same expected wave (`ahani_prices`): the two differ only in
+  the same moments from the same expected wave (`ahani_prices`): the two differ only in
   how the prices are made.
 
 The arrivals expected for the rest of the day are sized from yesterday's count
@@ -30,7 +32,7 @@ import argparse
 import os
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -39,6 +41,7 @@ from bench.instances import HUB_WAVE, SCATTERED_WAVE, Instance, WaveShape, natio
 from qonaq.geo.settlements_file import SettlementRecord
 from qonaq.placement.costs import evaluate
 from qonaq.placement.desk import (
+    STALE_SHARE,
     DeskIndex,
     confirm,
     desk_index,
@@ -47,6 +50,7 @@ from qonaq.placement.desk import (
     morning_prices,
     no_prices,
     recommend,
+    repricing_points,
 )
 from qonaq.placement.lp import COLUMN_ROUNDS, sample_prices
 from qonaq.placement.model import (
@@ -139,20 +143,41 @@ def checkpoints(households: int, rhythm: int) -> set[int]:
     return {households * k // rhythm for k in range(1, rhythm)} - {0, households}
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """When the desk re-prices: at every `rhythm`-th of the day when set, else as
+    `repricing_points` with `share` (both from yesterday's count, all the desk knows)."""
+
+    share: float = STALE_SHARE
+    rhythm: int | None = None
+
+    def stops(self, expected: int) -> set[int]:
+        """The arrival counts after which the desk re-prices."""
+        if self.rhythm is not None:
+            return checkpoints(expected, self.rhythm)
+        return set(repricing_points(expected, self.share))
+
+    @property
+    def label(self) -> str:
+        """How the table's title names it."""
+        if self.rhythm is not None:
+            return f"re-priced every 1/{self.rhythm} of the day"
+        return f"re-priced once {self.share:.0%} of the arrivals still expected have come"
+
+
 def desk_day(
     today: Instance,
     policy: Policy,
     prices: Prices | None,
     *,
     reprice: Repricer | None = None,
-    rhythm: int = 10,
+    stops: Collection[int] = (),
 ) -> DeskDay:
     """Today's households in arrival order, each placed where the desk's first option is;
-    with `reprice`, the desk is rebuilt after every `rhythm`-th of the arrivals from the
+    with `reprice`, the desk is rebuilt after each of the arrival counts `stops` from the
     loads and open jobs of that moment and the new prices."""
     desk = desk_index(today.settlements, today.vacancies, policy, prices=prices)
     day = DeskDay(chosen=np.full(len(today.households), -1, dtype=np.int64))
-    stops = checkpoints(len(today.households), rhythm) if reprice is not None else set()
     for h, household in enumerate(today.households):
         if h in stops and reprice is not None:
             places, jobs = settlements_now(today.settlements, desk), vacancies_now(desk)
@@ -314,7 +339,7 @@ def seed_pair(
     persons: int,
     wave: str,
     seed: int,
-    rhythm: int,
+    schedule: Schedule,
     methods: Sequence[str] = METHODS,
     ahani: AhaniSettings = AhaniSettings(),
 ) -> SeedResult:
@@ -325,6 +350,7 @@ def seed_pair(
     problem = build_problem(today.settlements, today.households, today.vacancies, policy)
     hindsight = plan_placement(problem).objective
     morning = morning_prices(today.settlements, today.vacancies, policy, yesterday.households)
+    stops = schedule.stops(len(yesterday.households))
     days: dict[str, DeskDay] = {}
     for name in methods:
         if name == "greedy":
@@ -340,12 +366,12 @@ def seed_pair(
             days[name] = desk_day(today, policy, morning)
         elif name == "repriced":
             reprice = intraday_repricer(yesterday.households, policy)
-            days[name] = desk_day(today, policy, morning, reprice=reprice, rhythm=rhythm)
+            days[name] = desk_day(today, policy, morning, reprice=reprice, stops=stops)
         elif name == "ahani":
             reprice = ahani_repricer(yesterday.households, policy, settings=ahani)
             # the day starts on the method's own prices: yesterday's arrivals, all expected
             opening = reprice(list(today.settlements), list(today.vacancies), [], 0)
-            days[name] = desk_day(today, policy, opening, reprice=reprice, rhythm=rhythm)
+            days[name] = desk_day(today, policy, opening, reprice=reprice, stops=stops)
         else:
             raise ValueError(f"unknown desk method {name!r}: use {', '.join(METHODS)}")
     return SeedResult(
@@ -407,14 +433,14 @@ def report(
     persons: int,
     seeds: Sequence[int],
     waves: Sequence[str],
-    rhythm: int,
+    schedule: Schedule = Schedule(),
     methods: Sequence[str] = METHODS,
     ahani: AhaniSettings = AhaniSettings(),
 ) -> None:
     """Print the table row by row as each seed pair finishes, then each wave's summary."""
     print(
-        f"desk in arrival order vs hindsight, {persons:,} persons, re-priced every "
-        f"1/{rhythm} of the day (excess over the hindsight plan's objective); ahani: "
+        f"desk in arrival order vs hindsight, {persons:,} persons, {schedule.label} "
+        "(excess over the hindsight plan's objective); ahani: "
         f"{ahani.samples} LPs of {ahani.households} households, "
         f"{'minimal' if ahani.minimal else 'vertex'} duals"
     )
@@ -427,7 +453,7 @@ def report(
     # seed by seed across the waves: a run cut short still covers every wave
     for seed in seeds:
         for wave in waves:
-            results.append(seed_pair(persons, wave, seed, rhythm, methods, ahani))
+            results.append(seed_pair(persons, wave, seed, schedule, methods, ahani))
             print(seed_row(results[-1]), flush=True)
     for row in summary_rows(results):
         print(row)
@@ -439,7 +465,8 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--seeds", default="11,21,31,41,51")
     parser.add_argument("--waves", default="hub,scattered")
-    parser.add_argument("--rhythm", type=int, default=10)
+    parser.add_argument("--stale-share", type=float, default=STALE_SHARE)
+    parser.add_argument("--rhythm", type=int, default=None, help="uniform: every N-th of the day")
     parser.add_argument("--methods", default="greedy,morning,repriced")
     parser.add_argument("--ahani-samples", type=int, default=AhaniSettings.samples)
     parser.add_argument("--ahani-households", type=int, default=AhaniSettings.households)
@@ -451,8 +478,10 @@ def main() -> None:
     unknown = [w for w in waves if w not in WAVES]
     if unknown:
         parser.error(f"unknown wave {', '.join(unknown)}: use {', '.join(WAVES)}")
-    if arguments.rhythm < 1:
+    if arguments.rhythm is not None and arguments.rhythm < 1:
         parser.error("--rhythm must be at least 1")
+    if not 0 < arguments.stale_share < 1:
+        parser.error("--stale-share must be between 0 and 1")
     methods = arguments.methods.split(",")
     if any(m not in METHODS for m in methods):
         parser.error(f"unknown method in {arguments.methods!r}: use {', '.join(METHODS)}")
@@ -464,7 +493,8 @@ def main() -> None:
         households=arguments.ahani_households,
         minimal=arguments.ahani_duals == "minimal",
     )
-    report(arguments.persons, seeds, waves, arguments.rhythm, methods, ahani)
+    schedule = Schedule(share=arguments.stale_share, rhythm=arguments.rhythm)
+    report(arguments.persons, seeds, waves, schedule, methods, ahani)
 
 
 if __name__ == "__main__":

@@ -82,20 +82,54 @@ def test_nightly_plans_and_stores_prices_and_a_reprice_changes_what_desks_read(
         ).id
     before = _desk(cli_engine, walk_in)
     assert {plan for *_, plan in before} == {planned.id}
-    _register(cli_engine, 20, size=3)  # the day's arrivals so far: the wave still to come
+    _yesterday(cli_engine, _register(cli_engine, 40, size=3))
+    _register(cli_engine, 20, size=3)  # with the 9 above, today's 29 of yesterday's 40
     reprice = runner.invoke(app, ["plan", "reprice"])
     assert reprice.exit_code == 0, reprice.output
     repriced = _latest_plan(cli_engine)
-    assert f"prices {repriced.id} (default) from 29 expected households" in reprice.output
+    # the 11 still expected, drawn from the last 24 hours' arrivals
+    assert f"prices {repriced.id} (default) from 11 expected households" in reprice.output
     assert repriced.status == "applied" and repriced.applied_households == 0
     after = _desk(cli_engine, walk_in)
     assert {plan for *_, plan in after} == {repriced.id}
     assert [total for _, total, _ in after] != [total for _, total, _ in before]
 
 
+def _yesterday(engine: Engine, household_ids: list[int]) -> None:
+    """Move these registrations to the last second of yesterday (UTC): within the last 24
+    hours at any time of today but a second before midnight."""
+    midnight = utc_now().replace(hour=0, minute=0, second=0, microsecond=0)
+    with transaction(engine) as db_session:
+        db_session.execute(
+            update(Household)
+            .where(Household.id.in_(household_ids))
+            .values(registered_at=midnight - timedelta(seconds=1))
+        )
+
+
+def test_re_pricing_when_due_follows_the_arrivals_the_last_prices_expected(
+    cli_engine: Engine,
+) -> None:
+    nobody = runner.invoke(app, ["plan", "reprice"])
+    assert nobody.exit_code == 0 and "no arrivals still expected today" in nobody.output
+    _yesterday(cli_engine, _register(cli_engine, 40, size=2))
+    first = runner.invoke(app, ["plan", "reprice", "--if-due"])
+    assert first.exit_code == 0 and "from 40 expected households" in first.output
+    plans = _latest_plan(cli_engine).id
+    fresh = runner.invoke(app, ["plan", "reprice", "--if-due"])
+    assert fresh.exit_code == 0 and "prices are fresh" in fresh.output
+    _register(cli_engine, 9)  # a quarter of the 40 expected is 10
+    assert "prices are fresh" in runner.invoke(app, ["plan", "reprice", "--if-due"]).output
+    assert _latest_plan(cli_engine).id == plans
+    _register(cli_engine, 1)
+    due = runner.invoke(app, ["plan", "reprice", "--if-due"])
+    assert due.exit_code == 0 and "from 30 expected households" in due.output
+    assert _latest_plan(cli_engine).id > plans
+
+
 def test_morning_prices_come_from_yesterdays_arrivals(cli_engine: Engine) -> None:
     nothing = runner.invoke(app, ["plan", "morning"])
-    assert nothing.exit_code == 0 and "no arrivals in the window" in nothing.output
+    assert nothing.exit_code == 0 and "no arrivals still expected today" in nothing.output
     yesterday = _register(cli_engine, 6, size=2)
     _register(cli_engine, 4)  # today's: not yesterday's wave
     with transaction(cli_engine) as db_session:
@@ -129,6 +163,7 @@ def test_the_plans_page_shows_the_last_run_of_each_job(cli_engine: Engine) -> No
     _register(cli_engine, 5)
     assert runner.invoke(app, ["plan", "nightly"]).exit_code == 0
     assert runner.invoke(app, ["plan", "morning"]).exit_code == 0
+    _yesterday(cli_engine, _register(cli_engine, 10))  # 5 of them still expected today
     assert runner.invoke(app, ["plan", "reprice"]).exit_code == 0
     client, _csrf = _coordinator(cli_engine)
     page = client.get("/coordinator/plans?lang=ru").text
@@ -142,7 +177,7 @@ def test_the_plans_page_shows_the_last_run_of_each_job(cli_engine: Engine) -> No
 
 
 def test_a_queued_reprice_is_run_by_the_worker(cli_engine: Engine) -> None:
-    _register(cli_engine, 4)
+    _yesterday(cli_engine, _register(cli_engine, 4))
     queued = runner.invoke(app, ["plan", "reprice", "--queue"])
     assert queued.exit_code == 0 and "queued for `qonaq worker`" in queued.output
     with transaction(cli_engine, writes=False) as db_session:
@@ -155,7 +190,7 @@ def test_a_queued_reprice_is_run_by_the_worker(cli_engine: Engine) -> None:
 
 
 def test_a_coordinator_reprices_from_the_plans_page(cli_engine: Engine) -> None:
-    _register(cli_engine, 4)
+    _yesterday(cli_engine, _register(cli_engine, 4))
     client, csrf = _coordinator(cli_engine)
     stale = client.post("/coordinator/plans/reprice", data={"csrf_token": "x"})
     assert stale.status_code == 403

@@ -7,6 +7,7 @@ import pytest
 
 from bench.desk_quality import (
     AhaniSettings,
+    Schedule,
     ahani_prices,
     ahani_repricer,
     checkpoints,
@@ -44,7 +45,9 @@ def test_a_repriced_day_prices_from_the_loads_and_open_jobs_of_that_moment() -> 
         seen_at.append((count, loads, open_jobs))
         return real(places, jobs, seen, count)
 
-    day = desk_day(today, DEFAULT_POLICY, None, reprice=spy, rhythm=4)
+    day = desk_day(
+        today, DEFAULT_POLICY, None, reprice=spy, stops=checkpoints(len(today.households), 4)
+    )
 
     assert [count for count, _, _ in seen_at] == sorted(checkpoints(len(today.households), 4))
     for count, loads, open_jobs in seen_at:
@@ -61,7 +64,9 @@ def test_every_household_is_placed_once_within_capacity_at_the_costs_the_desk_sh
     yesterday, today = national_instance(400, seed=6), national_instance(400, seed=7)
     problem = build_problem(today.settlements, today.households, today.vacancies, DEFAULT_POLICY)
     reprice = intraday_repricer(yesterday.households, DEFAULT_POLICY, method="lp")
-    day = desk_day(today, DEFAULT_POLICY, None, reprice=reprice)
+    stops = Schedule().stops(len(yesterday.households))
+    day = desk_day(today, DEFAULT_POLICY, None, reprice=reprice, stops=stops)
+    assert len(day.repricing_seconds) == len(stops) > 9
     assert day.chosen.shape == (len(today.households),)
     assert np.all(day.chosen != UNPLACED)
     added, _ = placed_totals(problem, day.chosen)
@@ -79,7 +84,8 @@ def test_the_ahani_baseline_places_every_household_within_capacity_above_the_bou
     problem = build_problem(today.settlements, today.households, today.vacancies, DEFAULT_POLICY)
     reprice = ahani_repricer(yesterday.households, DEFAULT_POLICY)
     opening = reprice(list(today.settlements), list(today.vacancies), [], 0)
-    day = desk_day(today, DEFAULT_POLICY, opening, reprice=reprice)
+    stops = Schedule(rhythm=10).stops(len(yesterday.households))
+    day = desk_day(today, DEFAULT_POLICY, opening, reprice=reprice, stops=stops)
     assert np.all(day.chosen != UNPLACED)
     added, _ = placed_totals(problem, day.chosen)
     assert np.all((problem.load + added <= problem.capacity) | (added == 0))
@@ -126,6 +132,13 @@ def test_sampled_prices_rise_with_the_arrivals_still_expected() -> None:
     assert many.persons.sum() > few.persons.sum()
     again = ahani_prices(places, jobs, DEFAULT_POLICY, arrivals, 90, settings=small)
     assert np.array_equal(many.persons, again.persons)
+
+
+def test_the_schedule_re_prices_at_equal_parts_or_at_equal_shares_of_what_is_to_come() -> None:
+    assert Schedule(rhythm=4).stops(100) == {25, 50, 75}
+    shares = sorted(Schedule(share=0.5).stops(1000))
+    assert shares[:3] == [500, 750, 875]
+    assert len(Schedule().stops(1000)) > 9
 
 
 def test_checkpoints_split_the_day_into_equal_parts() -> None:

@@ -10,7 +10,7 @@ from qonaq.db import migrate
 from qonaq.db.session import make_engine, transaction
 from qonaq.jobs.models import JobKind, JobStatus
 from qonaq.jobs.queue import hand_over
-from qonaq.jobs.runs import run_job
+from qonaq.jobs.runs import reprice_is_due, run_job
 from qonaq.jobs.service import enqueue, get_job
 
 app = typer.Typer(
@@ -50,9 +50,22 @@ def morning(policy: str = POLICY, queue: bool = QUEUE) -> None:
 
 
 @app.command()
-def reprice(policy: str = POLICY, queue: bool = QUEUE) -> None:
-    """Re-price the desks now: the last 24 hours' arrivals as the expected wave, against
-    the loads of now. Run it several times a day (ten brings desks to about 1 % of hindsight)."""
+def reprice(
+    policy: str = POLICY,
+    queue: bool = QUEUE,
+    if_due: bool = typer.Option(
+        False, "--if-due",
+        help="Re-price only when a quarter of the arrivals the last prices expected have "
+        "registered since (or none were made today); run it every few minutes.",
+    ),
+) -> None:  # fmt: skip
+    """Re-price the desks now: the arrivals still expected today (yesterday's count less
+    today's so far), drawn from the last 24 hours' arrivals, against the loads of now."""
+    if if_due:
+        migrate.upgrade()
+        if not reprice_is_due(engine=make_engine(), policy_name=policy):
+            typer.echo(f"the desks' prices are fresh ({policy}): no re-pricing")
+            return
     _echo_prices(_run(JobKind.REPRICE, policy, queue), policy)
 
 
@@ -60,7 +73,7 @@ def _echo_prices(result: dict[str, object] | None, policy: str) -> None:
     if result is None:
         return
     if result["plan_id"] is None:
-        typer.echo(f"no arrivals in the window: the desks keep their prices ({policy})")
+        typer.echo(f"no arrivals still expected today: the desks keep their prices ({policy})")
         return
     typer.echo(
         f"prices {result['plan_id']} ({policy}) from {result['expected']:,} expected "

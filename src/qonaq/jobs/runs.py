@@ -4,9 +4,10 @@ desks (in the morning and during the day), each solved outside any write transac
 import json
 import logging
 import traceback
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from qonaq.audit.service import record_event
@@ -16,17 +17,19 @@ from qonaq.db.session import transaction
 from qonaq.errors import DomainError
 from qonaq.i18n import N_
 from qonaq.jobs import service
-from qonaq.jobs.models import JobKind
-from qonaq.placement.model import HouseholdRecord, build_problem
-from qonaq.placement.plan import PlacementPlan, plan_placement
+from qonaq.jobs.models import Job, JobKind, JobStatus
+from qonaq.placement.desk import intraday_plan, reprice_due
+from qonaq.placement.model import HouseholdRecord
+from qonaq.placement.plan import PlacementPlan
 from qonaq.registry import placing
 from qonaq.registry.models import Household, Plan
 from qonaq.registry.replans import prices_json, store_plan
 from qonaq.registry.service import occupations_of
 
 logger = logging.getLogger(__name__)
-# the window of arrivals an intra-day re-pricing takes as the wave still to come
+# the window of arrivals an intra-day re-pricing draws the wave still to come from
 REPRICE_WINDOW = timedelta(hours=24)
+DAY = timedelta(days=1)
 
 
 def run_job(*, engine: Engine, job_id: int) -> bool:
@@ -93,44 +96,103 @@ def _nightly(engine: Engine, job_id: int, policy_name: str, actor: Actor) -> Non
 
 
 def _morning(engine: Engine, job_id: int, policy_name: str, actor: Actor) -> None:
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    _reprice(engine, job_id, policy_name, actor, since=today - timedelta(days=1), until=today)
+    midnight = _midnight(utc_now())
+
+    def yesterdays(db_session: Session) -> tuple[list[HouseholdRecord], int]:
+        expected = _registered_between(db_session, midnight - DAY, midnight)
+        return expected, len(expected)
+
+    # the exact LP where it is fast, as `placement.desk.morning_prices`
+    _reprice(engine, job_id, policy_name, actor, yesterdays, method="auto")
 
 
 def _intra_day(engine: Engine, job_id: int, policy_name: str, actor: Actor) -> None:
     now = utc_now()
-    _reprice(engine, job_id, policy_name, actor, since=now - REPRICE_WINDOW, until=now)
+    midnight = _midnight(now)
+
+    def still_expected(db_session: Session) -> tuple[list[HouseholdRecord], int]:
+        recent = _registered_between(db_session, now - REPRICE_WINDOW, now)
+        yesterday = _count_between(db_session, midnight - DAY, midnight)
+        return recent, yesterday - _count_between(db_session, midnight, now)
+
+    _reprice(engine, job_id, policy_name, actor, still_expected, method="flow")
+
+
+# the wave a re-pricing prices, read in its transaction: arrivals standing for those still
+# expected, and how many are still expected
+Wave = Callable[[Session], tuple[list[HouseholdRecord], int]]
 
 
 def _reprice(
-    engine: Engine, job_id: int, policy_name: str, actor: Actor, *,
-    since: datetime, until: datetime,
-) -> None:  # fmt: skip
-    """Prices for the desks: a batch plan of the arrivals registered in [since, until) taken
-    as the wave still to come, against the capacities, loads and vacancies of now (what
-    `placement.desk.morning_prices` computes); stored as an applied plan that places nobody,
-    so every desk process reads its prices."""
+    engine: Engine, job_id: int, policy_name: str, actor: Actor, wave: Wave, *, method: str
+) -> None:
+    """Prices for the desks: a batch plan of the arrivals still expected, drawn from those
+    `wave` reads (`placement.desk.intraday_plan`), against the capacities, loads and
+    vacancies of now; stored as an applied plan that places nobody, so every desk process
+    reads its prices."""
     policy = placing.policy_named(policy_name)
     with transaction(engine, writes=False) as db_session:
         records = placing.settlement_records(db_session=db_session)
         vacancies = placing.vacancy_records(db_session=db_session)
-        expected = _registered_between(db_session, since, until)
+        expected, remaining = wave(db_session)
         service.report_progress(engine=engine, job_id=job_id, progress=20)
-    if not expected:
-        # nobody arrived in the window: there is no wave to price, the desks keep their prices
+    if remaining <= 0 or not expected:
+        # no arrival to draw from, or today has had yesterday's count already: no wave to
+        # price, the desks keep their prices
         with transaction(engine) as db_session:
             service.finish(
                 db_session=db_session, job_id=job_id, plan_id=None, result={"expected": 0}
             )
         return
-    plan = plan_placement(build_problem(records, expected, vacancies, policy))
+    plan = intraday_plan(
+        records, vacancies, policy, expected, remaining, method=method, seed=job_id
+    )
     service.report_progress(engine=engine, job_id=job_id, progress=90)
     with transaction(engine) as db_session:
-        row = _store_prices(db_session, plan, len(expected), policy_name, actor)
+        row = _store_prices(db_session, plan, remaining, policy_name, actor)
         service.finish(
             db_session=db_session, job_id=job_id, plan_id=row.id,
-            result={"expected": len(expected), "objective": plan.objective, "gap": plan.gap},
+            result={"expected": remaining, "objective": plan.objective, "gap": plan.gap},
         )  # fmt: skip
+
+
+def reprice_is_due(*, engine: Engine, policy_name: str) -> bool:
+    """Whether the desks of `policy_name` need new prices: none made by a re-pricing since
+    midnight, or a share of the arrivals they expected has registered since
+    (`placement.desk.reprice_due`)."""
+    now = utc_now()
+    with transaction(engine, writes=False) as db_session:
+        last = db_session.execute(
+            select(Plan.households, Plan.created_at)
+            .join(Job, Job.plan_id == Plan.id)
+            .where(
+                Job.kind.in_((JobKind.MORNING, JobKind.REPRICE)),
+                Job.policy == policy_name,
+                Job.status == JobStatus.DONE,
+            )
+            .order_by(Plan.id.desc())
+            .limit(1)
+        ).first()
+        if last is None or last.created_at < _midnight(now):
+            return True
+        arrived = _count_between(db_session, last.created_at, now)
+    return reprice_due(arrived, last.households)
+
+
+def _midnight(moment: datetime) -> datetime:
+    """The start of the (UTC) day of `moment`."""
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _count_between(db_session: Session, since: datetime, until: datetime) -> int:
+    return (
+        db_session.scalar(
+            select(func.count(Household.id)).where(
+                Household.registered_at >= since, Household.registered_at < until
+            )
+        )
+        or 0
+    )
 
 
 def _registered_between(

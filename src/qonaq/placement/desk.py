@@ -4,6 +4,7 @@ Everything per settlement is a precomputed numpy vector, so one call costs a few
 vector operations over all settlements and no Python loop over them.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,7 +25,7 @@ from qonaq.placement.model import (
     is_eligible,
 )
 from qonaq.placement.options import DEFAULT_OPTIONS, PlanOptions
-from qonaq.placement.plan import plan_placement
+from qonaq.placement.plan import PlacementPlan, plan_placement
 from qonaq.placement.policy import Policy
 from qonaq.placement.pricing import Prices
 from qonaq.placement.reasons import Reason
@@ -144,6 +145,37 @@ def morning_prices(
 
 
 REPRICING_METHODS = ("flow", "lp", "auto")
+# the desks re-price once the arrivals since their prices are this share of the arrivals
+# still expected when the prices were made (the rhythm measured in README, "Benchmarks")
+STALE_SHARE = 0.25
+# and no more once fewer than this share of the day's expected arrivals are still to come
+LAST_SHARE = 0.01
+
+
+def reprice_due(arrived_since: int, expected_then: int, share: float = STALE_SHARE) -> bool:
+    """Whether prices made when `expected_then` arrivals were still expected are stale
+    after `arrived_since` more: a desk's loss grows with the share of the wave priced that
+    has come since, so equal shares keep every decision's prices about as fresh."""
+    return expected_then > 0 and arrived_since >= share * expected_then
+
+
+def repricing_points(
+    expected: int, share: float = STALE_SHARE, last_share: float = LAST_SHARE
+) -> list[int]:
+    """The arrival counts of a day expecting `expected` households after which the desks
+    re-price (`reprice_due` at each), until fewer than `last_share` of them are to come:
+    about ln(last_share) / ln(1 − share) re-pricings whose waves add up to about
+    (1 − share) / share days' arrivals: 3 at 0.25, where nine at every tenth add up to 3.5."""
+    if not 0 < share < 1:
+        raise ValueError(f"the stale share must be between 0 and 1, not {share}")
+    points: list[int] = []
+    seen = 0
+    while True:
+        # the first count at which reprice_due holds for the prices made at `seen`
+        seen += max(1, math.ceil(share * (expected - seen)))
+        if expected - seen < max(1.0, last_share * expected):
+            return points
+        points.append(seen)
 
 
 def intraday_prices(
@@ -163,15 +195,42 @@ def intraday_prices(
     loads and vacancies of now. `method` is explicit: "flow" gives the flows' smoothed
     prices at every size (late in the day `auto` would switch to the exact LP, slower and
     with vertex duals that rank worse); "lp" and "auto" as in `plan_placement`."""
+    check_repricing_method(method)
+    if remaining <= 0 or not expected:
+        return no_prices(settlements, vacancies)
+    return intraday_plan(
+        settlements, vacancies, policy, expected, remaining, method=method, seed=seed,
+        options=options,
+    ).prices  # fmt: skip
+
+
+def intraday_plan(
+    settlements: Sequence[SettlementRecord],
+    vacancies: Sequence[VacancyRecord],
+    policy: Policy,
+    expected: Sequence[HouseholdRecord],
+    remaining: int,
+    *,
+    method: str = "flow",
+    seed: int = 0,
+    options: PlanOptions = DEFAULT_OPTIONS,
+) -> PlacementPlan:
+    """The batch plan whose prices `intraday_prices` gives (`remaining` > 0 households drawn
+    from a non-empty `expected`): what a deployment stores, with its objective and gap."""
+    check_repricing_method(method)
+    if remaining <= 0 or not expected:
+        raise ValueError("an intra-day plan needs arrivals still expected and recent ones")
+    wave = expected_wave(expected, remaining, seed)
+    problem = build_problem(settlements, wave, vacancies, policy)
+    return plan_placement(problem, method=method, options=options)
+
+
+def check_repricing_method(method: str) -> None:
+    """ValueError naming the methods, for a re-pricing method that is none of them."""
     if method not in REPRICING_METHODS:
         raise ValueError(
             f"unknown re-pricing method {method!r}: use {', '.join(REPRICING_METHODS)}"
         )
-    if remaining <= 0 or not expected:
-        return no_prices(settlements, vacancies)
-    wave = expected_wave(expected, remaining, seed)
-    problem = build_problem(settlements, wave, vacancies, policy)
-    return plan_placement(problem, method=method, options=options).prices
 
 
 def no_prices(
