@@ -110,21 +110,25 @@ def _yesterday(engine: Engine, household_ids: list[int]) -> None:
 def test_re_pricing_when_due_follows_the_arrivals_the_last_prices_expected(
     cli_engine: Engine,
 ) -> None:
-    nobody = runner.invoke(app, ["plan", "reprice"])
-    assert nobody.exit_code == 0 and "no arrivals still expected today" in nobody.output
     _yesterday(cli_engine, _register(cli_engine, 40, size=2))
     first = runner.invoke(app, ["plan", "reprice", "--if-due"])
     assert first.exit_code == 0 and "from 40 expected households" in first.output
     plans = _latest_plan(cli_engine).id
     fresh = runner.invoke(app, ["plan", "reprice", "--if-due"])
-    assert fresh.exit_code == 0 and "prices are fresh" in fresh.output
+    assert fresh.exit_code == 0 and "no re-pricing due" in fresh.output
     _register(cli_engine, 9)  # a quarter of the 40 expected is 10
-    assert "prices are fresh" in runner.invoke(app, ["plan", "reprice", "--if-due"]).output
+    assert "no re-pricing due" in runner.invoke(app, ["plan", "reprice", "--if-due"]).output
     assert _latest_plan(cli_engine).id == plans
     _register(cli_engine, 1)
     due = runner.invoke(app, ["plan", "reprice", "--if-due"])
     assert due.exit_code == 0 and "from 30 expected households" in due.output
     assert _latest_plan(cli_engine).id > plans
+    _register(cli_engine, 30)  # today has had yesterday's 40: nothing more is expected
+    late = runner.invoke(app, ["plan", "reprice", "--if-due"])
+    assert late.exit_code == 0 and "no arrivals still expected today" in late.output
+    # and, that count only falling during the day, no re-pricing is due again today
+    _register(cli_engine, 10)
+    assert "no re-pricing due" in runner.invoke(app, ["plan", "reprice", "--if-due"]).output
 
 
 def test_morning_prices_come_from_yesterdays_arrivals(cli_engine: Engine) -> None:

@@ -56,7 +56,7 @@ def reprice(
     if_due: bool = typer.Option(
         False, "--if-due",
         help="Re-price only when a quarter of the arrivals the last prices expected have "
-        "registered since (or none were made today); run it every few minutes.",
+        "registered since, or none were made today; run it every few minutes.",
     ),
 ) -> None:  # fmt: skip
     """Re-price the desks now: the arrivals still expected today (yesterday's count less
@@ -64,7 +64,7 @@ def reprice(
     if if_due:
         migrate.upgrade()
         if not reprice_is_due(engine=make_engine(), policy_name=policy):
-            typer.echo(f"the desks' prices are fresh ({policy}): no re-pricing")
+            typer.echo(f"no re-pricing due ({policy}): the desks keep their prices")
             return
     _echo_prices(_run(JobKind.REPRICE, policy, queue), policy)
 

@@ -157,24 +157,28 @@ def _reprice(
 
 
 def reprice_is_due(*, engine: Engine, policy_name: str) -> bool:
-    """Whether the desks of `policy_name` need new prices: none made by a re-pricing since
-    midnight, or a share of the arrivals they expected has registered since
-    (`placement.desk.reprice_due`)."""
+    """Whether the desks of `policy_name` need new prices: no re-pricing (morning or
+    intra-day) done since midnight, or a share of the arrivals the last one expected has
+    registered since (`placement.desk.reprice_due`); never after one today found no
+    arrivals still expected, since that count only falls during the day."""
     now = utc_now()
     with transaction(engine, writes=False) as db_session:
         last = db_session.execute(
-            select(Plan.households, Plan.created_at)
-            .join(Job, Job.plan_id == Plan.id)
+            select(Job.plan_id, Plan.households, Plan.created_at)
+            .outerjoin(Plan, Job.plan_id == Plan.id)
             .where(
                 Job.kind.in_((JobKind.MORNING, JobKind.REPRICE)),
                 Job.policy == policy_name,
                 Job.status == JobStatus.DONE,
+                Job.finished_at >= _midnight(now),
             )
-            .order_by(Plan.id.desc())
+            .order_by(Job.id.desc())
             .limit(1)
         ).first()
-        if last is None or last.created_at < _midnight(now):
+        if last is None:
             return True
+        if last.plan_id is None:
+            return False
         arrived = _count_between(db_session, last.created_at, now)
     return reprice_due(arrived, last.households)
 
