@@ -194,11 +194,19 @@ def desk_day(
     return day
 
 
-def intraday_repricer(
-    yesterday: Sequence[HouseholdRecord], policy: Policy, *, method: str = "flow", seed: int = 0
+# prices for the rest of the day from the settlements and open jobs of now, the arrivals
+# standing for those still expected, how many are, and a seed
+Pricing = Callable[
+    [list[SettlementRecord], list[VacancyRecord], list[HouseholdRecord], int, int], Prices
+]
+
+
+def recent_arrivals_repricer(
+    yesterday: Sequence[HouseholdRecord], pricing: Pricing, seed: int = 0
 ) -> Repricer:
-    """Re-pricing as `qonaq plan reprice` does it: the last 24 hours' arrivals (today's seen so
-    far, then yesterday's latest) stand for the rest of the day, sized by yesterday's count."""
+    """Re-pricing as `qonaq plan reprice` does it: the last 24 hours' arrivals (today's seen
+    so far, then yesterday's latest) stand for the rest of the day, sized by yesterday's
+    count, priced by `pricing`."""
 
     def reprice(
         places: list[SettlementRecord],
@@ -208,11 +216,22 @@ def intraday_repricer(
     ) -> Prices:
         remaining = max(0, len(yesterday) - count)
         recent = list(seen) + list(yesterday[count:])
-        return intraday_prices(
-            places, jobs, policy, recent, remaining, method=method, seed=seed + count
-        )
+        return pricing(places, jobs, recent, remaining, seed + count)
 
     return reprice
+
+
+def intraday_repricer(
+    yesterday: Sequence[HouseholdRecord], policy: Policy, *, method: str = "flow", seed: int = 0
+) -> Repricer:
+    """`intraday_prices` of the recent arrivals (`recent_arrivals_repricer`)."""
+    return recent_arrivals_repricer(
+        yesterday,
+        lambda places, jobs, recent, remaining, draw: intraday_prices(
+            places, jobs, policy, recent, remaining, method=method, seed=draw
+        ),
+        seed,
+    )
 
 
 def ahani_prices(
@@ -300,20 +319,13 @@ def ahani_repricer(
 ) -> Repricer:
     """`ahani_prices` from the same recent arrivals and remaining count as
     `intraday_repricer`."""
-
-    def reprice(
-        places: list[SettlementRecord],
-        jobs: list[VacancyRecord],
-        seen: Sequence[HouseholdRecord],
-        count: int,
-    ) -> Prices:
-        remaining = max(0, len(yesterday) - count)
-        recent = list(seen) + list(yesterday[count:])
-        return ahani_prices(
-            places, jobs, policy, recent, remaining, seed=seed + count, settings=settings
-        )
-
-    return reprice
+    return recent_arrivals_repricer(
+        yesterday,
+        lambda places, jobs, recent, remaining, draw: ahani_prices(
+            places, jobs, policy, recent, remaining, seed=draw, settings=settings
+        ),
+        seed,
+    )
 
 
 def excess(problem: PlacementProblem, chosen: IntArray, hindsight: float) -> float:
