@@ -175,7 +175,7 @@ def test_the_plans_page_shows_the_last_run_of_each_job(cli_engine: Engine) -> No
     by_kind = {row.split('"', 1)[0]: row.split("</tr>", 1)[0] for row in rows}
     assert "ещё не запускалось" in by_kind["preview"]
     assert "nightly plan" in by_kind["nightly"] and "Готово" in by_kind["nightly"]
-    assert "нет прибывших для расчёта" in by_kind["morning"]
+    assert "сегодня прибывших больше не ожидается" in by_kind["morning"]
     assert "intra-day re-pricing" in by_kind["reprice"]
     assert f"{_latest_plan(cli_engine).id}</td>" in by_kind["reprice"]
 
