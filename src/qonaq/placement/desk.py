@@ -146,7 +146,8 @@ def morning_prices(
 
 REPRICING_METHODS = ("flow", "lp", "auto")
 # the desks re-price once the arrivals since their prices are this share of the arrivals
-# still expected when the prices were made (the rhythm measured in README, "Benchmarks")
+# still expected when the prices were made (measured against every tenth of the day in
+# README, "Placement")
 STALE_SHARE = 0.25
 # and no more once fewer than this share of the day's expected arrivals are still to come
 LAST_SHARE = 0.01
