@@ -43,6 +43,7 @@ from qonaq.placement.costs import evaluate
 from qonaq.placement.desk import (
     STALE_SHARE,
     DeskIndex,
+    arrivals_still_expected,
     confirm,
     desk_index,
     expected_wave,
@@ -214,7 +215,8 @@ def recent_arrivals_repricer(
         seen: Sequence[HouseholdRecord],
         count: int,
     ) -> Prices:
-        remaining = max(0, len(yesterday) - count)
+        # yesterday had as many by the same moment of its day: arrival order stands for time
+        remaining = arrivals_still_expected(len(yesterday), count, count)
         recent = list(seen) + list(yesterday[count:])
         return pricing(places, jobs, recent, remaining, seed + count)
 

@@ -95,16 +95,24 @@ def test_nightly_plans_and_stores_prices_and_a_reprice_changes_what_desks_read(
     assert [total for _, total, _ in after] != [total for _, total, _ in before]
 
 
-def _yesterday(engine: Engine, household_ids: list[int]) -> None:
+def _yesterday(engine: Engine, household_ids: list[int], *, early: bool = False) -> None:
     """Move these registrations to the last second of yesterday (UTC): within the last 24
-    hours at any time of today but a second before midnight."""
+    hours at any time of today but a second before midnight; `early`: to the first second
+    of yesterday, before this time of day yesterday whatever the time now."""
     midnight = utc_now().replace(hour=0, minute=0, second=0, microsecond=0)
+    moment = midnight - timedelta(days=1) if early else midnight - timedelta(seconds=1)
     with transaction(engine) as db_session:
         db_session.execute(
-            update(Household)
-            .where(Household.id.in_(household_ids))
-            .values(registered_at=midnight - timedelta(seconds=1))
+            update(Household).where(Household.id.in_(household_ids)).values(registered_at=moment)
         )
+
+
+def test_a_day_ahead_of_yesterday_expects_its_growth_to_go_on(cli_engine: Engine) -> None:
+    _yesterday(cli_engine, _register(cli_engine, 10), early=True)
+    _yesterday(cli_engine, _register(cli_engine, 30))
+    _register(cli_engine, 20)  # twice yesterday's 10 by this time: 80 expected, 60 to come
+    reprice = runner.invoke(app, ["plan", "reprice"])
+    assert reprice.exit_code == 0 and "from 60 expected households" in reprice.output
 
 
 def test_re_pricing_when_due_follows_the_arrivals_the_last_prices_expected(

@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from qonaq.placement.desk import intraday_plan, intraday_prices, reprice_due, repricing_points
+from qonaq.placement.desk import (
+    arrivals_still_expected,
+    intraday_plan,
+    intraday_prices,
+    reprice_due,
+    repricing_points,
+)
 from qonaq.placement.policy import DEFAULT_POLICY
 from tests.placement.factories import random_instance
 
@@ -64,3 +70,14 @@ def test_re_pricing_points_shrink_with_the_arrivals_still_to_come() -> None:
     assert repricing_points(0) == [] and repricing_points(1) == []
     with pytest.raises(ValueError, match="between 0 and 1"):
         repricing_points(100, share=1.0)
+
+
+def test_a_day_ahead_of_yesterday_expects_more_than_yesterday_had() -> None:
+    # as many as yesterday by now: yesterday's count less today's
+    assert arrivals_still_expected(yesterday=400, yesterday_by_now=100, today_so_far=100) == 300
+    # twice yesterday's by now (a growing influx): twice yesterday's day is expected
+    assert arrivals_still_expected(yesterday=400, yesterday_by_now=100, today_so_far=200) == 600
+    # a slower start is not taken to mean a quieter day, and no day expects fewer than 0
+    assert arrivals_still_expected(yesterday=400, yesterday_by_now=100, today_so_far=10) == 390
+    assert arrivals_still_expected(yesterday=400, yesterday_by_now=0, today_so_far=450) == 0
+    assert arrivals_still_expected(yesterday=0, yesterday_by_now=0, today_so_far=30) == 0

@@ -18,7 +18,7 @@ from qonaq.errors import DomainError
 from qonaq.i18n import N_
 from qonaq.jobs import service
 from qonaq.jobs.models import Job, JobKind, JobStatus
-from qonaq.placement.desk import intraday_plan, reprice_due
+from qonaq.placement.desk import arrivals_still_expected, intraday_plan, reprice_due
 from qonaq.placement.model import HouseholdRecord
 from qonaq.placement.plan import PlacementPlan
 from qonaq.registry import placing
@@ -112,8 +112,12 @@ def _intra_day(engine: Engine, job_id: int, policy_name: str, actor: Actor) -> N
 
     def still_expected(db_session: Session) -> tuple[list[HouseholdRecord], int]:
         recent = _registered_between(db_session, now - REPRICE_WINDOW, now)
-        yesterday = _count_between(db_session, midnight - DAY, midnight)
-        return recent, yesterday - _count_between(db_session, midnight, now)
+        remaining = arrivals_still_expected(
+            yesterday=_count_between(db_session, midnight - DAY, midnight),
+            yesterday_by_now=_count_between(db_session, midnight - DAY, now - DAY),
+            today_so_far=_count_between(db_session, midnight, now),
+        )
+        return recent, remaining
 
     _reprice(engine, job_id, policy_name, actor, still_expected, method="flow")
 

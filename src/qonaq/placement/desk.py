@@ -160,6 +160,17 @@ def reprice_due(arrived_since: int, expected_then: int, share: float = STALE_SHA
     return expected_then > 0 and arrived_since >= share * expected_then
 
 
+def arrivals_still_expected(yesterday: int, yesterday_by_now: int, today_so_far: int) -> int:
+    """How many arrivals are still expected today: yesterday's count less today's so far,
+    yesterday's count scaled up first where today is ahead of yesterday at the same time of
+    day (`yesterday_by_now`), as in a growing influx, whose evenings would otherwise
+    expect nobody more. Never scaled down: a few early arrivals say little of the day."""
+    expected = float(yesterday)
+    if yesterday_by_now > 0 and today_so_far > yesterday_by_now:
+        expected = yesterday * today_so_far / yesterday_by_now
+    return max(0, round(expected) - today_so_far)
+
+
 def repricing_points(
     expected: int, share: float = STALE_SHARE, last_share: float = LAST_SHARE
 ) -> list[int]:
