@@ -59,8 +59,9 @@ def reprice(
         "registered since, or none were made today; run it every few minutes.",
     ),
 ) -> None:  # fmt: skip
-    """Re-price the desks now: the arrivals still expected today (yesterday's count less
-    today's so far), drawn from the last 24 hours' arrivals, against the loads of now."""
+    """Re-price the desks now: the arrivals still expected today (yesterday's count, scaled
+    up when today is ahead of it, less today's so far), drawn from the last 24 hours'
+    arrivals, against the loads of now."""
     if if_due:
         migrate.upgrade()
         if not reprice_is_due(engine=make_engine(), policy_name=policy):
