@@ -59,12 +59,13 @@ def great_circle_km(lat_a: float, lon_a: float, lat_b: float, lon_b: float) -> f
 def great_circle_matrix_km(
     lat_a: npt.ArrayLike, lon_a: npt.ArrayLike, lat_b: npt.ArrayLike, lon_b: npt.ArrayLike
 ) -> FloatArray:
-    """Km from every point a (rows) to every point b (columns)."""
+    """Km from every point a (rows) to every point b (columns): haversine_km's formula in a
+    compiled loop (the planner builds millions of rows; numpy's temporaries took 6 s)."""
+    # numba only for the callers that build matrices
+    from qonaq.geo.compiled import haversine_matrix_km
+
     a, b = radian_points(lat_a, lon_a), radian_points(lat_b, lon_b)
-    return haversine_km(
-        a.phi[:, None], a.lam[:, None], a.cos_phi[:, None],
-        b.phi[None, :], b.lam[None, :], b.cos_phi[None, :],
-    )  # fmt: skip
+    return haversine_matrix_km(a.phi, a.lam, b.phi, b.lam, EARTH_RADIUS_KM)
 
 
 def great_circle_pairs_km(
