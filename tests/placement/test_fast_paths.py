@@ -59,8 +59,17 @@ def test_tables_build_the_same_problem_as_records(seed: int) -> None:
     assert from_records.household_ids == from_table.household_ids
 
 
-def test_unique_rows_is_numpy_unique_on_rows() -> None:
-    rows = np.random.default_rng(3).integers(-1, 4, size=(500, 6))
+@pytest.mark.parametrize(
+    "rows",
+    [
+        np.random.default_rng(3).integers(-1, 4, size=(500, 6)),
+        # columns too wide to pack into one key: several keys, and one left as it is
+        np.random.default_rng(4).integers(-1, 2**40, size=(500, 3)) // 2**38,
+        np.array([[2**62, -5, 1], [-(2**62), 3, 2], [2**62, -5, 1], [2**62, -5, 0]]),
+        np.repeat(np.random.default_rng(5).uniform(size=(50, 2)), 3, axis=0),
+    ],
+)
+def test_unique_rows_is_numpy_unique_on_rows(rows: np.ndarray) -> None:
     distinct, of_row = unique_rows(rows)
     expected, inverse = np.unique(rows, axis=0, return_inverse=True)
     assert np.array_equal(distinct, expected)
