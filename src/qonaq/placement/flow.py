@@ -368,17 +368,79 @@ def rounded_soft_plan(
     soft: SoftPlan,
     classes: IntArray,
     cost_scale: float,
-    shared: bool = False,
+    singular: bool = False,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Whole persons per (type, settlement) near the soft plan of the ascended prices: a flow
     over the soft plan's pairs only, each carrying at most its households rounded up, so the
     flow keeps the bands exactly and stays close to the children, medical and job use the
-    ascent balanced (at 100,000 persons: gap 0.30 % against 0.45 % for a flow over all arcs);
-    with `shared`, also through the class routes that carry travel only."""
+    ascent balanced (at 100,000 persons: gap 0.30 % against 0.45 % for a flow over all arcs).
+    With `singular`, the flow also has the class routes that carry travel only, and the types
+    whose soft plan is all in one settlement are settled there before it (most of a wave of
+    own origins: a flow of a third of the nodes, §8 of the doc)."""
     t, s = soft.pair_type, soft.settlement
-    capacity = np.ceil(soft.households - 1e-9).astype(np.int64) * ctx.types.size[t]
-    network = build_network(
-        ctx, prices, t, s, classes, cost_scale=cost_scale, capacity=capacity, shared=shared
+    settled = settled_pairs(ctx, soft) if singular else np.zeros(len(t), dtype=np.bool_)
+    rest = np.flatnonzero(np.bincount(t[settled], minlength=len(ctx.types.count)) == 0)
+    local = np.full(len(ctx.types.count), -1, dtype=np.int64)
+    local[rest] = np.arange(len(rest))
+    sub = settled_context(ctx, rest, t[settled], s[settled])
+    _, sub_classes = np.unique(classes[rest], return_inverse=True)
+    sub_classes = sub_classes.ravel()
+    open_t, open_s = local[t[~settled]], s[~settled]
+    capacity = np.ceil(soft.households[~settled] - 1e-9).astype(np.int64) * sub.types.size[open_t]
+    pair_t, pair_s, persons = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    if len(rest):
+        network = build_network(
+            sub, prices, open_t, open_s, sub_classes, cost_scale=cost_scale, capacity=capacity,
+            shared=singular,
+        )  # fmt: skip
+        pair_t, pair_s, persons = type_settlement_flows(
+            network, solve_network(network), sub_classes, open_t, open_s
+        )
+    settled_t = t[settled]
+    all_t = np.concatenate([rest[pair_t], settled_t])
+    all_s = np.concatenate([pair_s, s[settled]])
+    all_persons = np.concatenate(
+        [persons, (ctx.types.count[settled_t] * ctx.types.size[settled_t]).astype(np.float64)]
     )
-    flows = solve_network(network)
-    return type_settlement_flows(network, flows, classes, t, s)
+    order = np.lexsort((all_s, all_t))
+    return all_t[order], all_s[order], all_persons[order]
+
+
+# a type whose soft plan puts this share of its households in one settlement is settled there
+SETTLED_SHARE = 0.999
+
+
+def settled_pairs(ctx: PricingContext, soft: SoftPlan) -> np.ndarray:
+    """(pairs,) bool: the soft plan's pairs that hold nearly all of their type, the type's
+    only pair, where the settlement has room for every such type's persons."""
+    types, t, s = ctx.types, soft.pair_type, soft.settlement
+    alone = np.bincount(t, minlength=len(types.count))[t] == 1
+    settled = alone & (soft.households >= SETTLED_SHARE * types.count[t])
+    persons = types.count[t] * types.size[t]
+    load = np.bincount(s[settled], weights=persons[settled], minlength=ctx.room.shape[0])
+    result: np.ndarray = settled & (load <= ctx.int_widths.sum(axis=1))[s]
+    return result
+
+
+def settled_context(
+    ctx: PricingContext, rest: IntArray, settled_t: IntArray, settled_s: IntArray
+) -> PricingContext:
+    """The context of the types `rest` alone, with the persons of the settled types taken
+    out of each settlement's bands, lowest first (the flow fills them in that order)."""
+    types = ctx.types
+    persons = types.count[settled_t] * types.size[settled_t]
+    load = np.bincount(settled_s, weights=persons, minlength=ctx.room.shape[0]).astype(np.int64)
+    ends = np.cumsum(ctx.int_widths, axis=1)
+    left = np.clip(ends - load[:, None], 0, ctx.int_widths)
+    subset = replace(
+        types,
+        count=types.count[rest],
+        origin=types.origin[rest],
+        demand=types.demand[rest],
+        workers=types.workers[rest],
+        preferences=types.preferences[rest],
+    )
+    return replace(
+        ctx, types=subset, per_person=ctx.per_person[rest], int_widths=left,
+        demand_of=ctx.demand_of[rest],
+    )  # fmt: skip
