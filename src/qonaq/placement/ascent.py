@@ -57,6 +57,8 @@ HUGE_ASCENT_STAGES = (
     Stage(1.0, 40, 60.0, 0.65),
     Stage(0.25, 100, 30.0, 1.0),
 )
+# L-BFGS-B's memory: the curvature pairs it keeps (scipy's default)
+ASCENT_MEMORY = 10
 # the ascent stops after this long: any prices give a valid bound, so stopping early is safe
 ASCENT_SECONDS = 12.0
 # and on a huge wave, whose end-to-end time is the target, after this long
@@ -624,10 +626,12 @@ def ascend_dual(
     progress: Progress | None = None,
     stages: tuple[Stage, ...] = ASCENT_STAGES,
     headroom: bool = False,
+    memory: int = ASCENT_MEMORY,
 ) -> Ascent:
     """Better prices by quasi-Newton ascent (L-BFGS-B) on the smoothed dual, stage by stage,
     each for its iterations, and with `seconds` for at most that long; `headroom`: each
-    stage's job discounts as `near_discounts` keeps them with it."""
+    stage's job discounts as `near_discounts` keeps them with it; `memory`: L-BFGS-B's
+    curvature pairs."""
     problem = ctx.problem
     layout = dual_layout(ctx)
     rows = class_rows(ctx)
@@ -674,7 +678,7 @@ def ascend_dual(
             jac=True,
             method="L-BFGS-B",
             bounds=limits,
-            options={"maxiter": stage.iterations},
+            options={"maxiter": stage.iterations, "maxcor": memory},
             callback=out_of_time,
         )
         x = found.x

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qonaq.placement.ascent import (
+    ASCENT_MEMORY,
     ASCENT_SECONDS,
     ASCENT_STAGES,
     HUGE_ASCENT_SECONDS,
@@ -69,6 +70,7 @@ class FlowEffort:
     coarse_origins: int = 0  # to this many points (prices are per settlement: they carry over)
     # each stage keeps the job discounts its job prices may reach (ascent.near_discounts)
     job_headroom: bool = False
+    ascent_memory: int = ASCENT_MEMORY  # L-BFGS-B's curvature pairs
 
 
 FULL_EFFORT = FlowEffort(
@@ -88,6 +90,8 @@ LEAN_EFFORT = FlowEffort(
 # rows: the origins snapped to this many points (docs/placement-model.md, §5)
 COARSE_STAGES = 2
 COARSE_ORIGINS = 289
+# L-BFGS-B's memory in the ascent of a wave of mostly one-household types
+SPREAD_ASCENT_MEMORY = 30
 # the ascent of a wave of mostly one-household types (own origins, wishes spread over every
 # settlement) is short of its top after the full stages' iterations, and its steps are
 # cheap beside its types: more iterations at each temperature (measurements in
@@ -102,6 +106,10 @@ SPREAD_EFFORT = replace(
     ),
     coarse_stages=COARSE_STAGES,
     coarse_origins=COARSE_ORIGINS,
+    # a longer memory climbs these many one-household types' dual higher in the same
+    # iterations (300,000 persons: gap 0.37 % -> 0.33 %; on the hub waves the plan was worse:
+    # docs/placement-model.md §5)
+    ascent_memory=SPREAD_ASCENT_MEMORY,
 )
 # and over many settlements, where job prices climbing from 0 left out job discounts
 # that mattered, with every job pair its job prices may reach, and with two to four times
@@ -117,6 +125,8 @@ WIDE_SPREAD_EFFORT = replace(
         Stage(0.08, 600, 20.0, 1.0),
     ),
     job_headroom=True,
+    # not measured over many settlements with the longer memory yet
+    ascent_memory=ASCENT_MEMORY,
 )
 # km-equivalents per child or medical place when such places first run short
 SIDE_PRICE_START = 50.0
@@ -259,7 +269,7 @@ def coarse_to_fine_ascent(
     problem = ctx.problem
     headroom = effort.job_headroom
     if not coarse or coarse >= len(stages) or distinct_origins(problem) <= effort.coarse_origins:
-        return ascend_dual(ctx, start, seconds, progress, stages, headroom)
+        return ascend_dual(ctx, start, seconds, progress, stages, headroom, effort.ascent_memory)
     share = stages[coarse - 1].until
     coarse_problem = pricing_problem(problem, snap_origins(problem, effort.coarse_origins))
     first = ascend_dual(
@@ -269,6 +279,7 @@ def coarse_to_fine_ascent(
         progress,
         tuple(replace(stage, until=stage.until / share) for stage in stages[:coarse]),
         headroom,
+        effort.ascent_memory,
     )
     return ascend_dual(
         ctx,
@@ -279,6 +290,7 @@ def coarse_to_fine_ascent(
             replace(stage, until=(stage.until - share) / (1.0 - share)) for stage in stages[coarse:]
         ),
         headroom,
+        effort.ascent_memory,
     )
 
 
