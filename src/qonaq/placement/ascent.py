@@ -13,7 +13,7 @@ of pairs, in compiled loops (numba) over every core (timings: docs/placement-mod
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numba
 import numpy as np
@@ -222,6 +222,97 @@ def discounts_of(
         jobs=jobs,
         type_start=np.searchsorted(pair_t, np.arange(len(types.count) + 1)),
     )
+
+
+def alike_types(rows: ClassRows, near: Discounts) -> tuple[ClassRows, Discounts]:
+    """The stage's types with the same class and the same discounted cells (settlement, wish,
+    jobs per person) merged into one of their supply: their soft-mins are the same per
+    person. Many types of a wave of own origins differ only by wishes and workers a stage
+    leaves out (how many: §5 of the doc)."""
+    types = np.arange(len(rows.supply))
+    cells = np.diff(near.type_start)
+    key = np.stack([rows.of_type, cells, discount_hashes(near).view(np.int64)], axis=1)
+    _, group = unique_rows(key)
+    first = np.full(len(types), len(types), dtype=np.int64)
+    np.minimum.at(first, group, types)
+    # equal hashes are checked cell by cell: a collision only leaves two types apart
+    merged_into = np.where(same_cells(near, types, first[group]), first[group], types)
+    lead = merged_into == types
+    index = np.cumsum(lead) - 1
+    kept = np.repeat(lead, cells)
+    merged_rows = replace(
+        rows,
+        of_type=rows.of_type[lead],
+        supply=np.bincount(index[merged_into], weights=rows.supply, minlength=int(lead.sum())),
+    )
+    merged_near = Discounts(
+        settlement=near.settlement[kept],
+        cell=near.cell[kept],
+        needs=near.needs[kept],
+        travel=near.travel[kept],
+        wish=near.wish[kept],
+        jobs=near.jobs[np.flatnonzero(kept)],
+        type_start=np.concatenate([[0], np.cumsum(cells[lead])]),
+    )
+    return merged_rows, merged_near
+
+
+def discount_hashes(near: Discounts) -> np.ndarray:
+    """(T,) uint64: a hash of each type's discounted cells, by settlement, wish and jobs."""
+    jobs = near.jobs
+    with np.errstate(over="ignore"):
+        job_hash = jobs.indices.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        job_hash += jobs.data.view(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+        cell_hash = near.settlement.astype(np.uint64) * np.uint64(0x165667B19E3779F9)
+        cell_hash += near.wish.view(np.uint64) * np.uint64(0x27D4EB2F165667C5)
+        np.add.at(cell_hash, np.repeat(np.arange(len(cell_hash)), np.diff(jobs.indptr)), job_hash)
+        owner = np.repeat(np.arange(len(near.type_start) - 1), np.diff(near.type_start))
+        result = np.zeros(len(near.type_start) - 1, dtype=np.uint64)
+        # a sum of mixed hashes: the cells' order does not matter, their settlements differ
+        np.add.at(result, owner, mixed(cell_hash))
+    return result
+
+
+def mixed(value: np.ndarray) -> np.ndarray:
+    """A 64-bit mix of each value (splitmix64's finaliser): sums of mixed hashes rarely
+    collide."""
+    value = value ^ (value >> np.uint64(30))
+    value = value * np.uint64(0xBF58476D1CE4E5B9)
+    value = value ^ (value >> np.uint64(27))
+    value = value * np.uint64(0x94D049BB133111EB)
+    result: np.ndarray = value ^ (value >> np.uint64(31))
+    return result
+
+
+def same_cells(near: Discounts, t: IntArray, other: IntArray) -> np.ndarray:
+    """(len(t),) bool: whether type t[i]'s cells equal type other[i]'s in settlement, wish
+    and jobs (types of one class: the cells' travel and needs follow)."""
+    start = near.type_start
+    count = start[t + 1] - start[t]
+    same = count == start[other + 1] - start[other]
+    pairs = np.flatnonzero(same)
+    offset = np.arange(int(count[pairs].sum())) - np.repeat(
+        np.cumsum(count[pairs]) - count[pairs], count[pairs]
+    )
+    mine = np.repeat(start[t[pairs]], count[pairs]) + offset
+    theirs = np.repeat(start[other[pairs]], count[pairs]) + offset
+    jobs = near.jobs
+    cell_same = (near.settlement[mine] == near.settlement[theirs]) & (
+        near.wish[mine] == near.wish[theirs]
+    )
+    nnz = np.diff(jobs.indptr)
+    cell_same &= nnz[mine] == nnz[theirs]
+    entries = np.flatnonzero(cell_same)
+    length = nnz[mine[entries]]
+    within = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+    a = np.repeat(jobs.indptr[mine[entries]], length) + within
+    b = np.repeat(jobs.indptr[theirs[entries]], length) + within
+    entry_same = (jobs.indices[a] == jobs.indices[b]) & (jobs.data[a] == jobs.data[b])
+    bad_entries = np.repeat(np.arange(len(entries)), length)[~entry_same]
+    cell_same[entries[bad_entries]] = False
+    bad_cells = np.repeat(np.arange(len(pairs)), count[pairs])[~cell_same]
+    same[pairs[bad_cells]] = False
+    return same
 
 
 @dataclass(frozen=True)
@@ -655,6 +746,7 @@ def ascend_dual(
             continue
         reached = stage.tau
         near = near_discounts(ctx, rows, layout, layout.prices(x, groups), stage.margin, headroom)
+        stage_rows, near = alike_types(rows, near)
         window = NEGLIGIBLE_EXPONENT * stage.tau + stage.margin
         keeper = ReachKeeper(
             rows, near, n, window, window - NEGLIGIBLE_EXPONENT * stage.tau, unplaced,
@@ -663,9 +755,11 @@ def ascend_dual(
 
         def negative(
             flat: FloatArray, tau: float = stage.tau, near: Discounts = near,
-            keeper: ReachKeeper = keeper,
+            keeper: ReachKeeper = keeper, stage_rows: ClassRows = stage_rows,
         ) -> tuple:  # fmt: skip
-            value, gradient = smoothed_dual(ctx, layout, rows, near, flat, tau, keeper.at(flat))
+            value, gradient = smoothed_dual(
+                ctx, layout, stage_rows, near, flat, tau, keeper.at(flat)
+            )
             return -value, -gradient
 
         def out_of_time(intermediate_result: object, deadline: float = deadline) -> None:
