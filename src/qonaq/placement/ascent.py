@@ -718,11 +718,12 @@ def ascend_dual(
     stages: tuple[Stage, ...] = ASCENT_STAGES,
     headroom: bool = False,
     memory: int = ASCENT_MEMORY,
+    merge: bool = False,
 ) -> Ascent:
     """Better prices by quasi-Newton ascent (L-BFGS-B) on the smoothed dual, stage by stage,
     each for its iterations, and with `seconds` for at most that long; `headroom`: each
     stage's job discounts as `near_discounts` keeps them with it; `memory`: L-BFGS-B's
-    curvature pairs."""
+    curvature pairs; `merge`: each stage's alike types as one (`alike_types`)."""
     problem = ctx.problem
     layout = dual_layout(ctx)
     rows = class_rows(ctx)
@@ -746,7 +747,7 @@ def ascend_dual(
             continue
         reached = stage.tau
         near = near_discounts(ctx, rows, layout, layout.prices(x, groups), stage.margin, headroom)
-        stage_rows, near = alike_types(rows, near)
+        stage_rows, near = alike_types(rows, near) if merge else (rows, near)
         window = NEGLIGIBLE_EXPONENT * stage.tau + stage.margin
         keeper = ReachKeeper(
             rows, near, n, window, window - NEGLIGIBLE_EXPONENT * stage.tau, unplaced,

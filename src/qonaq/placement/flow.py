@@ -71,6 +71,8 @@ class FlowEffort:
     # each stage keeps the job discounts its job prices may reach (ascent.near_discounts)
     job_headroom: bool = False
     ascent_memory: int = ASCENT_MEMORY  # L-BFGS-B's curvature pairs
+    # each ascent stage merges the types its discounts cannot tell apart (ascent.alike_types)
+    merge_alike: bool = False
 
 
 FULL_EFFORT = FlowEffort(
@@ -110,6 +112,9 @@ SPREAD_EFFORT = replace(
     # iterations (300,000 persons: gap 0.37 % -> 0.33 %; on the hub waves the plan was worse:
     # docs/placement-model.md §5)
     ascent_memory=SPREAD_ASCENT_MEMORY,
+    # most of its types differ by wishes and workers a stage leaves out (the hub waves'
+    # plans, where few do, stay as they were)
+    merge_alike=True,
 )
 # and over many settlements, where job prices climbing from 0 left out job discounts
 # that mattered, with every job pair its job prices may reach, and with two to four times
@@ -269,7 +274,10 @@ def coarse_to_fine_ascent(
     problem = ctx.problem
     headroom = effort.job_headroom
     if not coarse or coarse >= len(stages) or distinct_origins(problem) <= effort.coarse_origins:
-        return ascend_dual(ctx, start, seconds, progress, stages, headroom, effort.ascent_memory)
+        return ascend_dual(
+            ctx, start, seconds, progress, stages, headroom, effort.ascent_memory,
+            effort.merge_alike,
+        )  # fmt: skip
     share = stages[coarse - 1].until
     coarse_problem = pricing_problem(problem, snap_origins(problem, effort.coarse_origins))
     first = ascend_dual(
@@ -280,6 +288,7 @@ def coarse_to_fine_ascent(
         tuple(replace(stage, until=stage.until / share) for stage in stages[:coarse]),
         headroom,
         effort.ascent_memory,
+        effort.merge_alike,
     )
     return ascend_dual(
         ctx,
@@ -291,6 +300,7 @@ def coarse_to_fine_ascent(
         ),
         headroom,
         effort.ascent_memory,
+        effort.merge_alike,
     )
 
 
