@@ -243,11 +243,8 @@ def alike_types(rows: ClassRows, near: Discounts) -> tuple[ClassRows, Discounts]
     lead = merged_into == types
     index = np.cumsum(lead) - 1
     kept = np.repeat(lead, cells)
-    merged_rows = replace(
-        rows,
-        of_type=rows.of_type[lead],
-        supply=np.bincount(index[merged_into], weights=rows.supply, minlength=int(lead.sum())),
-    )
+    supply = np.bincount(index[merged_into], weights=rows.supply, minlength=int(lead.sum()))
+    merged_rows = replace(rows, of_type=rows.of_type[lead], supply=supply.astype(np.float64))
     merged_near = Discounts(
         settlement=near.settlement[kept],
         cell=near.cell[kept],

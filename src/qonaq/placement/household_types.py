@@ -71,7 +71,9 @@ def unique_rows(table: np.ndarray) -> tuple[np.ndarray, IntArray]:
     np.unique(axis=0) gives, by one sort of few keys (several times faster on a million rows)."""
     if len(table) == 0:
         return table[:0], np.empty(0, dtype=np.int64)
-    keys = packed_columns(table)
+    # packing pays on long tables; on short ones its per-column steps cost more than it saves
+    short = len(table) < PACKED_MIN_ROWS and table.shape[1] > 0
+    keys = list(table.T) if short else packed_columns(table)
     order = np.argsort(keys[0], kind="stable") if len(keys) == 1 else np.lexsort(keys[::-1])
     ordered = np.stack([key[order] for key in keys], axis=1)
     starts = np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)]
@@ -82,6 +84,8 @@ def unique_rows(table: np.ndarray) -> tuple[np.ndarray, IntArray]:
 
 # an integer key packs columns while the product of their ranges stays below this
 PACKED_SPAN = 2**62
+# tables shorter than this are sorted column by column as they are
+PACKED_MIN_ROWS = 4096
 
 
 def packed_columns(table: np.ndarray) -> list[np.ndarray]:
