@@ -232,7 +232,10 @@ def ascended_relaxation(
     """The ascent from travel prices and, but on a huge wave, a sample LP's side prices;
     the exact bound of the prices it reaches, and its soft plan rounded by a flow."""
     problem, types = ctx.problem, ctx.types
-    start = travel_prices(problem, types, effort.cost_scale)
+    coarse = coarse_pricing(problem, effort)
+    # where the first stages climb on the coarse origins, they start from that wave's travel
+    # prices: the same prices per settlement from a flow of a third of the arcs
+    start = travel_prices(*(coarse or (problem, types)), effort.cost_scale)
     if (
         effort.ascent_sample_rounds
         and len(problem.household_ids) > 2 * SAMPLE_HOUSEHOLDS
@@ -244,7 +247,7 @@ def ascended_relaxation(
         side = sample_prices(problem, SAMPLE_HOUSEHOLDS, rounds=effort.ascent_sample_rounds)
         start = Prices(start.persons, side.children, side.medical, side.workers)
     # by its stages' iterations alone unless the plan has a wall-clock limit
-    ascended = coarse_to_fine_ascent(ctx, start, seconds, progress, effort)
+    ascended = coarse_to_fine_ascent(ctx, start, seconds, progress, effort, coarse)
     soft = soft_plan(ctx, ascended.prices, ascended.tau)
     pair_t, pair_s, persons = rounded_soft_plan(
         ctx, ascended.prices, soft, type_classes(ctx), effort.cost_scale, singular(problem, types)
@@ -260,32 +263,47 @@ def ascended_relaxation(
     )
 
 
+CoarseWave = tuple[PlacementProblem, HouseholdTypes]
+
+
+def coarse_pricing(problem: PlacementProblem, effort: FlowEffort) -> CoarseWave | None:
+    """The problem with its origins snapped to `effort.coarse_origins` points, and its types,
+    where the ascent's first `effort.coarse_stages` stages climb there (it has more)."""
+    stages, coarse = effort.ascent_stages, effort.coarse_stages
+    if not coarse or coarse >= len(stages) or distinct_origins(problem) <= effort.coarse_origins:
+        return None
+    coarse_problem = pricing_problem(problem, snap_origins(problem, effort.coarse_origins))
+    return coarse_problem, household_types(coarse_problem)
+
+
 def coarse_to_fine_ascent(
     ctx: PricingContext,
     start: Prices,
     seconds: float | None,
     progress: Progress | None,
     effort: FlowEffort,
+    coarse: CoarseWave | None = None,
 ) -> Ascent:
     """The ascent's stages, the first `effort.coarse_stages` of them on the problem with its
-    origins snapped to `effort.coarse_origins` points (when it has more), the rest from
-    their prices on the problem itself; each part with its stages' share of `seconds`."""
-    stages, coarse = effort.ascent_stages, effort.coarse_stages
-    problem = ctx.problem
-    headroom = effort.job_headroom
-    if not coarse or coarse >= len(stages) or distinct_origins(problem) <= effort.coarse_origins:
+    origins snapped to `effort.coarse_origins` points (`coarse_pricing`, or `coarse` when
+    given), the rest from their prices on the problem itself; each part with its stages'
+    share of `seconds`."""
+    stages, headroom = effort.ascent_stages, effort.job_headroom
+    coarse = coarse or coarse_pricing(ctx.problem, effort)
+    if coarse is None:
         return ascend_dual(
             ctx, start, seconds, progress, stages, headroom, effort.ascent_memory,
             effort.merge_alike,
         )  # fmt: skip
-    share = stages[coarse - 1].until
-    coarse_problem = pricing_problem(problem, snap_origins(problem, effort.coarse_origins))
+    share = stages[effort.coarse_stages - 1].until
     first = ascend_dual(
-        pricing_context(coarse_problem, household_types(coarse_problem)),
+        pricing_context(*coarse),
         start,
         None if seconds is None else share * seconds,
         progress,
-        tuple(replace(stage, until=stage.until / share) for stage in stages[:coarse]),
+        tuple(
+            replace(stage, until=stage.until / share) for stage in stages[: effort.coarse_stages]
+        ),
         headroom,
         effort.ascent_memory,
         effort.merge_alike,
@@ -296,7 +314,8 @@ def coarse_to_fine_ascent(
         None if seconds is None else (1.0 - share) * seconds,
         progress,
         tuple(
-            replace(stage, until=(stage.until - share) / (1.0 - share)) for stage in stages[coarse:]
+            replace(stage, until=(stage.until - share) / (1.0 - share))
+            for stage in stages[effort.coarse_stages :]
         ),
         headroom,
         effort.ascent_memory,
