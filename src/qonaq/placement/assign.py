@@ -407,8 +407,10 @@ def crew_gains(open_jobs: IntArray, crews: IntArray) -> IntArray:
     crew, group = np.nonzero(crews)
     gains = jobs_gained(open_jobs.T[group], crews[crew, group][:, None])
     result = np.zeros((len(crews), len(open_jobs)), dtype=np.int64)
-    if len(crew):
-        # np.nonzero lists each crew's groups together, crews in order
-        first = np.flatnonzero(np.r_[True, crew[1:] != crew[:-1]])
-        result[crew[first]] = np.add.reduceat(gains, first, axis=0)
+    # np.nonzero lists each crew's groups together: its first group, then its second, ...
+    # added in turn, each crew once per turn
+    rank = np.arange(len(crew)) - np.searchsorted(crew, crew)
+    for turn in range(int(rank.max(initial=-1)) + 1):
+        taking = rank == turn
+        result[crew[taking]] += gains[taking]
     return result
