@@ -109,8 +109,7 @@ SPREAD_EFFORT = replace(
     coarse_stages=COARSE_STAGES,
     coarse_origins=COARSE_ORIGINS,
     # a longer memory climbs these many one-household types' dual higher in the same
-    # iterations (300,000 persons: gap 0.37 % -> 0.33 %; on the hub waves the plan was worse:
-    # docs/placement-model.md §5)
+    # iterations (on the 1M hub wave its plan was worse: docs/placement-model.md §5, §8)
     ascent_memory=SPREAD_ASCENT_MEMORY,
     # most of its types differ by wishes and workers a stage leaves out (the hub waves'
     # plans, where few do, stay as they were)
@@ -234,7 +233,7 @@ def ascended_relaxation(
     problem, types = ctx.problem, ctx.types
     coarse = coarse_pricing(problem, effort)
     # where the first stages climb on the coarse origins, they start from that wave's travel
-    # prices: the same prices per settlement from a flow of a third of the arcs
+    # prices: the same prices per settlement from a smaller flow
     start = travel_prices(*(coarse or (problem, types)), effort.cost_scale)
     if (
         effort.ascent_sample_rounds
@@ -417,7 +416,7 @@ def rounded_soft_plan(
     ascent balanced (at 100,000 persons: gap 0.30 % against 0.45 % for a flow over all arcs).
     With `singular`, the flow also has the class routes that carry travel only, and the types
     whose soft plan is all in one settlement are settled there before it (most of a wave of
-    own origins: a flow of a third of the nodes, §8 of the doc)."""
+    own origins: a much smaller flow, §5 of the doc)."""
     t, s = soft.pair_type, soft.settlement
     settled = settled_pairs(ctx, soft) if singular else np.zeros(len(t), dtype=np.bool_)
     rest = np.flatnonzero(np.bincount(t[settled], minlength=len(ctx.types.count)) == 0)
