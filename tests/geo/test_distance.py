@@ -3,10 +3,12 @@
 import numpy as np
 
 from qonaq.geo.distance import (
+    COMPILED_MATRIX_PAIRS,
     great_circle_km,
     great_circle_matrix_km,
     great_circle_pairs_km,
     great_circle_to_points_km,
+    haversine_km,
     radian_points,
 )
 from qonaq.placement.origins import _haversine
@@ -38,3 +40,18 @@ def test_every_form_gives_the_same_km() -> None:
                 points.phi[j], points.lam[j], points.cos_phi[j],
             )  # fmt: skip
             assert np.isclose(compiled, matrix[i, j])
+
+
+def test_the_compiled_matrix_gives_haversine_km() -> None:
+    rng = np.random.default_rng(7)
+    lat = np.concatenate([rng.uniform(-85, 85, 300), LAT, LAT + 1e-5])
+    lon = np.concatenate([rng.uniform(-180, 180, 300), LON, LON - 1e-5])
+    points = radian_points(lat, lon)
+    reference = haversine_km(
+        points.phi[:, None], points.lam[:, None], points.cos_phi[:, None],
+        points.phi[None, :], points.lam[None, :], points.cos_phi[None, :],
+    )  # fmt: skip
+    # 310 x 310 points: past COMPILED_MATRIX_PAIRS, the compiled loop
+    matrix = great_circle_matrix_km(lat, lon, lat, lon)
+    assert matrix.size >= COMPILED_MATRIX_PAIRS
+    np.testing.assert_allclose(matrix, reference, rtol=1e-13, atol=1e-11)

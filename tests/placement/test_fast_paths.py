@@ -59,8 +59,23 @@ def test_tables_build_the_same_problem_as_records(seed: int) -> None:
     assert from_records.household_ids == from_table.household_ids
 
 
-def test_unique_rows_is_numpy_unique_on_rows() -> None:
-    rows = np.random.default_rng(3).integers(-1, 4, size=(500, 6))
+@pytest.mark.parametrize(
+    "rows",
+    [
+        np.random.default_rng(3).integers(-1, 4, size=(500, 6)),
+        # long tables are packed into int64 keys: one, several, and a column too wide to pack
+        np.random.default_rng(4).integers(-1, 4, size=(5000, 6)),
+        np.random.default_rng(5).integers(-1, 2**21, size=(5000, 7)),
+        np.repeat(
+            np.array([[2**62, -5, 1], [-(2**62), 3, 2], [2**62, -5, 1], [2**62, -5, 0]]),
+            1200,
+            axis=0,
+        ),
+        np.repeat(np.random.default_rng(6).uniform(size=(50, 2)), 3, axis=0),
+        np.zeros((5000, 0), dtype=np.int64),
+    ],
+)
+def test_unique_rows_is_numpy_unique_on_rows(rows: np.ndarray) -> None:
     distinct, of_row = unique_rows(rows)
     expected, inverse = np.unique(rows, axis=0, return_inverse=True)
     assert np.array_equal(distinct, expected)

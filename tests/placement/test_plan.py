@@ -11,6 +11,7 @@ from qonaq.placement.ascent import (
     NEGLIGIBLE_EXPONENT,
     SOFT_PLAN_MIN,
     Discounts,
+    alike_types,
     ascend_dual,
     class_rows,
     dual_layout,
@@ -182,6 +183,34 @@ def test_the_smoothed_dual_by_class_rows_and_discounts_is_the_dual_written_out_p
             ahead, _ = smoothed_dual(ctx, layout, rows, every, x + step, tau)
             behind, _ = smoothed_dual(ctx, layout, rows, every, x - step, tau)
             assert abs((ahead - behind) / 2e-4 - gradient[j]) <= 1e-3 * (1 + abs(gradient[j]))
+
+
+def test_types_merged_by_their_discounts_give_the_same_smoothed_dual() -> None:
+    places, arrivals, jobs = random_instance(19, settlements=40, households=600, tight=True)
+    problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
+    ctx = pricing_context(problem, household_types(problem))
+    layout, rows = dual_layout(ctx), class_rows(ctx)
+    rng = np.random.default_rng(8)
+    n = layout.settlements
+    x = np.concatenate(
+        [
+            rng.uniform(-50, 1500, n),
+            rng.uniform(0, 80, 2 * n) * (rng.random(2 * n) < 0.4),
+            rng.uniform(0, 300, len(layout.hiring_s)),
+        ]
+    )
+    prices = layout.prices(x, problem.vacancies.shape[1])
+    for margin in (5.0, 60.0):
+        near = near_discounts(ctx, rows, layout, prices, margin)
+        merged_rows, merged = alike_types(rows, near)
+        # types whose wishes and workers the margin leaves out are one type
+        assert len(merged_rows.supply) < len(rows.supply)
+        assert merged_rows.supply.sum() == rows.supply.sum()
+        for tau in (2.0, 0.3):
+            value, gradient = smoothed_dual(ctx, layout, rows, near, x, tau)
+            merged_value, merged_gradient = smoothed_dual(ctx, layout, merged_rows, merged, x, tau)
+            assert is_close(merged_value, value)
+            np.testing.assert_allclose(merged_gradient, gradient, rtol=1e-9, atol=1e-9)
 
 
 def discount_pairs(ctx: PricingContext, near: Discounts) -> set[tuple[int, int]]:

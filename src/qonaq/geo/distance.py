@@ -56,15 +56,27 @@ def great_circle_km(lat_a: float, lon_a: float, lat_b: float, lon_b: float) -> f
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
+# a matrix of at least this many pairs goes through the compiled loop; a smaller one
+# through numpy, which spares a small plan or a web request numba's import
+COMPILED_MATRIX_PAIRS = 16_384
+
+
 def great_circle_matrix_km(
     lat_a: npt.ArrayLike, lon_a: npt.ArrayLike, lat_b: npt.ArrayLike, lon_b: npt.ArrayLike
 ) -> FloatArray:
-    """Km from every point a (rows) to every point b (columns)."""
+    """Km from every point a (rows) to every point b (columns): haversine_km, or for a large
+    matrix its formula in a compiled loop (geo/compiled.py, the same km to 1e-13 of the
+    distance: the planner builds millions of rows, where numpy's temporaries took seconds)."""
     a, b = radian_points(lat_a, lon_a), radian_points(lat_b, lon_b)
-    return haversine_km(
-        a.phi[:, None], a.lam[:, None], a.cos_phi[:, None],
-        b.phi[None, :], b.lam[None, :], b.cos_phi[None, :],
-    )  # fmt: skip
+    if len(a.phi) * len(b.phi) < COMPILED_MATRIX_PAIRS:
+        return haversine_km(
+            a.phi[:, None], a.lam[:, None], a.cos_phi[:, None],
+            b.phi[None, :], b.lam[None, :], b.cos_phi[None, :],
+        )  # fmt: skip
+    # numba only for the callers that build large matrices
+    from qonaq.geo.compiled import haversine_matrix_km
+
+    return haversine_matrix_km(a.phi, a.lam, b.phi, b.lam, EARTH_RADIUS_KM)
 
 
 def great_circle_pairs_km(

@@ -13,7 +13,7 @@ of pairs, in compiled loops (numba) over every core (timings: docs/placement-mod
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numba
 import numpy as np
@@ -57,6 +57,8 @@ HUGE_ASCENT_STAGES = (
     Stage(1.0, 40, 60.0, 0.65),
     Stage(0.25, 100, 30.0, 1.0),
 )
+# L-BFGS-B's memory: the curvature pairs it keeps (scipy's default)
+ASCENT_MEMORY = 10
 # the ascent stops after this long: any prices give a valid bound, so stopping early is safe
 ASCENT_SECONDS = 12.0
 # and on a huge wave, whose end-to-end time is the target, after this long
@@ -150,6 +152,7 @@ class Discounts:
     travel: FloatArray  # (E,) road km per person, infinite where the household does not fit
     wish: FloatArray  # (E,) preference reward per person
     jobs: sparse.csr_matrix  # (E, hiring pairs): workers per person of that pair's group
+    by_pair: sparse.csr_matrix  # (hiring pairs, E): `jobs` transposed, read by rows
     type_start: IntArray  # (T + 1,) type t's pairs are [type_start[t], type_start[t + 1])
 
 
@@ -218,8 +221,100 @@ def discounts_of(
         travel=np.where(rows.fits[cls, pair_s], rows.km[cls, pair_s], np.inf),
         wish=wish,
         jobs=jobs,
+        # the gradient's product read by rows: the same sums in the same order, faster than
+        # scipy's column scatter (§5 of the doc)
+        by_pair=jobs.T.tocsr(),
         type_start=np.searchsorted(pair_t, np.arange(len(types.count) + 1)),
     )
+
+
+def alike_types(rows: ClassRows, near: Discounts) -> tuple[ClassRows, Discounts]:
+    """The stage's types with the same class and the same discounted cells (settlement, wish,
+    jobs per person) merged into one of their supply: their soft-mins are the same per
+    person. Many types of a wave of own origins differ only by wishes and workers a stage
+    leaves out (how many: §5 of the doc)."""
+    types = np.arange(len(rows.supply))
+    cells = np.diff(near.type_start)
+    key = np.stack([rows.of_type, cells, discount_hashes(near).view(np.int64)], axis=1)
+    _, group = unique_rows(key)
+    first = np.full(len(types), len(types), dtype=np.int64)
+    np.minimum.at(first, group, types)
+    # equal hashes are checked cell by cell: a collision only leaves two types apart
+    merged_into = np.where(same_cells(near, types, first[group]), first[group], types)
+    lead = merged_into == types
+    index = np.cumsum(lead) - 1
+    kept = np.repeat(lead, cells)
+    supply = np.bincount(index[merged_into], weights=rows.supply, minlength=int(lead.sum()))
+    merged_rows = replace(rows, of_type=rows.of_type[lead], supply=supply.astype(np.float64))
+    merged_near = Discounts(
+        settlement=near.settlement[kept],
+        cell=near.cell[kept],
+        needs=near.needs[kept],
+        travel=near.travel[kept],
+        wish=near.wish[kept],
+        jobs=near.jobs[np.flatnonzero(kept)],
+        by_pair=near.jobs[np.flatnonzero(kept)].T.tocsr(),
+        type_start=np.concatenate([[0], np.cumsum(cells[lead])]),
+    )
+    return merged_rows, merged_near
+
+
+def discount_hashes(near: Discounts) -> np.ndarray:
+    """(T,) uint64: a hash of each type's discounted cells, by settlement, wish and jobs."""
+    jobs = near.jobs
+    with np.errstate(over="ignore"):
+        job_hash = jobs.indices.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        job_hash += jobs.data.view(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+        cell_hash = near.settlement.astype(np.uint64) * np.uint64(0x165667B19E3779F9)
+        cell_hash += near.wish.view(np.uint64) * np.uint64(0x27D4EB2F165667C5)
+        np.add.at(cell_hash, np.repeat(np.arange(len(cell_hash)), np.diff(jobs.indptr)), job_hash)
+        owner = np.repeat(np.arange(len(near.type_start) - 1), np.diff(near.type_start))
+        result = np.zeros(len(near.type_start) - 1, dtype=np.uint64)
+        # a sum of mixed hashes: the cells' order does not matter, their settlements differ
+        np.add.at(result, owner, mixed(cell_hash))
+    return result
+
+
+def mixed(value: np.ndarray) -> np.ndarray:
+    """A 64-bit mix of each value (splitmix64's finaliser): sums of mixed hashes rarely
+    collide."""
+    value = value ^ (value >> np.uint64(30))
+    value = value * np.uint64(0xBF58476D1CE4E5B9)
+    value = value ^ (value >> np.uint64(27))
+    value = value * np.uint64(0x94D049BB133111EB)
+    result: np.ndarray = value ^ (value >> np.uint64(31))
+    return result
+
+
+def same_cells(near: Discounts, t: IntArray, other: IntArray) -> np.ndarray:
+    """(len(t),) bool: whether type t[i]'s cells equal type other[i]'s in settlement, wish
+    and jobs (types of one class: the cells' travel and needs follow)."""
+    start = near.type_start
+    count = start[t + 1] - start[t]
+    same = count == start[other + 1] - start[other]
+    pairs = np.flatnonzero(same)
+    offset = np.arange(int(count[pairs].sum())) - np.repeat(
+        np.cumsum(count[pairs]) - count[pairs], count[pairs]
+    )
+    mine = np.repeat(start[t[pairs]], count[pairs]) + offset
+    theirs = np.repeat(start[other[pairs]], count[pairs]) + offset
+    jobs = near.jobs
+    cell_same = (near.settlement[mine] == near.settlement[theirs]) & (
+        near.wish[mine] == near.wish[theirs]
+    )
+    nnz = np.diff(jobs.indptr)
+    cell_same &= nnz[mine] == nnz[theirs]
+    entries = np.flatnonzero(cell_same)
+    length = nnz[mine[entries]]
+    within = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+    a = np.repeat(jobs.indptr[mine[entries]], length) + within
+    b = np.repeat(jobs.indptr[theirs[entries]], length) + within
+    entry_same = (jobs.indices[a] == jobs.indices[b]) & (jobs.data[a] == jobs.data[b])
+    bad_entries = np.repeat(np.arange(len(entries)), length)[~entry_same]
+    cell_same[entries[bad_entries]] = False
+    bad_cells = np.repeat(np.arange(len(pairs)), count[pairs])[~cell_same]
+    same[pairs[bad_cells]] = False
+    return same
 
 
 @dataclass(frozen=True)
@@ -350,6 +445,22 @@ def cell_positions(
     return at
 
 
+class Scratch:
+    """The arrays the kernels fill at each evaluation, kept from one to the next: fresh
+    arrays of a million cells cost their page faults at every step (§5 of the doc)."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, FloatArray] = {}
+
+    def array(self, name: str, size: int) -> FloatArray:
+        """`size` floats to overwrite, the same memory at every call asking no more."""
+        kept = self.arrays.get(name)
+        if kept is None or len(kept) < size:
+            kept = np.empty(size)
+            self.arrays[name] = kept
+        return kept[:size]
+
+
 def smoothed_dual(
     ctx: PricingContext,
     layout: DualLayout,
@@ -358,11 +469,14 @@ def smoothed_dual(
     x: FloatArray,
     tau: float,
     reach: Reach | None = None,
+    scratch: Scratch | None = None,
 ) -> tuple[float, FloatArray]:
     """The dual bound with every min replaced by a soft-min at temperature τ and every
     max(0, z) by τ log(1 + e^(z/τ)), and its gradient: smooth, concave, and never above the
     exact bound of the same prices (up to the discounts left out, and the settlements out of
-    `reach`: every one when None)."""
+    `reach`: every one when None). `scratch`: the kernels' arrays, kept between calls."""
+    scratch = scratch or Scratch()
+    types, cells, classes = len(rows.supply), len(near.settlement), rows.km.shape[0]
     problem = ctx.problem
     policy = problem.policy
     n = layout.settlements
@@ -381,6 +495,9 @@ def smoothed_dual(
             reach.settlement,
             tau,
             float(unplaced),
+            scratch.array("row_low", classes),
+            scratch.array("weight", len(reach.settlement)),
+            scratch.array("row_sum", classes),
         )
         types_value, scale, at_own, correction = soft_mins(
             rows.supply,
@@ -403,6 +520,10 @@ def smoothed_dual(
             workers,
             tau,
             float(unplaced),
+            scratch.array("value", types),
+            scratch.array("scale", types),
+            scratch.array("drawn", cells),
+            scratch.array("correction", cells),
         )
         value = float(types_value)
         by_class = np.bincount(rows.of_type, weights=scale, minlength=len(row_low)).astype(float)
@@ -429,7 +550,7 @@ def smoothed_dual(
             used[0] - np.sum(ctx.widths * 0.5 * (1 + np.tanh(rent / 2)), axis=1),
             used[1] - room_children,
             used[2] - room_medical,
-            vacancies - near.jobs.T @ at_own,
+            vacancies - near.by_pair @ at_own,
         ]
     )
     return value, gradient
@@ -464,15 +585,16 @@ def soft_mins(
     workers: FloatArray,
     tau: float,
     unplaced: float,
+    value: FloatArray,
+    scale: FloatArray,
+    drawn: FloatArray,
+    correction: FloatArray,
 ) -> tuple[float, FloatArray, FloatArray, FloatArray]:
     """Each type's soft-min, on every core: its class row's sum (`weight` at the class's
     reached settlements) corrected at its discounted cells. Returns the types' part of the
     value; per type, the persons it draws per unit of class-row weight; per discounted
-    cell, the persons it draws and how many more than at its class row's weight."""
-    value = np.empty(len(supply))
-    scale = np.empty(len(supply))
-    drawn = np.empty(len(wish))
-    correction = np.empty(len(wish))
+    cell, the persons it draws and how many more than at its class row's weight (in the
+    last four arguments, overwritten)."""
     for t in numba.prange(len(supply)):
         c, first, last = of_type[t], type_start[t], type_start[t + 1]
         low, rest = row_low[c], row_sum[c]
@@ -511,14 +633,14 @@ def class_weights(
     settlement: IntArray,
     tau: float,
     unplaced: float,
+    row_low: FloatArray,
+    weight: FloatArray,
+    row_sum: FloatArray,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Each class row at its reached settlements (all fitting): its cheapest (or the
     unplaced cost); its soft-min weights e^(−(row − cheapest)/τ), flat like `settlement`,
-    and their sum."""
+    and their sum (in the last three arguments, overwritten)."""
     classes = km.shape[0]
-    weight = np.empty(len(settlement))
-    row_low = np.empty(classes)
-    row_sum = np.empty(classes)
     for c in numba.prange(classes):
         low = unplaced
         for k in range(start[c], start[c + 1]):
@@ -624,10 +746,13 @@ def ascend_dual(
     progress: Progress | None = None,
     stages: tuple[Stage, ...] = ASCENT_STAGES,
     headroom: bool = False,
+    memory: int = ASCENT_MEMORY,
+    merge: bool = False,
 ) -> Ascent:
     """Better prices by quasi-Newton ascent (L-BFGS-B) on the smoothed dual, stage by stage,
     each for its iterations, and with `seconds` for at most that long; `headroom`: each
-    stage's job discounts as `near_discounts` keeps them with it."""
+    stage's job discounts as `near_discounts` keeps them with it; `memory`: L-BFGS-B's
+    curvature pairs; `merge`: each stage's alike types as one (`alike_types`)."""
     problem = ctx.problem
     layout = dual_layout(ctx)
     rows = class_rows(ctx)
@@ -644,6 +769,7 @@ def ascend_dual(
         + [(0.0, problem.policy.employment_reward)] * len(layout.hiring_s)
     )
     reached = stages[0].tau
+    scratch = Scratch()
     unplaced = float(problem.policy.unplaced_penalty)
     for number, stage in enumerate(stages):
         deadline = np.inf if seconds is None else started + stage.until * seconds
@@ -651,6 +777,7 @@ def ascend_dual(
             continue
         reached = stage.tau
         near = near_discounts(ctx, rows, layout, layout.prices(x, groups), stage.margin, headroom)
+        stage_rows, near = alike_types(rows, near) if merge else (rows, near)
         window = NEGLIGIBLE_EXPONENT * stage.tau + stage.margin
         keeper = ReachKeeper(
             rows, near, n, window, window - NEGLIGIBLE_EXPONENT * stage.tau, unplaced,
@@ -659,9 +786,11 @@ def ascend_dual(
 
         def negative(
             flat: FloatArray, tau: float = stage.tau, near: Discounts = near,
-            keeper: ReachKeeper = keeper,
+            keeper: ReachKeeper = keeper, stage_rows: ClassRows = stage_rows,
         ) -> tuple:  # fmt: skip
-            value, gradient = smoothed_dual(ctx, layout, rows, near, flat, tau, keeper.at(flat))
+            value, gradient = smoothed_dual(
+                ctx, layout, stage_rows, near, flat, tau, keeper.at(flat), scratch
+            )
             return -value, -gradient
 
         def out_of_time(intermediate_result: object, deadline: float = deadline) -> None:
@@ -674,7 +803,7 @@ def ascend_dual(
             jac=True,
             method="L-BFGS-B",
             bounds=limits,
-            options={"maxiter": stage.iterations},
+            options={"maxiter": stage.iterations, "maxcor": memory},
             callback=out_of_time,
         )
         x = found.x

@@ -378,8 +378,7 @@ def may_improve(
     if len(hiring):
         crews, crew_of = unique_rows(own[:, hiring])
         open_jobs = problem.vacancies[:, hiring] - workers[:, hiring]
-        gained = jobs_gained(open_jobs[None, :, :], crews[:, None, :]).sum(axis=2)
-        total -= reward * gained[crew_of]
+        total -= reward * crew_gains(open_jobs, crews)[crew_of]
         open_home = problem.vacancies[where][:, hiring] - (
             workers[where][:, hiring] - own[:, hiring]
         )
@@ -399,3 +398,19 @@ def may_improve(
     target = np.argmin(total, axis=1)
     promising: np.ndarray = total[rows, target] < stay_cost - 1e-6
     return promising, target
+
+
+def crew_gains(open_jobs: IntArray, crews: IntArray) -> IntArray:
+    """(crews, S): jobs_gained summed over the groups of each crew (rows of workers per
+    group) where `open_jobs` (S, groups) are open; a crew has workers in one or two groups
+    of many, so only those are summed."""
+    crew, group = np.nonzero(crews)
+    gains = jobs_gained(open_jobs.T[group], crews[crew, group][:, None])
+    result = np.zeros((len(crews), len(open_jobs)), dtype=np.int64)
+    # np.nonzero lists each crew's groups together: its first group, then its second, ...
+    # added in turn, each crew once per turn
+    rank = np.arange(len(crew)) - np.searchsorted(crew, crew)
+    for turn in range(int(rank.max(initial=-1)) + 1):
+        taking = rank == turn
+        result[crew[taking]] += gains[taking]
+    return result

@@ -174,10 +174,15 @@ def trade_costs(
         problem.lat[slot_s],
         problem.lon[slot_s],
     )
-    size = types.size[kinds].astype(np.float64)[:, None]
-    cost: FloatArray = size * km[origin_of.ravel()]
+    size = types.size[kinds].astype(np.float64)
+    cost: FloatArray = size[:, None] * km[origin_of.ravel()]
+    # each kind wishes for three settlements at most: only those cells change
+    slot_of = np.full(len(problem.settlement_ids) + 1, -1, dtype=np.int64)
+    slot_of[slot_s] = np.arange(len(slot_s))
     for rank, reward in enumerate(problem.policy.preference_rewards):
-        cost -= size * reward * (types.preferences[kinds, rank][:, None] == slot_s[None, :])
+        slot = slot_of[types.preferences[kinds, rank]]  # no wish (−1): the last entry, −1
+        wished = np.flatnonzero(slot >= 0)
+        cost[wished, slot[wished]] -= size[wished] * reward
     return cost
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qonaq.placement.ascent import (
+    ASCENT_MEMORY,
     ASCENT_SECONDS,
     ASCENT_STAGES,
     HUGE_ASCENT_SECONDS,
@@ -69,6 +70,9 @@ class FlowEffort:
     coarse_origins: int = 0  # to this many points (prices are per settlement: they carry over)
     # each stage keeps the job discounts its job prices may reach (ascent.near_discounts)
     job_headroom: bool = False
+    ascent_memory: int = ASCENT_MEMORY  # L-BFGS-B's curvature pairs
+    # each ascent stage merges the types its discounts cannot tell apart (ascent.alike_types)
+    merge_alike: bool = False
 
 
 FULL_EFFORT = FlowEffort(
@@ -88,6 +92,8 @@ LEAN_EFFORT = FlowEffort(
 # rows: the origins snapped to this many points (docs/placement-model.md, §5)
 COARSE_STAGES = 2
 COARSE_ORIGINS = 289
+# L-BFGS-B's memory in the ascent of a wave of mostly one-household types
+SPREAD_ASCENT_MEMORY = 30
 # the ascent of a wave of mostly one-household types (own origins, wishes spread over every
 # settlement) is short of its top after the full stages' iterations, and its steps are
 # cheap beside its types: more iterations at each temperature (measurements in
@@ -102,6 +108,12 @@ SPREAD_EFFORT = replace(
     ),
     coarse_stages=COARSE_STAGES,
     coarse_origins=COARSE_ORIGINS,
+    # a longer memory climbs these many one-household types' dual higher in the same
+    # iterations (on the 1M hub wave its plan was worse: docs/placement-model.md §5, §8)
+    ascent_memory=SPREAD_ASCENT_MEMORY,
+    # most of its types differ by wishes and workers a stage leaves out (the hub waves'
+    # plans, where few do, stay as they were)
+    merge_alike=True,
 )
 # and over many settlements, where job prices climbing from 0 left out job discounts
 # that mattered, with every job pair its job prices may reach, and with two to four times
@@ -117,6 +129,8 @@ WIDE_SPREAD_EFFORT = replace(
         Stage(0.08, 600, 20.0, 1.0),
     ),
     job_headroom=True,
+    # not measured over many settlements with the longer memory yet
+    ascent_memory=ASCENT_MEMORY,
 )
 # km-equivalents per child or medical place when such places first run short
 SIDE_PRICE_START = 50.0
@@ -217,7 +231,10 @@ def ascended_relaxation(
     """The ascent from travel prices and, but on a huge wave, a sample LP's side prices;
     the exact bound of the prices it reaches, and its soft plan rounded by a flow."""
     problem, types = ctx.problem, ctx.types
-    start = travel_prices(problem, types, effort.cost_scale)
+    coarse = coarse_pricing(problem, effort)
+    # where the first stages climb on the coarse origins, they start from that wave's travel
+    # prices: the same prices per settlement from a smaller flow
+    start = travel_prices(*(coarse or (problem, types)), effort.cost_scale)
     if (
         effort.ascent_sample_rounds
         and len(problem.household_ids) > 2 * SAMPLE_HOUSEHOLDS
@@ -229,7 +246,7 @@ def ascended_relaxation(
         side = sample_prices(problem, SAMPLE_HOUSEHOLDS, rounds=effort.ascent_sample_rounds)
         start = Prices(start.persons, side.children, side.medical, side.workers)
     # by its stages' iterations alone unless the plan has a wall-clock limit
-    ascended = coarse_to_fine_ascent(ctx, start, seconds, progress, effort)
+    ascended = coarse_to_fine_ascent(ctx, start, seconds, progress, effort, coarse)
     soft = soft_plan(ctx, ascended.prices, ascended.tau)
     pair_t, pair_s, persons = rounded_soft_plan(
         ctx, ascended.prices, soft, type_classes(ctx), effort.cost_scale, singular(problem, types)
@@ -245,30 +262,50 @@ def ascended_relaxation(
     )
 
 
+CoarseWave = tuple[PlacementProblem, HouseholdTypes]
+
+
+def coarse_pricing(problem: PlacementProblem, effort: FlowEffort) -> CoarseWave | None:
+    """The problem with its origins snapped to `effort.coarse_origins` points, and its types,
+    where the ascent's first `effort.coarse_stages` stages climb there (it has more)."""
+    stages, coarse = effort.ascent_stages, effort.coarse_stages
+    if not coarse or coarse >= len(stages) or distinct_origins(problem) <= effort.coarse_origins:
+        return None
+    coarse_problem = pricing_problem(problem, snap_origins(problem, effort.coarse_origins))
+    return coarse_problem, household_types(coarse_problem)
+
+
 def coarse_to_fine_ascent(
     ctx: PricingContext,
     start: Prices,
     seconds: float | None,
     progress: Progress | None,
     effort: FlowEffort,
+    coarse: CoarseWave | None = None,
 ) -> Ascent:
     """The ascent's stages, the first `effort.coarse_stages` of them on the problem with its
-    origins snapped to `effort.coarse_origins` points (when it has more), the rest from
-    their prices on the problem itself; each part with its stages' share of `seconds`."""
-    stages, coarse = effort.ascent_stages, effort.coarse_stages
-    problem = ctx.problem
-    headroom = effort.job_headroom
-    if not coarse or coarse >= len(stages) or distinct_origins(problem) <= effort.coarse_origins:
-        return ascend_dual(ctx, start, seconds, progress, stages, headroom)
-    share = stages[coarse - 1].until
-    coarse_problem = pricing_problem(problem, snap_origins(problem, effort.coarse_origins))
+    origins snapped to `effort.coarse_origins` points (`coarse_pricing`, or `coarse` when
+    given), the rest from their prices on the problem itself; each part with its stages'
+    share of `seconds`."""
+    stages, headroom = effort.ascent_stages, effort.job_headroom
+    coarse = coarse or coarse_pricing(ctx.problem, effort)
+    if coarse is None:
+        return ascend_dual(
+            ctx, start, seconds, progress, stages, headroom, effort.ascent_memory,
+            effort.merge_alike,
+        )  # fmt: skip
+    share = stages[effort.coarse_stages - 1].until
     first = ascend_dual(
-        pricing_context(coarse_problem, household_types(coarse_problem)),
+        pricing_context(*coarse),
         start,
         None if seconds is None else share * seconds,
         progress,
-        tuple(replace(stage, until=stage.until / share) for stage in stages[:coarse]),
+        tuple(
+            replace(stage, until=stage.until / share) for stage in stages[: effort.coarse_stages]
+        ),
         headroom,
+        effort.ascent_memory,
+        effort.merge_alike,
     )
     return ascend_dual(
         ctx,
@@ -276,9 +313,12 @@ def coarse_to_fine_ascent(
         None if seconds is None else (1.0 - share) * seconds,
         progress,
         tuple(
-            replace(stage, until=(stage.until - share) / (1.0 - share)) for stage in stages[coarse:]
+            replace(stage, until=(stage.until - share) / (1.0 - share))
+            for stage in stages[effort.coarse_stages :]
         ),
         headroom,
+        effort.ascent_memory,
+        effort.merge_alike,
     )
 
 
@@ -368,17 +408,79 @@ def rounded_soft_plan(
     soft: SoftPlan,
     classes: IntArray,
     cost_scale: float,
-    shared: bool = False,
+    singular: bool = False,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Whole persons per (type, settlement) near the soft plan of the ascended prices: a flow
     over the soft plan's pairs only, each carrying at most its households rounded up, so the
     flow keeps the bands exactly and stays close to the children, medical and job use the
-    ascent balanced (at 100,000 persons: gap 0.30 % against 0.45 % for a flow over all arcs);
-    with `shared`, also through the class routes that carry travel only."""
+    ascent balanced (at 100,000 persons: gap 0.30 % against 0.45 % for a flow over all arcs).
+    With `singular`, the flow also has the class routes that carry travel only, and the types
+    whose soft plan is all in one settlement are settled there before it (most of a wave of
+    own origins: a much smaller flow, §5 of the doc)."""
     t, s = soft.pair_type, soft.settlement
-    capacity = np.ceil(soft.households - 1e-9).astype(np.int64) * ctx.types.size[t]
-    network = build_network(
-        ctx, prices, t, s, classes, cost_scale=cost_scale, capacity=capacity, shared=shared
+    settled = settled_pairs(ctx, soft) if singular else np.zeros(len(t), dtype=np.bool_)
+    rest = np.flatnonzero(np.bincount(t[settled], minlength=len(ctx.types.count)) == 0)
+    local = np.full(len(ctx.types.count), -1, dtype=np.int64)
+    local[rest] = np.arange(len(rest))
+    sub = settled_context(ctx, rest, t[settled], s[settled])
+    _, sub_classes = np.unique(classes[rest], return_inverse=True)
+    sub_classes = sub_classes.ravel()
+    open_t, open_s = local[t[~settled]], s[~settled]
+    capacity = np.ceil(soft.households[~settled] - 1e-9).astype(np.int64) * sub.types.size[open_t]
+    pair_t, pair_s, persons = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    if len(rest):
+        network = build_network(
+            sub, prices, open_t, open_s, sub_classes, cost_scale=cost_scale, capacity=capacity,
+            shared=singular,
+        )  # fmt: skip
+        pair_t, pair_s, persons = type_settlement_flows(
+            network, solve_network(network), sub_classes, open_t, open_s
+        )
+    settled_t = t[settled]
+    all_t = np.concatenate([rest[pair_t], settled_t])
+    all_s = np.concatenate([pair_s, s[settled]])
+    all_persons = np.concatenate(
+        [persons, (ctx.types.count[settled_t] * ctx.types.size[settled_t]).astype(np.float64)]
     )
-    flows = solve_network(network)
-    return type_settlement_flows(network, flows, classes, t, s)
+    order = np.lexsort((all_s, all_t))
+    return all_t[order], all_s[order], all_persons[order]
+
+
+# a type whose soft plan puts this share of its households in one settlement is settled there
+SETTLED_SHARE = 0.999
+
+
+def settled_pairs(ctx: PricingContext, soft: SoftPlan) -> np.ndarray:
+    """(pairs,) bool: the soft plan's pairs that hold nearly all of their type, the type's
+    only pair, where the settlement has room for every such type's persons."""
+    types, t, s = ctx.types, soft.pair_type, soft.settlement
+    alone = np.bincount(t, minlength=len(types.count))[t] == 1
+    settled = alone & (soft.households >= SETTLED_SHARE * types.count[t])
+    persons = types.count[t] * types.size[t]
+    load = np.bincount(s[settled], weights=persons[settled], minlength=ctx.room.shape[0])
+    result: np.ndarray = settled & (load <= ctx.int_widths.sum(axis=1))[s]
+    return result
+
+
+def settled_context(
+    ctx: PricingContext, rest: IntArray, settled_t: IntArray, settled_s: IntArray
+) -> PricingContext:
+    """The context of the types `rest` alone, with the persons of the settled types taken
+    out of each settlement's bands, lowest first (the flow fills them in that order)."""
+    types = ctx.types
+    persons = types.count[settled_t] * types.size[settled_t]
+    load = np.bincount(settled_s, weights=persons, minlength=ctx.room.shape[0]).astype(np.int64)
+    ends = np.cumsum(ctx.int_widths, axis=1)
+    left = np.clip(ends - load[:, None], 0, ctx.int_widths)
+    subset = replace(
+        types,
+        count=types.count[rest],
+        origin=types.origin[rest],
+        demand=types.demand[rest],
+        workers=types.workers[rest],
+        preferences=types.preferences[rest],
+    )
+    return replace(
+        ctx, types=subset, per_person=ctx.per_person[rest], int_widths=left,
+        demand_of=ctx.demand_of[rest],
+    )  # fmt: skip

@@ -112,7 +112,6 @@ def exact_bound(
         row = types.of_household[households] - start
         best = household_minima(
             cost,
-            np.argsort(cost, axis=1),
             ctx.km[types.origin[t]],
             row,
             origins.shift[households],
@@ -135,7 +134,6 @@ _haversine = numba.njit(cache=True, error_model="numpy")(haversine_km)
 @numba.njit(parallel=True, cache=True, error_model="numpy")
 def household_minima(
     cost: FloatArray,
-    order: IntArray,
     snapped_km: FloatArray,
     row: IntArray,
     shift: FloatArray,
@@ -146,25 +144,25 @@ def household_minima(
     circuity: float,
 ) -> FloatArray:
     """Each household's exact cheapest per-person cost: its type's row `cost[row[h]]` with the
-    snapped km swapped for its own, visiting the row cheapest first (`order`) and stopping
-    where the row less the household's shift can no longer beat the best found."""
+    snapped km swapped for its own, from the row's cheapest, then only where the row less the
+    household's shift can still beat the best found (a scan, not a sort of every row)."""
     best = np.empty(len(row))
     for h in numba.prange(len(row)):
         r = row[h]
-        found = np.inf
-        cos_phi = np.cos(phi[h])
-        for j in range(order.shape[1]):
-            s = order[r, j]
-            if cost[r, s] - shift[h] >= found or cost[r, s] == np.inf:
-                break
-            if shift[h] <= 0.0:
-                found = cost[r, s]
-                break
-            km = circuity * _haversine(
-                phi[h], lam[h], cos_phi,
-                settlement_phi[s], settlement_lam[s], np.cos(settlement_phi[s]),
-            )  # fmt: skip
-            found = min(found, cost[r, s] - snapped_km[r, s] + km)
+        cheapest = np.argmin(cost[r])
+        found = cost[r, cheapest]
+        if shift[h] > 0.0 and found < np.inf:
+            cos_phi = np.cos(phi[h])
+            found = np.inf
+            # the cheapest first: its exact cost rules out most of the row
+            for k in range(cost.shape[1] + 1):
+                s = cheapest if k == 0 else k - 1
+                if (k == 0 or s != cheapest) and cost[r, s] - shift[h] < found:
+                    km = circuity * _haversine(
+                        phi[h], lam[h], cos_phi,
+                        settlement_phi[s], settlement_lam[s], np.cos(settlement_phi[s]),
+                    )  # fmt: skip
+                    found = min(found, cost[r, s] - snapped_km[r, s] + km)
         best[h] = found
     return best
 

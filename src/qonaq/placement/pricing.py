@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qonaq.placement.costs import road_km
-from qonaq.placement.household_types import HouseholdTypes
+from qonaq.placement.household_types import HouseholdTypes, unique_rows
 from qonaq.placement.model import (
     CHILDREN,
     MEDICAL,
@@ -70,6 +70,10 @@ class PricingContext:
     preference_reward: FloatArray  # (3,)
     widths: FloatArray  # (S, K) exact persons left in each congestion band
     int_widths: IntArray  # (S, K) the same, whole persons, for the flow
+    # where one household fits, per distinct demand (D, S), and each type's demand row (T,):
+    # types are hundreds of thousands, their demands a few dozen
+    demand_fits: np.ndarray
+    demand_of: IntArray
     # a household needs `scale` × its demand of room (below 1 in a scaled-down sample)
     scale: float = 1.0
 
@@ -87,6 +91,7 @@ def pricing_context(
         / size
     )
     widths, int_widths = band_widths(problem)
+    demands, demand_of = unique_rows(types.demand)
     return PricingContext(
         problem=problem,
         types=types,
@@ -96,6 +101,8 @@ def pricing_context(
         preference_reward=np.asarray(problem.policy.preference_rewards, dtype=np.float64),
         widths=widths,
         int_widths=int_widths,
+        demand_fits=demand_fitting(problem, demands * scale),
+        demand_of=demand_of,
         scale=scale,
     )
 
@@ -116,13 +123,20 @@ def band_widths(problem: PlacementProblem) -> tuple[FloatArray, IntArray]:
     return widths, int_widths
 
 
+def demand_fitting(problem: PlacementProblem, demand: FloatArray) -> np.ndarray:
+    """(D, S): where one household of each demand (D, 3) fits the room left, in every
+    dimension."""
+    room = problem.remaining
+    fit = np.ones((len(demand), room.shape[0]), dtype=np.bool_)
+    for d in range(3):
+        fit &= demand[:, d, None] <= room[None, :, d]
+    fit &= problem.eligible[None, :]
+    return fit
+
+
 def fitting(ctx: PricingContext, type_index: IntArray) -> np.ndarray:
     """(chunk, S): where one household of each type fits the room left, in every dimension."""
-    demand = ctx.types.demand[type_index] * ctx.scale
-    fit = np.ones((len(type_index), ctx.room.shape[0]), dtype=np.bool_)
-    for d in range(3):
-        fit &= demand[:, d, None] <= ctx.room[None, :, d]
-    fit &= ctx.problem.eligible[None, :]
+    fit: np.ndarray = ctx.demand_fits[ctx.demand_of[type_index]]
     return fit
 
 
