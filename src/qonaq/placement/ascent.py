@@ -168,26 +168,20 @@ def near_discounts(
     `headroom`, every job pair that would be there were its job prices at the reward, as high
     as the stage may take them (jobs priced from 0 climb far within a stage, and a pair left
     out makes the smoothed dual reward a higher job price for nothing: §5 of the doc)."""
-    types = ctx.types
+    types, policy = ctx.types, ctx.problem.policy
     hiring = ctx.problem.vacancies > 0
-    hires = hiring.T.astype(np.float32)  # (G, S)
-    # how far each job price may still climb, (G, S)
-    rise = ((ctx.problem.policy.employment_reward - prices.workers) * hiring).T
-    unplaced = ctx.problem.policy.unplaced_penalty
-    found_t, found_s = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
-    for start in range(0, len(types.count), PRICING_CHUNK):
-        t = np.arange(start, min(start + PRICING_CHUNK, len(types.count)))
-        cost = chunk_costs(ctx, prices, t)
-        low = np.minimum(cost.min(axis=1), unplaced)
-        special = (types.workers[t] > 0).astype(np.float32) @ hires > 0
-        wish_t, wish_rank = np.nonzero(types.preferences[t] >= 0)
-        special[wish_t, types.preferences[t[wish_t], wish_rank]] = True
-        if headroom:
-            cost = cost - ctx.per_person[t, 2:] @ rise
-        i, s = np.nonzero(special & (cost <= low[:, None] + margin))
-        found_t.append(t[i])
-        found_s.append(s)
-    pair_t, pair_s = np.concatenate(found_t), np.concatenate(found_s)
+    # how far each job price may still climb, (S, G); none without headroom
+    rise = (policy.employment_reward - prices.workers) * hiring if headroom else None
+    pricing = (
+        types.origin, types.preferences, ctx.per_person, ctx.km, ctx.preference_reward,
+        prices.persons, prices.children, prices.medical, prices.workers,
+    )  # fmt: skip
+    with KERNELS:
+        pair_t, pair_s = discount_pairs(
+            pricing, rows.of_type, ctx.demand_fits, ctx.demand_of, rows.km, rows.needs,
+            rows.fits, hiring, np.zeros_like(prices.workers) if rise is None else rise,
+            float(margin), float(policy.unplaced_penalty),
+        )  # fmt: skip
     return discounts_of(ctx, rows, layout, pair_t, pair_s)
 
 
@@ -226,6 +220,140 @@ def discounts_of(
         by_pair=jobs.T.tocsr(),
         type_start=np.searchsorted(pair_t, np.arange(len(types.count) + 1)),
     )
+
+
+# what pricing one (type, settlement) cell needs, as `chunk_costs` prices it: each type's
+# origin, wishes and needs per person (children, medical, workers per group); km per origin;
+# the wishes' rewards; π, λ children, λ medical (S,) and μ (S, G)
+CellPricing = tuple[
+    IntArray, IntArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
+    FloatArray,
+]  # fmt: skip
+
+
+@numba.njit(parallel=True, cache=True, error_model="numpy")
+def discount_pairs(
+    pricing: CellPricing,
+    of_class: IntArray,
+    demand_fits: np.ndarray,
+    demand_of: IntArray,
+    class_km: FloatArray,
+    class_needs: FloatArray,
+    class_fits: np.ndarray,
+    hiring: np.ndarray,
+    rise: FloatArray,
+    margin: float,
+    unplaced: float,
+) -> tuple[IntArray, IntArray]:
+    """`near_discounts`' pairs, sorted by type and settlement, on every core. A type without
+    workers differs from its class row only at its wishes, so its cheapest is the class row's
+    or a wish's; a type with workers is priced at every settlement, as `chunk_costs` does
+    (a job price where nobody hires would change its cheapest): wishes' rewards are never
+    negative. Where a type fits is its demand's row of `demand_fits`; `rise`: how far each
+    job price may climb (zeros: none)."""
+    persons, children, medical = pricing[5], pricing[6], pricing[7]
+    classes, settlements = class_km.shape
+    class_low = np.empty(classes)
+    for c in numba.prange(classes):
+        least = unplaced
+        for s in range(settlements):
+            if class_fits[c, s]:
+                side = class_needs[c, 0] * children[s] + class_needs[c, 1] * medical[s]
+                least = min(least, class_km[c, s] + side + persons[s])
+        class_low[c] = least
+    types = len(of_class)
+    count = np.zeros(types + 1, dtype=np.int64)
+    none = np.empty(0, dtype=np.int64)
+    for t in numba.prange(types):
+        count[t + 1] = type_discounts(
+            t, pricing, demand_fits[demand_of[t]], hiring, rise, margin, class_low[of_class[t]],
+            unplaced, none, none, 0,
+        )  # fmt: skip
+    start = np.cumsum(count)
+    pair_t = np.empty(start[-1], dtype=np.int64)
+    pair_s = np.empty(start[-1], dtype=np.int64)
+    for t in numba.prange(types):
+        type_discounts(
+            t, pricing, demand_fits[demand_of[t]], hiring, rise, margin, class_low[of_class[t]],
+            unplaced, pair_t, pair_s, start[t],
+        )  # fmt: skip
+    return pair_t, pair_s
+
+
+@numba.njit(cache=True, error_model="numpy")
+def type_discounts(
+    t: int,
+    pricing: CellPricing,
+    fits: np.ndarray,
+    hiring: np.ndarray,
+    rise: FloatArray,
+    margin: float,
+    row_low: float,
+    unplaced: float,
+    pair_t: IntArray,
+    pair_s: IntArray,
+    first: int,
+) -> int:
+    """Type t's discounted settlements within `margin` of its cheapest, in settlement order:
+    written from `first` on when `pair_t` has room, counted either way. `row_low`: its class
+    row's cheapest (or the unplaced cost)."""
+    wishes, per_person = pricing[1][t], pricing[2][t]
+    own = np.flatnonzero(per_person[2:] > 0)
+    low = row_low
+    if len(own):
+        # a type with workers: every settlement
+        low = unplaced
+        for s in range(len(fits)):
+            low = min(low, cell_cost(t, s, pricing, own) if fits[s] else np.inf)
+    else:
+        for s in wishes:
+            low = min(low, cell_cost(t, s, pricing, own) if s >= 0 and fits[s] else np.inf)
+    found, previous = 0, -1
+    while True:
+        s = next_discounted(wishes, own, hiring, previous)
+        if s < 0:
+            return found
+        previous = s
+        # where it does not fit: kept only within an infinite margin, as chunk_costs' inf
+        cost = np.inf
+        if fits[s]:
+            cost = cell_cost(t, s, pricing, own)
+            for g in own:
+                cost -= per_person[2 + g] * rise[s, g]
+        if cost <= low + margin:
+            if len(pair_t):
+                pair_t[first + found], pair_s[first + found] = t, s
+            found += 1
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def next_discounted(wishes: IntArray, own: IntArray, hiring: np.ndarray, previous: int) -> int:
+    """The first settlement after `previous` with a discount: a wish, or where one of the
+    groups `own` hires; −1 when none."""
+    least = -1
+    for s in wishes:
+        if s > previous and (least < 0 or s < least):
+            least = s
+    if len(own):
+        for s in range(previous + 1, len(hiring) if least < 0 else least):
+            for g in own:
+                if hiring[s, g]:
+                    return s
+    return least
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def cell_cost(t: int, s: int, pricing: CellPricing, own: IntArray) -> float:
+    """chunk_costs' cell (t, s) of a household that fits: travel, side prices, π, wishes."""
+    origin, preferences, per_person, km, reward, persons, children, medical, workers = pricing
+    side = per_person[t, 0] * children[s] + per_person[t, 1] * medical[s]
+    for g in own:
+        side -= per_person[t, 2 + g] * workers[s, g]
+    cost = km[origin[t], s] + side + persons[s]
+    for rank in range(preferences.shape[1]):
+        if preferences[t, rank] == s:
+            cost -= reward[rank]
+    return float(cost)
 
 
 def alike_types(rows: ClassRows, near: Discounts) -> tuple[ClassRows, Discounts]:
