@@ -172,6 +172,9 @@ def near_discounts(
     hiring = ctx.problem.vacancies > 0
     # how far each job price may still climb, (S, G); none without headroom
     rise = (policy.employment_reward - prices.workers) * hiring if headroom else None
+    hiring_g, hiring_at = np.nonzero(hiring.T)
+    hiring_start = np.searchsorted(hiring_g, np.arange(hiring.shape[1] + 1))
+    everywhere = bool(np.any(prices.workers < 0) or np.any(prices.workers[~hiring] != 0))
     pricing = (
         types.origin, types.preferences, ctx.per_person, ctx.km, ctx.preference_reward,
         prices.persons, prices.children, prices.medical, prices.workers,
@@ -179,8 +182,9 @@ def near_discounts(
     with KERNELS:
         pair_t, pair_s = discount_pairs(
             pricing, rows.of_type, ctx.demand_fits, ctx.demand_of, rows.km, rows.needs,
-            rows.fits, hiring, np.zeros_like(prices.workers) if rise is None else rise,
-            float(margin), float(policy.unplaced_penalty),
+            rows.fits, hiring_start, hiring_at, everywhere,
+            np.zeros_like(prices.workers) if rise is None else rise, float(margin),
+            float(policy.unplaced_penalty),
         )  # fmt: skip
     return discounts_of(ctx, rows, layout, pair_t, pair_s)
 
@@ -240,17 +244,20 @@ def discount_pairs(
     class_km: FloatArray,
     class_needs: FloatArray,
     class_fits: np.ndarray,
-    hiring: np.ndarray,
+    hiring_start: IntArray,
+    hiring_at: IntArray,
+    everywhere: bool,
     rise: FloatArray,
     margin: float,
     unplaced: float,
 ) -> tuple[IntArray, IntArray]:
-    """`near_discounts`' pairs, sorted by type and settlement, on every core. A type without
-    workers differs from its class row only at its wishes, so its cheapest is the class row's
-    or a wish's; a type with workers is priced at every settlement, as `chunk_costs` does
-    (a job price where nobody hires would change its cheapest): wishes' rewards are never
-    negative. Where a type fits is its demand's row of `demand_fits`; `rise`: how far each
-    job price may climb (zeros: none)."""
+    """`near_discounts`' pairs, sorted by type and settlement, on every core. A type costs
+    its class row but at its discounts (its wishes, and where its workers' groups hire), where
+    it costs less (wishes' rewards and job prices are never negative), so its cheapest is the
+    class row's or a discount's; with `everywhere` (job prices where nobody hires, or below
+    0), a type with workers is priced at every settlement, as `chunk_costs` does. Where a type
+    fits is its demand's row of `demand_fits`; group g hires at hiring_at[hiring_start[g]:
+    hiring_start[g + 1]]; `rise`: how far each job price may climb (zeros: none)."""
     persons, children, medical = pricing[5], pricing[6], pricing[7]
     classes, settlements = class_km.shape
     class_low = np.empty(classes)
@@ -262,22 +269,22 @@ def discount_pairs(
                 least = min(least, class_km[c, s] + side + persons[s])
         class_low[c] = least
     types = len(of_class)
-    count = np.zeros(types + 1, dtype=np.int64)
-    none = np.empty(0, dtype=np.int64)
+    # room for every discount of a type: its wishes and where its groups hire
+    room = np.zeros(types + 1, dtype=np.int64)
     for t in numba.prange(types):
-        count[t + 1] = type_discounts(
-            t, pricing, demand_fits[demand_of[t]], hiring, rise, margin, class_low[of_class[t]],
-            unplaced, none, none, 0,
-        )  # fmt: skip
-    start = np.cumsum(count)
-    pair_t = np.empty(start[-1], dtype=np.int64)
-    pair_s = np.empty(start[-1], dtype=np.int64)
+        room[t + 1] = pricing[1].shape[1]
+        for g in np.flatnonzero(pricing[2][t, 2:] > 0):
+            room[t + 1] += hiring_start[g + 1] - hiring_start[g]
+    start = np.cumsum(room)
+    pair_s = np.full(start[-1], -1, dtype=np.int64)
     for t in numba.prange(types):
         type_discounts(
-            t, pricing, demand_fits[demand_of[t]], hiring, rise, margin, class_low[of_class[t]],
-            unplaced, pair_t, pair_s, start[t],
+            t, pricing, demand_fits[demand_of[t]], hiring_start, hiring_at, everywhere, rise,
+            margin, class_low[of_class[t]], unplaced, pair_s[start[t] : start[t + 1]],
         )  # fmt: skip
-    return pair_t, pair_s
+    kept = pair_s >= 0
+    pair_t = np.repeat(np.arange(types), room[1:])[kept]
+    return pair_t, pair_s[kept]
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -285,60 +292,71 @@ def type_discounts(
     t: int,
     pricing: CellPricing,
     fits: np.ndarray,
-    hiring: np.ndarray,
+    hiring_start: IntArray,
+    hiring_at: IntArray,
+    everywhere: bool,
     rise: FloatArray,
     margin: float,
     row_low: float,
     unplaced: float,
-    pair_t: IntArray,
-    pair_s: IntArray,
-    first: int,
-) -> int:
-    """Type t's discounted settlements within `margin` of its cheapest, in settlement order:
-    written from `first` on when `pair_t` has room, counted either way. `row_low`: its class
-    row's cheapest (or the unplaced cost)."""
+    found: IntArray,
+) -> None:
+    """Type t's discounted settlements within `margin` of its cheapest, in settlement order,
+    written into `found` (room for all its discounts; the rest left −1). `row_low`: its class
+    row's cheapest (or the unplaced cost); `everywhere`: its cheapest is sought at every
+    settlement, not only at its discounts (job prices not all where its groups hire, or
+    negative)."""
     wishes, per_person = pricing[1][t], pricing[2][t]
     own = np.flatnonzero(per_person[2:] > 0)
     low = row_low
-    if len(own):
-        # a type with workers: every settlement
+    if everywhere and len(own):
         low = unplaced
         for s in range(len(fits)):
             low = min(low, cell_cost(t, s, pricing, own) if fits[s] else np.inf)
-    else:
-        for s in wishes:
-            low = min(low, cell_cost(t, s, pricing, own) if s >= 0 and fits[s] else np.inf)
-    found, previous = 0, -1
-    while True:
-        s = next_discounted(wishes, own, hiring, previous)
-        if s < 0:
-            return found
-        previous = s
+    # each discount's cost once (with its job prices' rise), then those near the cheapest
+    cost = np.empty(len(found))
+    cells = 0
+    # each group's next hiring settlement
+    cursor = hiring_start[own]
+    s = next_discounted(wishes, own, hiring_start, hiring_at, cursor, -1)
+    while s >= 0:
         # where it does not fit: kept only within an infinite margin, as chunk_costs' inf
-        cost = np.inf
+        cost[cells] = np.inf
         if fits[s]:
-            cost = cell_cost(t, s, pricing, own)
+            cost[cells] = cell_cost(t, s, pricing, own)
+            low = min(low, cost[cells])
             for g in own:
-                cost -= per_person[2 + g] * rise[s, g]
-        if cost <= low + margin:
-            if len(pair_t):
-                pair_t[first + found], pair_s[first + found] = t, s
-            found += 1
+                cost[cells] -= per_person[2 + g] * rise[s, g]
+        found[cells] = s
+        cells += 1
+        s = next_discounted(wishes, own, hiring_start, hiring_at, cursor, s)
+    for k in range(cells):
+        if not cost[k] <= low + margin:
+            found[k] = -1
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def next_discounted(wishes: IntArray, own: IntArray, hiring: np.ndarray, previous: int) -> int:
+def next_discounted(
+    wishes: IntArray,
+    own: IntArray,
+    hiring_start: IntArray,
+    hiring_at: IntArray,
+    cursor: IntArray,
+    previous: int,
+) -> int:
     """The first settlement after `previous` with a discount: a wish, or where one of the
-    groups `own` hires; −1 when none."""
+    groups `own` hires (group g's settlements: hiring_at[hiring_start[g]:hiring_start[g + 1]],
+    in order, read from `cursor`, moved on here); −1 when none."""
     least = -1
     for s in wishes:
         if s > previous and (least < 0 or s < least):
             least = s
-    if len(own):
-        for s in range(previous + 1, len(hiring) if least < 0 else least):
-            for g in own:
-                if hiring[s, g]:
-                    return s
+    for k in range(len(own)):
+        end = hiring_start[own[k] + 1]
+        while cursor[k] < end and hiring_at[cursor[k]] <= previous:
+            cursor[k] += 1
+        if cursor[k] < end and (least < 0 or hiring_at[cursor[k]] < least):
+            least = hiring_at[cursor[k]]
     return least
 
 
