@@ -168,26 +168,24 @@ def near_discounts(
     `headroom`, every job pair that would be there were its job prices at the reward, as high
     as the stage may take them (jobs priced from 0 climb far within a stage, and a pair left
     out makes the smoothed dual reward a higher job price for nothing: §5 of the doc)."""
-    types = ctx.types
+    types, policy = ctx.types, ctx.problem.policy
     hiring = ctx.problem.vacancies > 0
-    hires = hiring.T.astype(np.float32)  # (G, S)
-    # how far each job price may still climb, (G, S)
-    rise = ((ctx.problem.policy.employment_reward - prices.workers) * hiring).T
-    unplaced = ctx.problem.policy.unplaced_penalty
-    found_t, found_s = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
-    for start in range(0, len(types.count), PRICING_CHUNK):
-        t = np.arange(start, min(start + PRICING_CHUNK, len(types.count)))
-        cost = chunk_costs(ctx, prices, t)
-        low = np.minimum(cost.min(axis=1), unplaced)
-        special = (types.workers[t] > 0).astype(np.float32) @ hires > 0
-        wish_t, wish_rank = np.nonzero(types.preferences[t] >= 0)
-        special[wish_t, types.preferences[t[wish_t], wish_rank]] = True
-        if headroom:
-            cost = cost - ctx.per_person[t, 2:] @ rise
-        i, s = np.nonzero(special & (cost <= low[:, None] + margin))
-        found_t.append(t[i])
-        found_s.append(s)
-    pair_t, pair_s = np.concatenate(found_t), np.concatenate(found_s)
+    # how far each job price may still climb, (S, G); none without headroom
+    rise = (policy.employment_reward - prices.workers) * hiring if headroom else None
+    hiring_g, hiring_at = np.nonzero(hiring.T)
+    hiring_start = np.searchsorted(hiring_g, np.arange(hiring.shape[1] + 1))
+    everywhere = bool(np.any(prices.workers < 0) or np.any(prices.workers[~hiring] != 0))
+    pricing = (
+        types.origin, types.preferences, ctx.per_person, ctx.km, ctx.preference_reward,
+        prices.persons, prices.children, prices.medical, prices.workers,
+    )  # fmt: skip
+    with KERNELS:
+        pair_t, pair_s = discount_pairs(
+            pricing, rows.of_type, ctx.demand_fits, ctx.demand_of, rows.km, rows.needs,
+            rows.fits, hiring_start, hiring_at, everywhere,
+            np.zeros_like(prices.workers) if rise is None else rise, float(margin),
+            float(policy.unplaced_penalty),
+        )  # fmt: skip
     return discounts_of(ctx, rows, layout, pair_t, pair_s)
 
 
@@ -226,6 +224,154 @@ def discounts_of(
         by_pair=jobs.T.tocsr(),
         type_start=np.searchsorted(pair_t, np.arange(len(types.count) + 1)),
     )
+
+
+# what pricing one (type, settlement) cell needs, as `chunk_costs` prices it: each type's
+# origin, wishes and needs per person (children, medical, workers per group); km per origin;
+# the wishes' rewards; π, λ children, λ medical (S,) and μ (S, G)
+CellPricing = tuple[
+    IntArray, IntArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
+    FloatArray,
+]  # fmt: skip
+
+
+@numba.njit(parallel=True, cache=True, error_model="numpy")
+def discount_pairs(
+    pricing: CellPricing,
+    of_class: IntArray,
+    demand_fits: np.ndarray,
+    demand_of: IntArray,
+    class_km: FloatArray,
+    class_needs: FloatArray,
+    class_fits: np.ndarray,
+    hiring_start: IntArray,
+    hiring_at: IntArray,
+    everywhere: bool,
+    rise: FloatArray,
+    margin: float,
+    unplaced: float,
+) -> tuple[IntArray, IntArray]:
+    """`near_discounts`' pairs, sorted by type and settlement, on every core. A type costs
+    its class row but at its discounts (its wishes, and where its workers' groups hire), where
+    it costs less (wishes' rewards and job prices are never negative), so its cheapest is the
+    class row's or a discount's; with `everywhere` (job prices where nobody hires, or below
+    0), a type with workers is priced at every settlement, as `chunk_costs` does. Where a type
+    fits is its demand's row of `demand_fits`; group g hires at hiring_at[hiring_start[g]:
+    hiring_start[g + 1]]; `rise`: how far each job price may climb (zeros: none)."""
+    persons, children, medical = pricing[5], pricing[6], pricing[7]
+    classes, settlements = class_km.shape
+    class_low = np.empty(classes)
+    for c in numba.prange(classes):
+        least = unplaced
+        for s in range(settlements):
+            if class_fits[c, s]:
+                side = class_needs[c, 0] * children[s] + class_needs[c, 1] * medical[s]
+                least = min(least, class_km[c, s] + side + persons[s])
+        class_low[c] = least
+    types = len(of_class)
+    # room for every discount of a type: its wishes and where its groups hire
+    room = np.zeros(types + 1, dtype=np.int64)
+    for t in numba.prange(types):
+        room[t + 1] = pricing[1].shape[1]
+        for g in np.flatnonzero(pricing[2][t, 2:] > 0):
+            room[t + 1] += hiring_start[g + 1] - hiring_start[g]
+    start = np.cumsum(room)
+    pair_s = np.full(start[-1], -1, dtype=np.int64)
+    for t in numba.prange(types):
+        type_discounts(
+            t, pricing, demand_fits[demand_of[t]], hiring_start, hiring_at, everywhere, rise,
+            margin, class_low[of_class[t]], unplaced, pair_s[start[t] : start[t + 1]],
+        )  # fmt: skip
+    kept = pair_s >= 0
+    pair_t = np.repeat(np.arange(types), room[1:])[kept]
+    return pair_t, pair_s[kept]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def type_discounts(
+    t: int,
+    pricing: CellPricing,
+    fits: np.ndarray,
+    hiring_start: IntArray,
+    hiring_at: IntArray,
+    everywhere: bool,
+    rise: FloatArray,
+    margin: float,
+    row_low: float,
+    unplaced: float,
+    found: IntArray,
+) -> None:
+    """Type t's discounted settlements within `margin` of its cheapest, in settlement order,
+    written into `found` (room for all its discounts; the rest left −1). `row_low`: its class
+    row's cheapest (or the unplaced cost); `everywhere`: its cheapest is sought at every
+    settlement, not only at its discounts (job prices not all where its groups hire, or
+    negative)."""
+    wishes, per_person = pricing[1][t], pricing[2][t]
+    own = np.flatnonzero(per_person[2:] > 0)
+    low = row_low
+    if everywhere and len(own):
+        low = unplaced
+        for s in range(len(fits)):
+            low = min(low, cell_cost(t, s, pricing, own) if fits[s] else np.inf)
+    # each discount's cost once (with its job prices' rise), then those near the cheapest
+    cost = np.empty(len(found))
+    cells = 0
+    # each group's next hiring settlement
+    cursor = hiring_start[own]
+    s = next_discounted(wishes, own, hiring_start, hiring_at, cursor, -1)
+    while s >= 0:
+        # where it does not fit: kept only within an infinite margin, as chunk_costs' inf
+        cost[cells] = np.inf
+        if fits[s]:
+            cost[cells] = cell_cost(t, s, pricing, own)
+            low = min(low, cost[cells])
+            for g in own:
+                cost[cells] -= per_person[2 + g] * rise[s, g]
+        found[cells] = s
+        cells += 1
+        s = next_discounted(wishes, own, hiring_start, hiring_at, cursor, s)
+    for k in range(cells):
+        if not cost[k] <= low + margin:
+            found[k] = -1
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def next_discounted(
+    wishes: IntArray,
+    own: IntArray,
+    hiring_start: IntArray,
+    hiring_at: IntArray,
+    cursor: IntArray,
+    previous: int,
+) -> int:
+    """The first settlement after `previous` with a discount: a wish, or where one of the
+    groups `own` hires (group g's settlements: hiring_at[hiring_start[g]:hiring_start[g + 1]],
+    in order, read from `cursor`, moved on here); −1 when none."""
+    least = -1
+    for s in wishes:
+        if s > previous and (least < 0 or s < least):
+            least = s
+    for k in range(len(own)):
+        end = hiring_start[own[k] + 1]
+        while cursor[k] < end and hiring_at[cursor[k]] <= previous:
+            cursor[k] += 1
+        if cursor[k] < end and (least < 0 or hiring_at[cursor[k]] < least):
+            least = hiring_at[cursor[k]]
+    return least
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def cell_cost(t: int, s: int, pricing: CellPricing, own: IntArray) -> float:
+    """chunk_costs' cell (t, s) of a household that fits: travel, side prices, π, wishes."""
+    origin, preferences, per_person, km, reward, persons, children, medical, workers = pricing
+    side = per_person[t, 0] * children[s] + per_person[t, 1] * medical[s]
+    for g in own:
+        side -= per_person[t, 2 + g] * workers[s, g]
+    cost = km[origin[t], s] + side + persons[s]
+    for rank in range(preferences.shape[1]):
+        if preferences[t, rank] == s:
+            cost -= reward[rank]
+    return float(cost)
 
 
 def alike_types(rows: ClassRows, near: Discounts) -> tuple[ClassRows, Discounts]:

@@ -3,6 +3,7 @@
 import time
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from qonaq.placement.costs import road_km
@@ -352,65 +353,91 @@ def may_improve(
     """(B,) bool: which households have a move that lowers the objective at the current loads,
     all at once, and (B,) the best such move. Only a screen: the search re-prices every move
     exactly before it makes it."""
-    where = assignment[households]
-    rows = np.arange(len(households))
     demand = problem.demand[households]
-    size = demand[:, PERSONS].astype(np.float64)
     # few distinct origins (the entry hubs): their distances once, then gathered
     origins, origin_of = unique_rows(
         np.stack([problem.origin_lat[households], problem.origin_lon[households]], axis=1)
     )
-    km = road_km(problem.policy, origins[:, 0], origins[:, 1], problem.lat, problem.lon)[origin_of]
+    km = road_km(problem.policy, origins[:, 0], origins[:, 1], problem.lat, problem.lon)
+    # joining s (the household still counted at home): one row per distinct size, since
+    # sizes take few values
     persons = load[:, PERSONS].astype(np.float64)
-    # joining s (the household still counted at home): one row per distinct size and
-    # per distinct workers vector, gathered, since both take few values
     sizes, size_of = np.unique(demand[:, PERSONS], return_inverse=True)
     joined = slice_in_bands(moves.starts, moves.ends, persons[None, :, None], sizes[:, None, None])
-    total = size[:, None] * km + (joined @ moves.gammas)[size_of.ravel()]
-    # staying: home without it
-    home = persons[where] - size
-    home_starts, home_ends = moves.starts[where], moves.ends[where]
-    stay_slice = slice_in_bands(home_starts, home_ends, home[:, None], size[:, None])
-    stay = size * km[rows, where] + stay_slice @ moves.gammas
-    own = problem.workers[households]
-    reward = problem.policy.employment_reward
-    hiring = np.flatnonzero(own.any(axis=0))
-    if len(hiring):
-        crews, crew_of = unique_rows(own[:, hiring])
-        open_jobs = problem.vacancies[:, hiring] - workers[:, hiring]
-        total -= reward * crew_gains(open_jobs, crews)[crew_of]
-        open_home = problem.vacancies[where][:, hiring] - (
-            workers[where][:, hiring] - own[:, hiring]
-        )
-        stay -= reward * jobs_gained(open_home, own[:, hiring]).sum(axis=1)
-    fits = np.ones(total.shape, dtype=np.bool_)
-    for d in range(3):
-        room = moves.room_limit[:, d] - load[:, d]
-        fits &= (room[None, :] >= demand[:, d, None]) | (demand[:, d, None] == 0)
-    total = np.where(fits & moves.eligible[None, :], total, np.inf)
-    total[rows, where] = stay
-    for rank, bonus in enumerate(problem.policy.preference_rewards):
-        wish = problem.preferences[households, rank]
-        wished = wish >= 0
-        total[rows[wished], wish[wished]] -= size[wished] * bonus
-    stay_cost = total[rows, where].copy()
-    total[rows, where] = np.inf
-    target = np.argmin(total, axis=1)
-    promising: np.ndarray = total[rows, target] < stay_cost - 1e-6
+    return move_screen(
+        km, origin_of.ravel(), joined @ moves.gammas, size_of.ravel(), assignment[households],
+        demand, problem.workers[households],
+        problem.preferences[households], load, workers, problem.vacancies, moves.starts,
+        moves.ends, moves.gammas, moves.room_limit, moves.eligible,
+        float(problem.policy.employment_reward),
+        np.asarray(problem.policy.preference_rewards, dtype=np.float64),
+    )  # fmt: skip
+
+
+@numba.njit(cache=True, error_model="numpy")
+def move_screen(
+    km: FloatArray,
+    origin_of: IntArray,
+    joined: FloatArray,
+    size_of: IntArray,
+    where: IntArray,
+    demand: IntArray,
+    own: IntArray,
+    preferences: IntArray,
+    load: IntArray,
+    workers: IntArray,
+    vacancies: IntArray,
+    starts: FloatArray,
+    ends: FloatArray,
+    gammas: FloatArray,
+    room_limit: IntArray,
+    eligible: np.ndarray,
+    reward: float,
+    preference_rewards: FloatArray,
+) -> tuple[np.ndarray, IntArray]:
+    """`may_improve` per household in one compiled loop: its four placed terms staying (at
+    home without it) and in every settlement it fits, at the current loads (the slice in
+    bands and the jobs gained of `terms`, in scalars); whether the cheapest other settlement
+    beats staying, and which it is. `joined`: (sizes, S) the congestion of each distinct
+    size joining each settlement, `size_of` each household's."""
+    households, settlements = len(where), len(eligible)
+    promising = np.zeros(households, dtype=np.bool_)
+    target = np.zeros(households, dtype=np.int64)
+    for i in range(households):
+        home, size = where[i], float(demand[i, PERSONS])
+        groups = np.flatnonzero(own[i])
+        best, best_at, stay = np.inf, 0, 0.0
+        for s in range(settlements):
+            joining = s == home
+            if not joining:
+                if not eligible[s]:
+                    continue
+                fits = True
+                for d in range(3):
+                    fits &= room_limit[s, d] - load[s, d] >= demand[i, d] or demand[i, d] == 0
+                if not fits:
+                    continue
+            added = joined[size_of[i], s]
+            if joining:
+                # at home it joins the load without it
+                before, added = float(load[s, PERSONS]) - size, 0.0
+                for k in range(len(gammas)):
+                    start, end = starts[s, k], ends[s, k]
+                    added += gammas[k] * (
+                        min(max(before + size, start), end) - min(max(before, start), end)
+                    )
+            gained = 0
+            for g in groups:
+                open_jobs = vacancies[s, g] - workers[s, g] + (own[i, g] if joining else 0)
+                gained += min(max(open_jobs, 0), own[i, g])
+            total = size * km[origin_of[i], s] + added - reward * gained
+            for rank in range(len(preference_rewards)):
+                if preferences[i, rank] == s:
+                    total -= size * preference_rewards[rank]
+            if joining:
+                stay = total
+            elif total < best:
+                best, best_at = total, s
+        promising[i] = best < stay - 1e-6
+        target[i] = best_at
     return promising, target
-
-
-def crew_gains(open_jobs: IntArray, crews: IntArray) -> IntArray:
-    """(crews, S): jobs_gained summed over the groups of each crew (rows of workers per
-    group) where `open_jobs` (S, groups) are open; a crew has workers in one or two groups
-    of many, so only those are summed."""
-    crew, group = np.nonzero(crews)
-    gains = jobs_gained(open_jobs.T[group], crews[crew, group][:, None])
-    result = np.zeros((len(crews), len(open_jobs)), dtype=np.int64)
-    # np.nonzero lists each crew's groups together: its first group, then its second, ...
-    # added in turn, each crew once per turn
-    rank = np.arange(len(crew)) - np.searchsorted(crew, crew)
-    for turn in range(int(rank.max(initial=-1)) + 1):
-        taking = rank == turn
-        result[crew[taking]] += gains[taking]
-    return result
