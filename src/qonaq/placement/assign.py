@@ -374,6 +374,11 @@ def may_improve(
     )  # fmt: skip
 
 
+# the model's terms (`terms`) compiled for the scalars of the screen's loop
+_slice_in_bands = numba.njit(cache=True, error_model="numpy")(slice_in_bands)
+_jobs_gained = numba.njit(cache=True, error_model="numpy")(jobs_gained)
+
+
 @numba.njit(cache=True, error_model="numpy")
 def move_screen(
     km: FloatArray,
@@ -397,8 +402,8 @@ def move_screen(
 ) -> tuple[np.ndarray, IntArray]:
     """`may_improve` per household in one compiled loop: its four placed terms staying (at
     home without it) and in every settlement it fits, at the current loads (the slice in
-    bands and the jobs gained of `terms`, in scalars); whether the cheapest other settlement
-    beats staying, and which it is. `joined`: (sizes, S) the congestion of each distinct
+    bands and the jobs gained of `terms`, compiled for scalars); whether the cheapest other
+    settlement beats staying, and which it is. `joined`: (sizes, S) the congestion of each distinct
     size joining each settlement, `size_of` each household's."""
     households, settlements = len(where), len(eligible)
     promising = np.zeros(households, dtype=np.bool_)
@@ -408,8 +413,8 @@ def move_screen(
         groups = np.flatnonzero(own[i])
         best, best_at, stay = np.inf, 0, 0.0
         for s in range(settlements):
-            joining = s == home
-            if not joining:
+            staying = s == home
+            if not staying:
                 if not eligible[s]:
                     continue
                 fits = True
@@ -418,23 +423,20 @@ def move_screen(
                 if not fits:
                     continue
             added = joined[size_of[i], s]
-            if joining:
+            if staying:
                 # at home it joins the load without it
                 before, added = float(load[s, PERSONS]) - size, 0.0
                 for k in range(len(gammas)):
-                    start, end = starts[s, k], ends[s, k]
-                    added += gammas[k] * (
-                        min(max(before + size, start), end) - min(max(before, start), end)
-                    )
+                    added += gammas[k] * _slice_in_bands(starts[s, k], ends[s, k], before, size)
             gained = 0
             for g in groups:
-                open_jobs = vacancies[s, g] - workers[s, g] + (own[i, g] if joining else 0)
-                gained += min(max(open_jobs, 0), own[i, g])
+                open_jobs = vacancies[s, g] - workers[s, g] + (own[i, g] if staying else 0)
+                gained += int(_jobs_gained(open_jobs, own[i, g]))
             total = size * km[origin_of[i], s] + added - reward * gained
             for rank in range(len(preference_rewards)):
                 if preferences[i, rank] == s:
                     total -= size * preference_rewards[rank]
-            if joining:
+            if staying:
                 stay = total
             elif total < best:
                 best, best_at = total, s
