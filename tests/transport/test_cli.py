@@ -15,7 +15,7 @@ from qonaq.db.session import transaction
 from qonaq.registry.models import Household
 from qonaq.transport.models import Departure
 from tests.registry.factories import seed_tiny_country
-from tests.transport.test_service import TOMORROW, place
+from tests.transport.test_service import place, tomorrow
 
 runner = CliRunner()
 
@@ -51,7 +51,7 @@ def departures_in(url: str) -> int:
 def test_plan_writes_departures_and_one_manifest_row_per_household(
     cli_database: str, tmp_path: Path
 ) -> None:
-    day = TOMORROW.isoformat()
+    day = tomorrow().isoformat()
     result = runner.invoke(
         app, ["transport", "plan", "--from", day, "--to", day, "--out", str(tmp_path)]
     )
@@ -116,7 +116,7 @@ def test_a_vehicle_with_negative_seats_is_refused_and_nothing_is_written(
         "fixed_cost = 30000\n"
     )
     out = tmp_path / "out"
-    day = TOMORROW.isoformat()
+    day = tomorrow().isoformat()
     result = runner.invoke(
         app,
         [

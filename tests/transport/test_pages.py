@@ -17,10 +17,8 @@ from qonaq.transport.models import Departure
 from qonaq.web.app import create_app
 from qonaq.web.deps import SESSION_COOKIE
 from tests.e2e.conftest import serve_in_thread
-from tests.transport.test_service import COORDINATOR, TOMORROW, VANS, active_seat_of, place
+from tests.transport.test_service import COORDINATOR, VANS, active_seat_of, place, tomorrow
 from tests.web.conftest import HOST_SETTLEMENT, Site, make_site
-
-DAY = TOMORROW.isoformat()
 
 
 def signed_in(site: Site, role: str) -> tuple[TestClient, str]:
@@ -37,9 +35,10 @@ def sqlite_site(sqlite_engine: Engine) -> Site:
 
 
 def test_plan_approve_board_arrive_through_the_pages(sqlite_site: Site) -> None:
+    day = tomorrow().isoformat()
     household_id, placement_id = place(sqlite_site.engine, 2, HOST_SETTLEMENT)
     coordinator, csrf = signed_in(sqlite_site, "coordinator")
-    page = coordinator.get(f"/coordinator/transport?day={DAY}")
+    page = coordinator.get(f"/coordinator/transport?day={day}")
     assert page.status_code == 200 and "No departures on this day yet." in page.text
     assert re.search(r'id="unplanned">[^<]*<strong>1</strong>', page.text)
     # confirmed a moment ago, before any plan: listed among the waiting, with why (translated)
@@ -47,16 +46,16 @@ def test_plan_approve_board_arrive_through_the_pages(sqlite_site: Site) -> None:
         ((reference, _, _),) = service.waiting_households(db_session)
     waiting = page.text.split('id="waiting"')[1]
     assert reference in waiting and "not planned yet" in waiting
-    in_russian = coordinator.get(f"/coordinator/transport?day={DAY}&lang=ru").text
+    in_russian = coordinator.get(f"/coordinator/transport?day={day}&lang=ru").text
     assert "ещё не запланирован" in in_russian.split('id="waiting"')[1]
     planned = coordinator.post(
-        "/coordinator/transport/plan", data={"day": DAY, "csrf_token": csrf},
+        "/coordinator/transport/plan", data={"day": day, "csrf_token": csrf},
         follow_redirects=False,
     )  # fmt: skip
     assert planned.status_code == 303
     # confirmed after the plan: waiting, and not among the households the departure brings
     _, later_placement = place(sqlite_site.engine, 1, HOST_SETTLEMENT)
-    page = coordinator.get(f"/coordinator/transport?day={DAY}")
+    page = coordinator.get(f"/coordinator/transport?day={day}")
     (departure_id,) = map(int, re.findall(r'data-departure="(\d+)"', page.text))
     # only the household confirmed after the plan is not planned yet
     assert re.search(r'id="unplanned">[^<]*<strong>1</strong>', page.text)
@@ -89,7 +88,7 @@ def test_plan_approve_board_arrive_through_the_pages(sqlite_site: Site) -> None:
         )  # fmt: skip
         assert answer.status_code == 303
     registrar, registrar_csrf = signed_in(sqlite_site, "registrar")
-    boarding = registrar.get(f"/transport/boarding?day={DAY}&lang=kk").text
+    boarding = registrar.get(f"/transport/boarding?day={day}&lang=kk").text
     assert f'data-departure="{departure_id}"' in boarding and "Отырғызу" in boarding
     boarded = registrar.post(
         f"/transport/departures/{departure_id}/board", data={"csrf_token": registrar_csrf},
@@ -113,12 +112,13 @@ def test_plan_approve_board_arrive_through_the_pages(sqlite_site: Site) -> None:
 
 
 def test_roles_and_bad_input(sqlite_site: Site) -> None:
+    day = tomorrow().isoformat()
     host, _ = signed_in(sqlite_site, "host")
     assert host.get("/coordinator/transport").status_code == 403
     coordinator, _ = signed_in(sqlite_site, "coordinator")
     assert coordinator.get("/coordinator/transport?day=28.09.2022").status_code == 422
     assert coordinator.get("/transport/departures/999").status_code == 404
-    without_token = coordinator.post("/coordinator/transport/plan", data={"day": DAY})
+    without_token = coordinator.post("/coordinator/transport/plan", data={"day": day})
     assert without_token.status_code == 403
 
 
@@ -128,7 +128,7 @@ def test_two_coordinators_moving_one_household_one_wins(migrated_engine: Engine)
     households = [place(engine, 3, "aksai")[0] for _ in range(3)]
     with transaction(engine) as db_session:
         service.plan_transport(
-            db_session=db_session, first_day=TOMORROW, last_day=TOMORROW, policy=VANS,
+            db_session=db_session, first_day=tomorrow(), last_day=tomorrow(), policy=VANS,
             circuity=1.25, actor=COORDINATOR,
         )  # fmt: skip
     vans = [active_seat_of(engine, h).departure_id for h in households]

@@ -26,7 +26,14 @@ from tests.registry.factories import household, seed_tiny_country
 from tests.registry.test_replan import _apply, _preview, _register
 
 COORDINATOR = Actor("coordinator", role="coordinator")
-TOMORROW = datetime.now(UTC).date() + timedelta(days=1)
+
+
+def tomorrow() -> date:
+    """Tomorrow (UTC, as the planner's days) when asked, not when the module was imported:
+    a run crossing midnight still plans a day its households can travel."""
+    return datetime.now(UTC).date() + timedelta(days=1)
+
+
 VANS = TransportPolicy(
     vehicles={"van": VehicleType(seats=4, speed_kmh=80.0, tariff_per_km=100, fixed_cost=5_000)}
 )
@@ -46,7 +53,10 @@ def place(engine: Engine, size: int, settlement: str) -> tuple[int, int]:
         return registered.id, placement.id
 
 
-def plan(engine: Engine, policy: TransportPolicy = DEFAULT_POLICY.transport, day: date = TOMORROW):
+def plan(
+    engine: Engine, policy: TransportPolicy = DEFAULT_POLICY.transport, day: date | None = None
+):
+    day = day or tomorrow()
     with transaction(engine) as db_session:
         return service.plan_transport(
             db_session=db_session, first_day=day, last_day=day, policy=policy,
@@ -99,7 +109,7 @@ def test_every_placement_is_on_one_departure_or_waiting_with_a_reason(
             assert row.status == SeatStatus.WAITING and row.reason == TOO_BIG
     for departure in departures(migrated_engine):
         assert departure.seats_taken == by_departure[departure.id] <= departure.seats == 4
-        assert departure.departs_at.date() == TOMORROW
+        assert departure.departs_at.date() == tomorrow()
     with transaction(migrated_engine, writes=False) as db_session:
         assert service.unaccounted_placements(db_session) == 0
         for departure in departures(migrated_engine):
@@ -241,13 +251,13 @@ def test_hosts_see_expected_arrivals_per_day(migrated_engine: Engine) -> None:
     with transaction(migrated_engine, writes=False) as db_session:
         rows = service.expected_arrivals(db_session, "aksai")
     assert [(count, persons) for _, count, persons in rows] == [(1, 5)]
-    assert rows[0][0] >= TOMORROW
+    assert rows[0][0] >= tomorrow()
 
 
 def test_a_range_that_ends_before_it_starts_is_refused(migrated_engine: Engine) -> None:
     with pytest.raises(Invalid, match="before the first"), transaction(migrated_engine) as s:
         service.plan_transport(
-            db_session=s, first_day=TOMORROW, last_day=TOMORROW - timedelta(days=1),
+            db_session=s, first_day=tomorrow(), last_day=tomorrow() - timedelta(days=1),
             policy=VANS, circuity=1.25, actor=COORDINATOR,
         )  # fmt: skip
 
