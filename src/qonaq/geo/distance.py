@@ -57,7 +57,7 @@ def great_circle_km(lat_a: float, lon_a: float, lat_b: float, lon_b: float) -> f
 
 
 # a matrix of at least this many pairs goes through the compiled loop; a smaller one
-# through numpy, which spares a small plan or a web request numba's import
+# through numpy, which spares a small plan or a web request loading the compiled loop
 COMPILED_MATRIX_PAIRS = 16_384
 
 
