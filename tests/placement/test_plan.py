@@ -11,6 +11,7 @@ from qonaq.placement.ascent import (
     NEGLIGIBLE_EXPONENT,
     SOFT_PLAN_MIN,
     Discounts,
+    DualLayout,
     alike_types,
     ascend_dual,
     class_rows,
@@ -155,6 +156,18 @@ def dense_smoothed_dual(ctx: PricingContext, prices: Prices, tau: float) -> floa
     return value
 
 
+def random_dual_point(rng: np.random.Generator, layout: DualLayout) -> np.ndarray:
+    """Persons prices (some negative), side prices (most zero) and job prices at random."""
+    n = layout.settlements
+    return np.concatenate(
+        [
+            rng.uniform(-50, 1500, n),
+            rng.uniform(0, 80, 2 * n) * (rng.random(2 * n) < 0.4),
+            rng.uniform(0, 300, len(layout.hiring_s)),
+        ]
+    )
+
+
 def test_the_smoothed_dual_by_class_rows_and_discounts_is_the_dual_written_out_pair_by_pair() -> (
     None
 ):
@@ -163,15 +176,8 @@ def test_the_smoothed_dual_by_class_rows_and_discounts_is_the_dual_written_out_p
     ctx = pricing_context(problem, household_types(problem))
     layout, rows = dual_layout(ctx), class_rows(ctx)
     rng = np.random.default_rng(5)
-    n = layout.settlements
     for tau in (2.0, 0.3):
-        x = np.concatenate(
-            [
-                rng.uniform(-50, 1500, n),
-                rng.uniform(0, 80, 2 * n) * (rng.random(2 * n) < 0.4),
-                rng.uniform(0, 300, len(layout.hiring_s)),
-            ]
-        )
+        x = random_dual_point(rng, layout)
         prices = layout.prices(x, problem.vacancies.shape[1])
         every = near_discounts(ctx, rows, layout, prices, np.inf)
         value, gradient = smoothed_dual(ctx, layout, rows, every, x, tau)
@@ -190,15 +196,7 @@ def test_types_merged_by_their_discounts_give_the_same_smoothed_dual() -> None:
     problem = build_problem(places, arrivals, jobs, DEFAULT_POLICY)
     ctx = pricing_context(problem, household_types(problem))
     layout, rows = dual_layout(ctx), class_rows(ctx)
-    rng = np.random.default_rng(8)
-    n = layout.settlements
-    x = np.concatenate(
-        [
-            rng.uniform(-50, 1500, n),
-            rng.uniform(0, 80, 2 * n) * (rng.random(2 * n) < 0.4),
-            rng.uniform(0, 300, len(layout.hiring_s)),
-        ]
-    )
+    x = random_dual_point(np.random.default_rng(8), layout)
     prices = layout.prices(x, problem.vacancies.shape[1])
     for margin in (5.0, 60.0):
         near = near_discounts(ctx, rows, layout, prices, margin)
